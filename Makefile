@@ -1,0 +1,72 @@
+# oci-distribution-terraform-registry — plain Makefile (see README.md).
+#
+#   make              build build/oci-distribution-terraform-registry
+#   make unit         build and run the Boost.Test unit tests
+#   make check        install test dependencies, then run unit and integration tests
+#   make demo         local registry + sample provider + nginx in front; prints how to use it
+#   make install      install into $(DESTDIR)$(PREFIX)
+
+PROGRAM  := oci-distribution-terraform-registry
+PREFIX   ?= /usr/local
+BUILD    ?= build
+
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++20 -Wall -Wextra -Wpedantic -Werror=return-type -pthread -MMD -MP
+CPPFLAGS += -Iinclude $(shell pkg-config --cflags libcurl libcjson openssl 2>/dev/null)
+LDLIBS   += -lfcgi $(shell pkg-config --libs libcurl libcjson openssl 2>/dev/null || echo -lcurl -lcjson -lssl -lcrypto) \
+            -lboost_program_options -pthread
+
+SOURCES   := $(wildcard src/*.cpp)
+LIB_OBJS  := $(patsubst src/%.cpp,$(BUILD)/obj/%.o,$(filter-out src/main.cpp,$(SOURCES)))
+MAIN_OBJ  := $(BUILD)/obj/main.o
+TEST_SRCS := $(wildcard test/unit/*.cpp)
+TEST_OBJS := $(patsubst test/unit/%.cpp,$(BUILD)/test/%.o,$(TEST_SRCS))
+
+.PHONY: all unit check integration deps demo install clean bench
+all: $(BUILD)/$(PROGRAM)
+
+$(BUILD)/$(PROGRAM): $(LIB_OBJS) $(MAIN_OBJ)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.cpp | $(BUILD)/obj
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/test/%.o: test/unit/%.cpp | $(BUILD)/test
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lboost_unit_test_framework
+
+$(BUILD)/obj $(BUILD)/test:
+	mkdir -p $@
+
+unit: $(BUILD)/unit-tests
+	cd test/unit && ../../$(BUILD)/unit-tests --log_level=message --report_level=short
+
+# The README's test command: installs what it needs, then runs everything.
+check: deps
+	$(MAKE) all unit
+	scripts/run-integration-tests.sh
+
+integration: all
+	scripts/run-integration-tests.sh
+
+deps:
+	scripts/install-deps.sh
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+bench: all
+	bench/run.sh
+
+install: $(BUILD)/$(PROGRAM)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/$(PROGRAM) $(DESTDIR)$(PREFIX)/bin/$(PROGRAM)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d)

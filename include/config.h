@@ -1,0 +1,133 @@
+// The application's configuration: what an HCL file (see hcl.h and README "Configuration") means.
+//
+// The original Go tool's files (provider_mirror + server blocks) load unchanged. Unknown blocks and
+// attributes are errors. Every problem is reported with file:line:column; loading collects all
+// problems of a file before failing.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace otr {
+
+using Seconds = std::chrono::seconds;
+using Millis = std::chrono::milliseconds;
+
+// The environment variable that names the configuration file (FcgidInitialEnv, lighttpd
+// bin-environment, systemd Environment=).
+inline constexpr const char* kConfigEnvVar = "OCI_DISTRIBUTION_TERRAFORM_REGISTRY_CONFIG";
+// The environment variable that may hold server.query_string_secret.
+inline constexpr const char* kSecretEnvVar = "OCI_DISTRIBUTION_TERRAFORM_REGISTRY_QUERY_STRING_SECRET";
+
+struct SourcePos {
+  std::string file;
+  int line = 0;    // 1-based; 0 = unknown
+  int column = 0;  // 1-based, in bytes
+};
+
+// "file:line:column: message" (or "file: message" when the position is unknown).
+struct Diagnostic {
+  SourcePos pos;
+  std::string message;
+  bool warning = false;
+  std::string to_string() const;
+};
+
+// Thrown when a configuration cannot be used; what() lists every error, one per line.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<Diagnostic> diagnostics);
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
+ private:
+  std::vector<Diagnostic> diagnostics_;
+};
+
+// Credentials this server uses towards an origin registry (never the end user's).
+// At most one of (username+password) and token is set; all empty = anonymous.
+struct OriginCredentials {
+  std::string username;
+  std::string password;
+  std::string token;  // sent as "Authorization: Bearer <token>"
+  bool empty() const { return username.empty() && password.empty() && token.empty(); }
+};
+
+// Settings for talking to an origin registry; the server block sets defaults, a service may
+// override them.
+struct OriginSettings {
+  Seconds connect_timeout{5};
+  Seconds request_timeout{30};       // total time for one metadata request (tags, manifests)
+  Seconds download_stall_timeout{60};  // a blob download is cut if no byte moves for this long
+  std::size_t max_manifest_bytes = 4u << 20;
+  std::size_t max_tag_list_bytes = 8u << 20;  // per page
+};
+
+// provider_mirror "NAME" { ... }: a Provider Network Mirror Protocol service under /NAME/.
+struct ProviderMirrorConfig {
+  std::string name;
+  std::string origin_url;    // "http[s]://host[:port][/path]", normalised without trailing '/'
+  std::string name_prefix;   // repository prefix, without leading/trailing '/'; may be empty
+  bool proxy_packages = false;
+  // Requested hostname -> hostname the packages are stored under, e.g.
+  // "registry.opentofu.org" -> "registry.terraform.io" so one copy serves both clients.
+  std::map<std::string, std::string> host_aliases;
+  OriginCredentials credentials;
+  OriginSettings origin;
+  SourcePos pos;
+};
+
+enum class LogFormat { kText, kJson };
+
+struct ServerConfig {
+  // "host:port", "[v6]:port" or "unix:/path". Ignored when a web server or systemd hands us the
+  // listening socket.
+  std::string listen_addr = "127.0.0.1:8080";
+  unsigned socket_mode = 0660;         // for unix sockets
+  std::string query_string_secret;     // 32 raw bytes once loaded (given as 64 hex digits)
+  int worker_processes = 2;
+  int worker_threads = 8;
+  long max_requests_per_worker = 0;    // 0 = never recycle
+  Seconds shutdown_timeout{30};        // drain time for in-flight requests
+  Seconds package_url_ttl{3600};       // lifetime of sealed download URLs
+  Seconds tags_cache_ttl{30};          // tag lists and tag -> digest
+  std::size_t manifest_cache_bytes = 32u << 20;  // per worker process
+  LogFormat log_format = LogFormat::kText;
+  OriginSettings origin;               // defaults for every service
+  bool tls_block_present = false;      // accepted for compatibility, with a warning
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from ("" for text parsed from memory)
+  ServerConfig server;
+  std::vector<ProviderMirrorConfig> provider_mirrors;
+  std::vector<Diagnostic> warnings;  // problems that do not stop the server
+};
+
+// Parses configuration text. `filename` is used in messages and to resolve relative *_file paths
+// (relative to the file's directory). Secrets named by *_file / *_env attributes, and the
+// kSecretEnvVar variable, are read here. Throws ConfigError listing every problem.
+Config parse_config(const std::string& text, const std::string& filename);
+
+// Reads and parses a file. Throws ConfigError (also for an unreadable file).
+Config load_config_file(const std::string& path);
+
+// Where `server`, `check-config` ... look for config.hcl when --config is not given.
+struct ConfigSearch {
+  std::vector<std::string> searched;  // every candidate path, in order
+  std::vector<std::string> found;     // the existing ones (distinct files)
+};
+// If kConfigEnvVar is set, it is the only candidate. Otherwise: ./config.hcl, config.hcl beside the
+// executable (`exe_dir`), $XDG_CONFIG_HOME (default ~/.config)/oci-distribution-terraform-registry/,
+// each $XDG_CONFIG_DIRS (default /etc/xdg) entry /oci-distribution-terraform-registry/, and
+// /etc/oci-distribution-terraform-registry/.
+ConfigSearch search_config_file(const std::string& exe_dir);
+
+// Parses "90", "90s", "1m30s", "2h", "500ms"-style durations (whole seconds result; ms rounds up).
+// Throws std::invalid_argument with a message naming the expected form.
+Seconds parse_duration(const std::string& text);
+
+}  // namespace otr

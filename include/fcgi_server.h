@@ -1,0 +1,44 @@
+// The FastCGI front end: process model, signals, and the libfcgi adapter.
+//
+// Modes (decided by what the process was given, never by flags):
+//  - systemd socket activation (LISTEN_FDS/LISTEN_PID): listener is fd 3 (or fd 0 with
+//    StandardInput=socket); run the worker pool on it.
+//  - spawned by a web server (fd 0 is a listening socket: Apache mod_fcgid, lighttpd bin-path,
+//    spawn-fcgi): the web server is the process manager, so serve fd 0 in this process with
+//    server.worker_threads threads (mod_fcgid: set threads to 1 is fine, it sends one request at a
+//    time).
+//  - otherwise: bind server.listen_addr and run the pool.
+//
+// Pool: a master process owns the listening socket, forks server.worker_processes workers of
+// server.worker_threads threads each, restarts a worker that dies, recycles a worker after
+// server.max_requests_per_worker requests. SIGTERM/SIGINT: stop accepting, drain in-flight
+// requests (up to server.shutdown_timeout), exit 0. SIGHUP: re-read the configuration file; if it is
+// valid, start a new generation of workers and drain the old one (the listening socket never
+// closes, so no connection is refused); if not, log every problem and keep the old workers.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "config.h"
+#include "http.h"
+
+namespace otr {
+
+// One per worker process, created after fork; shared by that process's threads, so handle() must
+// be thread-safe.
+class Application {
+ public:
+  virtual ~Application() = default;
+  virtual void handle(const Request& request, ResponseSink& sink) = 0;
+  // First path segments this application answers (see cgi_request.h).
+  virtual std::vector<std::string> top_level_names() const = 0;
+};
+
+using ApplicationFactory = std::function<std::unique_ptr<Application>(const Config&)>;
+
+// Runs until told to stop. `config_path` is re-read on SIGHUP. Returns the process exit code.
+int run_server(const std::string& config_path, const Config& config, const ApplicationFactory& factory);
+
+}  // namespace otr
