@@ -33,7 +33,7 @@ $(BUILD)/obj/%.o: src/%.cpp | $(BUILD)/obj
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
 
 $(BUILD)/test/%.o: test/unit/%.cpp | $(BUILD)/test
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+	$(CXX) $(CPPFLAGS) -DBOOST_TEST_DYN_LINK $(CXXFLAGS) -c -o $@ $<
 
 $(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lboost_unit_test_framework
