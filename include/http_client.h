@@ -1,0 +1,65 @@
+// Outgoing HTTP through libcurl: one-shot requests with bodies held in memory up to a limit,
+// several requests at once, and streamed downloads.
+//
+// Connections, DNS answers and TLS sessions are shared by every thread of the process, so a worker
+// reuses its connections to a registry. Redirects are never followed here: callers decide whether
+// credentials may go to the next host. Every transfer has a connect timeout and either a total or a
+// stall timeout.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.h"
+#include "http.h"
+
+namespace otr {
+
+// Call once in main(), before any thread exists.
+void http_global_init();
+
+struct OutgoingRequest {
+  std::string method = "GET";  // "GET" or "HEAD"
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  Seconds connect_timeout{5};
+  Seconds total_timeout{30};   // 0 = no total limit (streams)
+  Seconds stall_timeout{0};    // cut when under 1 byte/s for this long; 0 = off
+  std::size_t max_body = 4u << 20;  // one-shot requests only
+};
+
+enum class TransportError {
+  kNone,
+  kTimeout,      // connect or total or stall timeout
+  kUnreachable,  // DNS failure, connection refused, TLS handshake failure
+  kTooLarge,     // body over max_body
+  kAborted,      // a callback asked to stop
+  kOther,
+};
+
+struct IncomingResponse {
+  TransportError error = TransportError::kNone;
+  std::string error_message;  // for logs; never contains credentials
+  int status = 0;             // 0 when no response arrived
+  Headers headers;            // of the last response received
+  std::string body;           // one-shot requests only
+};
+
+IncomingResponse http_fetch(const OutgoingRequest& request);
+
+// Performs all requests concurrently; results come back in the same order.
+std::vector<IncomingResponse> http_fetch_all(const std::vector<OutgoingRequest>& requests);
+
+// Called once status and headers are in; return false to stop before the body.
+using HeadersCallback = std::function<bool(int status, const Headers& headers)>;
+// Called for every body chunk; return false to abort the transfer.
+using DataCallback = std::function<bool(std::string_view chunk)>;
+
+// Streams the body to `on_data` without holding it. The result's body stays empty.
+IncomingResponse http_stream(const OutgoingRequest& request, const HeadersCallback& on_headers,
+                             const DataCallback& on_data);
+
+}  // namespace otr

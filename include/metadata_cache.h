@@ -1,0 +1,61 @@
+// The per-process, in-memory cache of registry metadata, shared by the process's threads.
+//
+// Keys always include the caller's identity (see identity_key()), so an answer fetched with one
+// caller's credentials is never given to another. Tag lists and tag -> digest answers live for a
+// short TTL (tags move); manifests are stored by digest and kept until evicted (immutable). Every
+// entry counts against one byte budget; the least recently used entries go first.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace otr {
+
+class MetadataCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes);
+
+  std::shared_ptr<const std::vector<std::string>> tags(const std::string& key);
+  void put_tags(const std::string& key, std::vector<std::string> tags);
+
+  std::optional<std::string> tag_digest(const std::string& key);
+  void put_tag_digest(const std::string& key, std::string digest);
+
+  // Manifest bodies by "<identity>\n<registry>\n<repository>@<digest>"; never expire.
+  std::shared_ptr<const std::string> manifest(const std::string& key);
+  void put_manifest(const std::string& key, std::string body);
+
+  std::size_t bytes_used();
+
+ private:
+  struct Entry {
+    std::string key;
+    std::shared_ptr<const void> value;
+    std::size_t bytes = 0;
+    std::optional<Clock::time_point> expires;
+  };
+  std::shared_ptr<const void> lookup(const std::string& key);
+  void store(const std::string& key, std::shared_ptr<const void> value, std::size_t bytes, bool expires);
+
+  std::chrono::seconds tag_ttl_;
+  std::size_t max_bytes_;
+  std::mutex mutex_;
+  std::list<Entry> lru_;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  std::size_t bytes_ = 0;
+};
+
+// A short, non-reversible name for whoever is asking: "-" without an Authorization header, else a
+// hash of it. Cache keys and nothing else use it.
+std::string identity_key(const std::string& authorization);
+
+}  // namespace otr

@@ -1,0 +1,89 @@
+// A client for one OCI Distribution registry, acting for one caller.
+//
+// Create one per request (cheap): it carries the caller's Authorization header and counts round
+// trips into RequestStats. Connections are reused across requests by the HTTP layer; bearer
+// tokens by the shared AuthCache (see registry_auth.h for whose credentials are used).
+// Every failure is thrown as RegistryError.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.h"
+#include "http_client.h"
+#include "registry_auth.h"
+#include "registry_error.h"
+#include "request_stats.h"
+
+namespace otr {
+
+// Where a registry is and how to talk to it; fixed per service.
+struct RegistryEndpoint {
+  std::string base_url;  // "http[s]://host[:port][/path]" without trailing '/'
+  OriginCredentials credentials;
+  OriginSettings settings;
+};
+
+struct FetchedManifest {
+  std::string digest;      // verified "sha256:..." of body
+  std::string media_type;  // from Content-Type, else the body's mediaType
+  std::string body;
+};
+
+struct BlobInfo {
+  std::int64_t size = -1;  // -1 when the registry did not say
+  std::string content_type;
+};
+
+class OciClient {
+ public:
+  OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::string caller_authorization,
+            RequestStats& stats);
+
+  // Every tag of the repository, following Link pagination. Unknown repository -> kNotFound.
+  std::vector<std::string> list_tags(const std::string& repository);
+
+  // A manifest or index by tag or digest. The body's digest is computed; when `reference` is a
+  // digest it must match (else kBadResponse).
+  FetchedManifest get_manifest(const std::string& repository, const std::string& reference);
+
+  // Several manifests by digest, fetched concurrently; same order as `digests`.
+  std::vector<FetchedManifest> get_manifests(const std::string& repository,
+                                             const std::vector<std::string>& digests);
+
+  // HEAD of a blob (follows redirects to blob storage without the registry's credentials).
+  BlobInfo head_blob(const std::string& repository, const std::string& digest);
+
+  // Streams a blob. `on_start` gets the size and type before any byte and may return false to
+  // stop. `on_data` gets the bytes; false (client gone) stops the download quietly. The last
+  // chunk is held back until the whole blob's digest has been checked: on a mismatch it is never
+  // delivered (so the receiver's body ends short of its Content-Length) and kBadResponse is thrown.
+  void stream_blob(const std::string& repository, const std::string& digest,
+                   const std::function<bool(const BlobInfo&)>& on_start,
+                   const std::function<bool(std::string_view)>& on_data);
+
+  // The registry's own URL for a blob (for direct downloads).
+  std::string blob_url(const std::string& repository, const std::string& digest) const;
+
+ private:
+  // One round trip with the current credentials; on a 401 challenge, obtains credentials and
+  // retries once.
+  IncomingResponse fetch(OutgoingRequest request, const std::string& repository);
+  std::string authorization_for(const std::string& repository);
+  bool answer_challenge(const IncomingResponse& response, const std::string& repository);
+  OutgoingRequest make_request(const std::string& method, const std::string& url) const;
+  std::string cache_key(const std::string& repository) const;
+
+  const RegistryEndpoint& endpoint_;
+  AuthCache& auth_;
+  std::string caller_authorization_;
+  RequestStats& stats_;
+};
+
+// Throws the RegistryError matching a transport failure or an unexpected status.
+[[noreturn]] void throw_for_response(const IncomingResponse& response, const std::string& what);
+
+}  // namespace otr

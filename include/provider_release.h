@@ -1,0 +1,59 @@
+// Reading provider releases out of OCI manifests, in both layouts we support
+// (see README "Artifact layouts"):
+//  - OpenTofu's: the version tag names an image index (artifactType
+//    application/vnd.opentofu.provider) whose descriptors (artifactType
+//    application/vnd.opentofu.provider-target) name one image manifest per platform, each with
+//    exactly one "archive/zip" layer: the provider package.
+//  - The original Go tool's: the tag names one image manifest whose layers
+//    (application/vnd.hashicorp.terraform.provider-package+zip) carry the annotation
+//    io.terraform.target-platforms = "linux_amd64,darwin_arm64".
+// Malformed content throws RegistryError(kBadResponse) naming what is wrong.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace otr {
+
+inline constexpr const char* kIndexMediaType = "application/vnd.oci.image.index.v1+json";
+inline constexpr const char* kManifestMediaType = "application/vnd.oci.image.manifest.v1+json";
+inline constexpr const char* kProviderArtifactType = "application/vnd.opentofu.provider";
+inline constexpr const char* kProviderTargetArtifactType = "application/vnd.opentofu.provider-target";
+inline constexpr const char* kZipLayerMediaType = "archive/zip";
+inline constexpr const char* kLegacyConfigMediaType = "application/vnd.hashicorp.terraform-provider.config.v1+json";
+inline constexpr const char* kLegacyLayerMediaType = "application/vnd.hashicorp.terraform.provider-package+zip";
+inline constexpr const char* kLegacyPlatformsAnnotation = "io.terraform.target-platforms";
+// Where we keep Terraform's h1: hash of a package (on the platform manifest and its layer).
+inline constexpr const char* kH1Annotation = "io.terraform.provider.package.h1";
+
+struct PlatformPackage {
+  std::string os;            // "linux"
+  std::string arch;          // "amd64"
+  std::string digest;        // the zip's digest, "sha256:<hex>"
+  std::int64_t size = -1;    // bytes, from the descriptor
+  std::string h1;            // "h1:<base64>", or "" when the artifact does not carry it
+};
+
+struct PlatformManifestRef {
+  std::string os;
+  std::string arch;
+  std::string digest;  // of the platform's image manifest
+};
+
+// What a version tag points at.
+struct ReleaseManifest {
+  enum class Layout { kOpenTofu, kLegacy };
+  Layout layout = Layout::kOpenTofu;
+  std::vector<PlatformManifestRef> platform_manifests;  // kOpenTofu: still to be fetched
+  std::vector<PlatformPackage> packages;                // kLegacy: complete
+};
+
+// `media_type` is what the registry said (may be ""); the body's own mediaType is used too.
+ReleaseManifest parse_release_manifest(std::string_view body, std::string_view media_type);
+
+// The package inside one platform manifest of the OpenTofu layout.
+PlatformPackage parse_platform_manifest(std::string_view body, const PlatformManifestRef& ref);
+
+}  // namespace otr

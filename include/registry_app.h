@@ -1,0 +1,37 @@
+// The whole application for one worker process: routes a Request to /healthz or to the service
+// named by the first path segment, guards against bad paths and methods, and writes the access
+// log line. Built once per worker process from a Config (which must outlive it).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "fcgi_server.h"
+#include "metadata_cache.h"
+#include "mirror_service.h"
+#include "registry_auth.h"
+#include "sealed_token.h"
+
+namespace otr {
+
+class RegistryApp : public Application {
+ public:
+  explicit RegistryApp(const Config& config);
+
+  void handle(const Request& request, ResponseSink& sink) override;
+  std::vector<std::string> top_level_names() const override;
+
+ private:
+  void route(const Request& request, ResponseSink& sink, RequestStats& stats);
+
+  const Config& config_;
+  MetadataCache cache_;
+  AuthCache auth_;
+  std::optional<TokenSealer> sealer_;
+  std::vector<std::unique_ptr<ProviderMirrorService>> mirrors_;
+};
+
+}  // namespace otr

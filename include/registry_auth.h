@@ -1,0 +1,42 @@
+// Credentials towards origin registries: which Authorization header a request carries, and the
+// cache of bearer tokens obtained from registries' token services.
+//
+// Identity rules:
+//  - A caller's own Authorization header (Terraform sends "Bearer <token>" when the user has
+//    credentials for our host) goes to the registry as is; it is never exchanged or cached.
+//  - Otherwise the service's configured origin credentials are used: a configured token as
+//    "Bearer <token>"; a username/password as Basic, or exchanged at the registry's token service
+//    when it answers with a Bearer challenge (like docker and oras); with no configured
+//    credentials, tokens are fetched anonymously (public GHCR repositories need this).
+// Tokens are cached per (registry, identity, repository) until shortly before they expire.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace otr {
+
+class AuthCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // The cached Authorization header value for this key, if still valid.
+  std::optional<std::string> get(const std::string& key);
+  void put(const std::string& key, std::string authorization, Clock::duration lifetime);
+
+ private:
+  struct Entry {
+    std::string authorization;
+    Clock::time_point expires;
+  };
+  std::mutex mutex_;
+  std::map<std::string, Entry> entries_;
+};
+
+// "Basic base64(user:password)".
+std::string basic_authorization(const std::string& username, const std::string& password);
+
+}  // namespace otr

@@ -1,0 +1,29 @@
+// Failures talking to an origin registry, and the status each one becomes for our client.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace otr {
+
+enum class RegistryFailure {
+  kUnauthorized,  // 401/403 from the registry or its token service  -> 401
+  kNotFound,      // 404 (unknown repository, tag, manifest or blob)  -> 404
+  kTimeout,       // connect/total/stall timeout                     -> 504
+  kUnreachable,   // refused, DNS, TLS                                -> 502
+  kBadResponse,   // malformed answer, 5xx, digest mismatch, too large -> 502
+};
+
+class RegistryError : public std::runtime_error {
+ public:
+  RegistryError(RegistryFailure failure, const std::string& message)
+      : std::runtime_error(message), failure_(failure) {}
+  RegistryFailure failure() const { return failure_; }
+  // The HTTP status our client gets for this failure.
+  int http_status() const;
+
+ private:
+  RegistryFailure failure_;
+};
+
+}  // namespace otr

@@ -1,0 +1,26 @@
+// Building the responses every service shares: JSON errors and cacheable JSON documents.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "http.h"
+
+namespace otr {
+
+// {"errors":["message"]} as application/json with `status`.
+Response json_error(int status, const std::string& message);
+
+// A 200 application/json document with an ETag derived from `etag_source` (pass the body itself
+// unless parts of it vary without changing its meaning), Cache-Control max-age (private when the
+// request carried credentials) and Vary: Authorization. Answers 304 when If-None-Match matches.
+Response json_document(const Request& request, std::string body, const std::string& etag_source,
+                       std::chrono::seconds max_age);
+
+// A text/html page (no caching by shared caches).
+Response html_page(std::string body);
+
+// Escapes &, <, >, " and ' for HTML text and attribute values.
+std::string html_escape(const std::string& text);
+
+}  // namespace otr

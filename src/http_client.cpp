@@ -1,0 +1,262 @@
+#include "http_client.h"
+
+#include <curl/curl.h>
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+
+#include "version_info.h"
+
+namespace otr {
+
+namespace {
+
+// ---- RAII for libcurl handles ----
+
+struct EasyDeleter {
+  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+};
+using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
+
+struct MultiDeleter {
+  void operator()(CURLM* h) const { curl_multi_cleanup(h); }
+};
+using MultiPtr = std::unique_ptr<CURLM, MultiDeleter>;
+
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+
+// The process-wide share of connections, DNS and TLS sessions, with one mutex per data kind.
+class Share {
+ public:
+  Share() : handle_(curl_share_init()) {
+    if (handle_ == nullptr) throw std::runtime_error("curl_share_init failed");
+    curl_share_setopt(handle_, CURLSHOPT_LOCKFUNC, &Share::lock);
+    curl_share_setopt(handle_, CURLSHOPT_UNLOCKFUNC, &Share::unlock);
+    curl_share_setopt(handle_, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  }
+  ~Share() { curl_share_cleanup(handle_); }
+  Share(const Share&) = delete;
+  Share& operator=(const Share&) = delete;
+  CURLSH* get() const { return handle_; }
+
+ private:
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
+    static_cast<Share*>(self)->mutexes_[index(data)].lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* self) {
+    static_cast<Share*>(self)->mutexes_[index(data)].unlock();
+  }
+  static size_t index(curl_lock_data data) {
+    size_t i = static_cast<size_t>(data);
+    return i < kSlots ? i : 0;
+  }
+  static constexpr size_t kSlots = CURL_LOCK_DATA_LAST;
+  CURLSH* handle_;
+  std::array<std::mutex, kSlots> mutexes_;
+};
+
+Share& share() {
+  static Share instance;  // created on first use, i.e. in the worker process after fork
+  return instance;
+}
+
+// ---- one transfer ----
+
+struct Transfer {
+  const OutgoingRequest* request = nullptr;
+  IncomingResponse response;
+  const HeadersCallback* on_headers = nullptr;  // streaming only
+  const DataCallback* on_data = nullptr;        // streaming only
+  bool headers_delivered = false;
+  bool too_large = false;
+  bool aborted = false;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  EasyPtr easy;
+  SlistPtr header_list;
+
+  bool deliver_headers() {
+    if (headers_delivered) return true;
+    headers_delivered = true;
+    if (on_headers == nullptr) return true;
+    return (*on_headers)(response.status, response.headers);
+  }
+};
+
+size_t on_header_line(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {
+    // A new response (after 100-continue or an auth round): start over.
+    t->response.headers = Headers();
+    size_t sp = line.find(' ');
+    t->response.status = sp == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
+    return size * count;
+  }
+  size_t colon = line.find(':');
+  if (colon != std::string_view::npos && colon > 0) {
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    t->response.headers.add(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return size * count;
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  if (t->on_data != nullptr) {
+    if (!t->deliver_headers() || !(*t->on_data)(std::string_view(data, n))) {
+      t->aborted = true;
+      return 0;
+    }
+    return n;
+  }
+  if (t->response.body.size() + n > t->request->max_body) {
+    t->too_large = true;
+    return 0;
+  }
+  t->response.body.append(data, n);
+  return n;
+}
+
+void prepare(Transfer& t) {
+  const OutgoingRequest& r = *t.request;
+  t.easy.reset(curl_easy_init());
+  if (!t.easy) throw std::runtime_error("curl_easy_init failed");
+  CURL* h = t.easy.get();
+  curl_easy_setopt(h, CURLOPT_URL, r.url.c_str());
+  curl_easy_setopt(h, CURLOPT_SHARE, share().get());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t.error_buffer);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(r.connect_timeout.count()));
+  if (r.total_timeout.count() > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(r.total_timeout.count()));
+  if (r.stall_timeout.count() > 0) {
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.stall_timeout.count()));
+  }
+  if (r.method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (r.method != "GET") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  }
+  for (const std::string& header : r.headers) {
+    curl_slist* next = curl_slist_append(t.header_list.get(), header.c_str());
+    if (next == nullptr) throw std::bad_alloc();
+    t.header_list.release();
+    t.header_list.reset(next);
+  }
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, t.header_list.get());
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header_line);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+}
+
+void finish(Transfer& t, CURLcode code) {
+  IncomingResponse& r = t.response;
+  if (code == CURLE_OK) {
+    long status = 0;
+    curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    r.status = static_cast<int>(status);
+    // A body-less response (HEAD, 304, empty 200) never reached on_body.
+    if (t.on_headers != nullptr && !t.deliver_headers()) r.error = TransportError::kAborted;
+    return;
+  }
+  r.error_message = t.error_buffer[0] != '\0' ? t.error_buffer : curl_easy_strerror(code);
+  if (t.too_large) {
+    r.error = TransportError::kTooLarge;
+  } else if (t.aborted) {
+    r.error = TransportError::kAborted;
+  } else {
+    switch (code) {
+      case CURLE_OPERATION_TIMEDOUT:
+        r.error = TransportError::kTimeout;
+        break;
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_COULDNT_RESOLVE_PROXY:
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_SSL_CONNECT_ERROR:
+      case CURLE_PEER_FAILED_VERIFICATION:
+      case CURLE_SEND_ERROR:
+      case CURLE_RECV_ERROR:
+      case CURLE_GOT_NOTHING:
+        r.error = TransportError::kUnreachable;
+        break;
+      default:
+        r.error = TransportError::kOther;
+    }
+  }
+}
+
+}  // namespace
+
+void http_global_init() {
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+}
+
+IncomingResponse http_fetch(const OutgoingRequest& request) {
+  Transfer t;
+  t.request = &request;
+  prepare(t);
+  finish(t, curl_easy_perform(t.easy.get()));
+  return std::move(t.response);
+}
+
+std::vector<IncomingResponse> http_fetch_all(const std::vector<OutgoingRequest>& requests) {
+  if (requests.size() == 1) return {http_fetch(requests.front())};
+  std::vector<Transfer> transfers(requests.size());
+  MultiPtr multi(curl_multi_init());
+  if (!multi) throw std::runtime_error("curl_multi_init failed");
+  for (size_t i = 0; i < requests.size(); ++i) {
+    transfers[i].request = &requests[i];
+    prepare(transfers[i]);
+    curl_easy_setopt(transfers[i].easy.get(), CURLOPT_PRIVATE, &transfers[i]);
+    curl_multi_add_handle(multi.get(), transfers[i].easy.get());
+  }
+  int running = 0;
+  do {
+    CURLMcode mc = curl_multi_perform(multi.get(), &running);
+    if (mc != CURLM_OK) break;
+    int msgs = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &msgs)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Transfer* t = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+      finish(*t, msg->data.result);
+    }
+    if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
+  } while (running > 0);
+  std::vector<IncomingResponse> out;
+  out.reserve(transfers.size());
+  for (Transfer& t : transfers) {
+    curl_multi_remove_handle(multi.get(), t.easy.get());
+    out.push_back(std::move(t.response));
+  }
+  return out;
+}
+
+IncomingResponse http_stream(const OutgoingRequest& request, const HeadersCallback& on_headers,
+                             const DataCallback& on_data) {
+  Transfer t;
+  t.request = &request;
+  t.on_headers = &on_headers;
+  t.on_data = &on_data;
+  prepare(t);
+  finish(t, curl_easy_perform(t.easy.get()));
+  return std::move(t.response);
+}
+
+}  // namespace otr

@@ -1,0 +1,211 @@
+// Command line: global options, then a subcommand (server, check-config, version).
+//
+// Exit codes follow sysexits: 0 ok, 1 runtime failure (and check-config finding errors),
+// 64 usage error, 78 unusable configuration.
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <climits>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "fcgi_server.h"
+#include "http_client.h"
+#include "log.h"
+#include "registry_app.h"
+#include "version_info.h"
+
+namespace po = boost::program_options;
+using namespace otr;
+
+namespace {
+
+constexpr int kExitUsage = 64;
+constexpr int kExitConfig = 78;
+
+const char* kUsage =
+    "Usage: oci-distribution-terraform-registry [--config FILE] COMMAND [options]\n"
+    "\n"
+    "Serves Terraform/OpenTofu provider mirrors out of OCI Distribution registries, as a FastCGI\n"
+    "application behind a web server (nginx, lighttpd, Apache httpd + mod_fcgid, ...).\n"
+    "\n"
+    "Commands:\n"
+    "  server        run the FastCGI worker pool (or serve the socket a web server handed us)\n"
+    "  check-config  validate the configuration and print every problem\n"
+    "  version       print the version\n"
+    "\n"
+    "Run 'oci-distribution-terraform-registry COMMAND --help' for a command's options.\n";
+
+std::string executable_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : exe.parent_path().string();
+}
+
+// The configuration file to use, or an explanation of why there is none.
+bool locate_config(const std::string& given, std::string& path) {
+  if (!given.empty()) {
+    path = given;
+    return true;
+  }
+  ConfigSearch search = search_config_file(executable_dir());
+  if (search.found.size() == 1) {
+    path = search.found.front();
+    return true;
+  }
+  if (search.found.empty()) {
+    std::cerr << "error: no configuration file found. Give one with --config=FILE or the environment variable "
+              << kConfigEnvVar << ", or create one of:\n";
+    for (const auto& p : search.searched) std::cerr << "  " << p << "\n";
+  } else {
+    std::cerr << "error: several configuration files found; keep one or choose with --config=FILE:\n";
+    for (const auto& p : search.found) std::cerr << "  " << p << "\n";
+  }
+  return false;
+}
+
+void print_diagnostics(const std::vector<Diagnostic>& diagnostics) {
+  for (const Diagnostic& d : diagnostics) std::cerr << d.to_string() << "\n";
+}
+
+// Parses a subcommand's own options; returns false (after printing) on --help or a usage error.
+bool parse_command_options(const std::string& command, const char* summary, const std::vector<std::string>& args,
+                           int& exit_code) {
+  po::options_description options("Options for '" + command + "'");
+  options.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "error: " << e.what() << "\n\nUsage: oci-distribution-terraform-registry [--config FILE] " << command
+              << "\n";
+    exit_code = kExitUsage;
+    return false;
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: oci-distribution-terraform-registry [--config FILE] " << command << "\n\n"
+              << summary << "\n\n"
+              << options;
+    exit_code = 0;
+    return false;
+  }
+  return true;
+}
+
+int command_check_config(const std::string& config_path) {
+  std::string path;
+  if (!locate_config(config_path, path)) return kExitConfig;
+  try {
+    Config config = load_config_file(path);
+    print_diagnostics(config.warnings);
+    std::cout << path << ": configuration is valid (" << config.provider_mirrors.size()
+              << " provider mirror" << (config.provider_mirrors.size() == 1 ? "" : "s") << ")\n";
+    for (const auto& m : config.provider_mirrors)
+      std::cout << "  /" << m.name << "/  <- " << m.origin_url << (m.name_prefix.empty() ? "" : "/" + m.name_prefix)
+                << (m.proxy_packages ? "  (downloads proxied)" : "") << "\n";
+    return 0;
+  } catch (const ConfigError& e) {
+    print_diagnostics(e.diagnostics());
+    return 1;
+  }
+}
+
+int command_server(const std::string& config_path) {
+  std::string path;
+  if (!locate_config(config_path, path)) return kExitConfig;
+  std::unique_ptr<Config> config;
+  try {
+    config = std::make_unique<Config>(load_config_file(path));
+  } catch (const ConfigError& e) {
+    print_diagnostics(e.diagnostics());
+    return kExitConfig;
+  }
+  log_configure(config->server.log_format);
+  for (const Diagnostic& d : config->warnings) log_warning(d.to_string());
+  http_global_init();
+  std::filesystem::path absolute = std::filesystem::absolute(path);
+  return run_server(absolute.string(), *config,
+                    [](const Config& c) { return std::make_unique<RegistryApp>(c); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description global("Global options");
+  global.add_options()
+      ("config", po::value<std::string>()->value_name("FILE"), "configuration file (default: searched, see README)")
+      ("help,h", "show this help")
+      ("version", "print the version");
+  po::options_description hidden;
+  hidden.add_options()
+      ("command", po::value<std::string>())
+      ("args", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(global).add(hidden);
+  po::positional_options_description positional;
+  positional.add("command", 1).add("args", -1);
+
+  po::variables_map vm;
+  std::vector<std::string> rest;
+  try {
+    po::parsed_options parsed =
+        po::command_line_parser(argc, argv).options(all).positional(positional).allow_unregistered().run();
+    po::store(parsed, vm);
+    po::notify(vm);
+    // Everything after the command (including its options) belongs to the command.
+    rest = po::collect_unrecognized(parsed.options, po::include_positional);
+    if (!rest.empty() && vm.count("command") && rest.front() == vm["command"].as<std::string>())
+      rest.erase(rest.begin());
+  } catch (const po::error& e) {
+    std::cerr << "error: " << e.what() << "\n\n" << kUsage;
+    return kExitUsage;
+  }
+
+  if (vm.count("version")) {
+    std::cout << kProgramName << " " << kVersion << "\n";
+    return 0;
+  }
+  if (!vm.count("command")) {
+    if (vm.count("help")) {
+      std::cout << kUsage << "\n" << global;
+      return 0;
+    }
+    std::cerr << kUsage << "\n" << global;
+    return kExitUsage;
+  }
+  std::string command = vm["command"].as<std::string>();
+  if (vm.count("help")) rest.push_back("--help");
+  std::string config_path = vm.count("config") ? vm["config"].as<std::string>() : "";
+  int exit_code = 0;
+  if (command == "version") {
+    if (!parse_command_options(command, "Prints the program's version.", rest, exit_code)) return exit_code;
+    std::cout << kProgramName << " " << kVersion << "\n";
+    return 0;
+  }
+  if (command == "check-config") {
+    if (!parse_command_options(command,
+                               "Validates the configuration file and prints every problem as file:line:column.\n"
+                               "Exits 0 when the file is usable, 1 when it has errors.",
+                               rest, exit_code))
+      return exit_code;
+    return command_check_config(config_path);
+  }
+  if (command == "server") {
+    if (!parse_command_options(command,
+                               "Runs the FastCGI server. When started by a web server (mod_fcgid, lighttpd\n"
+                               "bin-path, spawn-fcgi) or systemd socket activation it serves the socket it was\n"
+                               "given; otherwise it binds server.listen_addr and runs a pool of worker processes.\n"
+                               "Signals: TERM/INT drain and stop, HUP reloads the configuration.",
+                               rest, exit_code))
+      return exit_code;
+    return command_server(config_path);
+  }
+  std::cerr << "error: unknown command \"" << command << "\"\n\n" << kUsage;
+  return kExitUsage;
+}

@@ -1,0 +1,377 @@
+#include "oci_client.h"
+
+#include <algorithm>
+#include <strings.h>
+
+#include <cctype>
+
+#include "json.h"
+#include "sha256.h"
+#include "www_authenticate.h"
+
+namespace otr {
+
+namespace {
+
+constexpr const char* kManifestAccept =
+    "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+constexpr int kMaxRedirects = 5;
+constexpr int kMaxTagPages = 10000;
+
+std::string percent_encode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// "scheme://authority" of an absolute URL, lower-cased; "" when `url` is not absolute.
+std::string origin_of(std::string_view url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  size_t path_start = url.find_first_of("/?#", scheme_end + 3);
+  std::string origin(url.substr(0, path_start));
+  std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) { return std::tolower(c); });
+  return origin;
+}
+
+// Resolves a Location or Link target against the URL it came from.
+std::string resolve_url(const std::string& base, const std::string& target) {
+  if (target.starts_with("http://") || target.starts_with("https://")) return target;
+  if (target.starts_with("//")) return base.substr(0, base.find("://") + 1) + target;
+  if (target.starts_with("/")) return origin_of(base) + target;
+  size_t cut = base.find_first_of("?#", base.find("://") + 3);
+  std::string path = base.substr(0, cut);
+  return path.substr(0, path.rfind('/') + 1) + target;
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// The target of `Link: <...>; rel="next"`, or "".
+std::string next_link(const Headers& headers) {
+  for (const auto& [name, value] : headers.all()) {
+    if (name.size() != 4 || strncasecmp(name.c_str(), "link", 4) != 0) continue;
+    size_t open = value.find('<');
+    size_t close = value.find('>', open == std::string::npos ? 0 : open);
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::string params = value.substr(close + 1);
+    std::transform(params.begin(), params.end(), params.begin(), [](unsigned char c) { return std::tolower(c); });
+    params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
+    if (params.find("rel=\"next\"") != std::string::npos || params.find("rel=next") != std::string::npos)
+      return value.substr(open + 1, close - open - 1);
+  }
+  return {};
+}
+
+std::string media_type_of(const std::string& content_type) {
+  std::string type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.pop_back();
+  return type;
+}
+
+}  // namespace
+
+int RegistryError::http_status() const {
+  switch (failure_) {
+    case RegistryFailure::kUnauthorized: return 401;
+    case RegistryFailure::kNotFound: return 404;
+    case RegistryFailure::kTimeout: return 504;
+    case RegistryFailure::kUnreachable: return 502;
+    case RegistryFailure::kBadResponse: return 502;
+  }
+  return 502;
+}
+
+void throw_for_response(const IncomingResponse& r, const std::string& what) {
+  switch (r.error) {
+    case TransportError::kNone:
+    case TransportError::kAborted:
+      break;
+    case TransportError::kTimeout:
+      throw RegistryError(RegistryFailure::kTimeout, what + ": registry timed out (" + r.error_message + ")");
+    case TransportError::kUnreachable:
+      throw RegistryError(RegistryFailure::kUnreachable, what + ": registry unreachable (" + r.error_message + ")");
+    case TransportError::kTooLarge:
+      throw RegistryError(RegistryFailure::kBadResponse, what + ": registry response exceeds the configured size limit");
+    case TransportError::kOther:
+      throw RegistryError(RegistryFailure::kUnreachable, what + ": " + r.error_message);
+  }
+  if (r.status == 401 || r.status == 403)
+    throw RegistryError(RegistryFailure::kUnauthorized, what + ": registry denied access (" + std::to_string(r.status) + ")");
+  if (r.status == 404) throw RegistryError(RegistryFailure::kNotFound, what + ": not found in registry");
+  throw RegistryError(RegistryFailure::kBadResponse, what + ": registry answered status " + std::to_string(r.status));
+}
+
+OciClient::OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::string caller_authorization,
+                     RequestStats& stats)
+    : endpoint_(endpoint), auth_(auth), caller_authorization_(std::move(caller_authorization)), stats_(stats) {}
+
+std::string OciClient::cache_key(const std::string& repository) const {
+  const OriginCredentials& c = endpoint_.credentials;
+  std::string identity = c.username.empty() ? "anonymous" : "user:" + c.username;
+  return endpoint_.base_url + "\n" + identity + "\n" + repository;
+}
+
+std::string OciClient::authorization_for(const std::string& repository) {
+  if (!caller_authorization_.empty()) return caller_authorization_;
+  if (!endpoint_.credentials.token.empty()) return "Bearer " + endpoint_.credentials.token;
+  if (auto cached = auth_.get(cache_key(repository))) return *cached;
+  if (auto cached = auth_.get(cache_key("*"))) return *cached;  // registry-wide Basic
+  return {};
+}
+
+bool OciClient::answer_challenge(const IncomingResponse& response, const std::string& repository) {
+  // A caller's own credentials, or a configured token, are final: a 401 is the answer.
+  if (!caller_authorization_.empty() || !endpoint_.credentials.token.empty()) return false;
+  const OriginCredentials& creds = endpoint_.credentials;
+  for (const AuthChallenge& challenge : parse_www_authenticate(response.headers.get("WWW-Authenticate"))) {
+    if (challenge.scheme == "basic") {
+      if (creds.username.empty()) return false;
+      auth_.put(cache_key("*"), basic_authorization(creds.username, creds.password), std::chrono::hours(1));
+      return true;
+    }
+    if (challenge.scheme != "bearer") continue;
+    auto realm = challenge.params.find("realm");
+    if (realm == challenge.params.end() || origin_of(realm->second).empty()) continue;
+    std::string url = realm->second + (realm->second.find('?') == std::string::npos ? "?" : "&");
+    if (auto service = challenge.params.find("service"); service != challenge.params.end())
+      url += "service=" + percent_encode(service->second) + "&";
+    auto scope = challenge.params.find("scope");
+    url += "scope=" + percent_encode(scope != challenge.params.end() ? scope->second
+                                                                      : "repository:" + repository + ":pull");
+    OutgoingRequest token_request = make_request("GET", url);
+    token_request.max_body = 1u << 20;
+    if (!creds.username.empty())
+      token_request.headers.push_back("Authorization: " + basic_authorization(creds.username, creds.password));
+    ++stats_.registry_calls;
+    IncomingResponse answer = http_fetch(token_request);
+    if (answer.error != TransportError::kNone || answer.status != 200) throw_for_response(answer, "token service");
+    JsonPtr doc = json_parse(answer.body);
+    std::optional<std::string> token = doc ? json_string(doc.get(), "token") : std::nullopt;
+    if (!token || token->empty()) token = doc ? json_string(doc.get(), "access_token") : std::nullopt;
+    if (!token || token->empty())
+      throw RegistryError(RegistryFailure::kBadResponse, "token service answered without a token");
+    double expires_in = doc ? json_number(doc.get(), "expires_in").value_or(60) : 60;
+    // Renew a little early so a token never expires between our check and the registry's.
+    auto lifetime = std::chrono::seconds(static_cast<long>(std::clamp(expires_in * 0.9, 1.0, 86400.0)));
+    auth_.put(cache_key(repository), "Bearer " + *token, lifetime);
+    return true;
+  }
+  return false;
+}
+
+OutgoingRequest OciClient::make_request(const std::string& method, const std::string& url) const {
+  OutgoingRequest r;
+  r.method = method;
+  r.url = url;
+  r.connect_timeout = endpoint_.settings.connect_timeout;
+  r.total_timeout = endpoint_.settings.request_timeout;
+  r.max_body = endpoint_.settings.max_manifest_bytes;
+  return r;
+}
+
+IncomingResponse OciClient::fetch(OutgoingRequest request, const std::string& repository) {
+  const std::vector<std::string> base_headers = request.headers;
+  for (int attempt = 0;; ++attempt) {
+    request.headers = base_headers;
+    std::string authorization = authorization_for(repository);
+    if (!authorization.empty()) request.headers.push_back("Authorization: " + authorization);
+    ++stats_.registry_calls;
+    IncomingResponse response = http_fetch(request);
+    if (response.error == TransportError::kNone && response.status == 401 && attempt == 0 &&
+        answer_challenge(response, repository))
+      continue;
+    return response;
+  }
+}
+
+std::vector<std::string> OciClient::list_tags(const std::string& repository) {
+  std::vector<std::string> tags;
+  std::string url = endpoint_.base_url + "/v2/" + repository + "/tags/list";
+  for (int page = 0; page < kMaxTagPages && !url.empty(); ++page) {
+    OutgoingRequest request = make_request("GET", url);
+    request.max_body = endpoint_.settings.max_tag_list_bytes;
+    IncomingResponse response = fetch(request, repository);
+    if (response.error != TransportError::kNone || response.status != 200)
+      throw_for_response(response, "tag list of " + repository);
+    JsonPtr doc = json_parse(response.body);
+    if (!doc || !cJSON_IsObject(doc.get()))
+      throw RegistryError(RegistryFailure::kBadResponse, "tag list of " + repository + ": not a JSON object");
+    const cJSON* list = cJSON_GetObjectItemCaseSensitive(doc.get(), "tags");
+    if (cJSON_IsArray(list)) {  // null for a repository without tags
+      const cJSON* tag = nullptr;
+      cJSON_ArrayForEach(tag, list) {
+        if (cJSON_IsString(tag)) tags.emplace_back(tag->valuestring);
+      }
+    }
+    std::string next = next_link(response.headers);
+    url = next.empty() ? std::string() : resolve_url(url, next);
+    if (!url.empty() && origin_of(url) != origin_of(endpoint_.base_url))
+      throw RegistryError(RegistryFailure::kBadResponse, "tag list of " + repository + ": pagination link leaves the registry");
+  }
+  return tags;
+}
+
+namespace {
+
+FetchedManifest to_manifest(IncomingResponse& response, const std::string& reference, const std::string& what) {
+  FetchedManifest m;
+  m.digest = "sha256:" + sha256_hex(response.body);
+  if (reference.starts_with("sha256:") && m.digest != reference)
+    throw RegistryError(RegistryFailure::kBadResponse, what + ": content does not match its digest");
+  m.media_type = media_type_of(response.headers.get("Content-Type"));
+  m.body = std::move(response.body);
+  if (m.media_type.empty() || m.media_type == "application/json" || m.media_type == "text/plain") {
+    if (JsonPtr doc = json_parse(m.body)) m.media_type = json_string(doc.get(), "mediaType").value_or(m.media_type);
+  }
+  return m;
+}
+
+}  // namespace
+
+FetchedManifest OciClient::get_manifest(const std::string& repository, const std::string& reference) {
+  OutgoingRequest request = make_request("GET", endpoint_.base_url + "/v2/" + repository + "/manifests/" + reference);
+  request.headers.push_back(kManifestAccept);
+  IncomingResponse response = fetch(request, repository);
+  std::string what = "manifest " + repository + ":" + reference;
+  if (response.error != TransportError::kNone || response.status != 200) throw_for_response(response, what);
+  return to_manifest(response, reference, what);
+}
+
+std::vector<FetchedManifest> OciClient::get_manifests(const std::string& repository,
+                                                      const std::vector<std::string>& digests) {
+  std::vector<OutgoingRequest> requests;
+  std::string authorization = authorization_for(repository);
+  for (const std::string& digest : digests) {
+    OutgoingRequest r = make_request("GET", endpoint_.base_url + "/v2/" + repository + "/manifests/" + digest);
+    r.headers.push_back(kManifestAccept);
+    if (!authorization.empty()) r.headers.push_back("Authorization: " + authorization);
+    requests.push_back(std::move(r));
+  }
+  stats_.registry_calls += static_cast<int>(requests.size());
+  std::vector<IncomingResponse> responses = http_fetch_all(requests);
+  std::vector<FetchedManifest> out;
+  out.reserve(digests.size());
+  for (size_t i = 0; i < digests.size(); ++i) {
+    if (responses[i].error == TransportError::kNone && responses[i].status == 401) {
+      out.push_back(get_manifest(repository, digests[i]));  // answers the challenge, then retries
+      continue;
+    }
+    std::string what = "manifest " + repository + "@" + digests[i];
+    if (responses[i].error != TransportError::kNone || responses[i].status != 200) throw_for_response(responses[i], what);
+    out.push_back(to_manifest(responses[i], digests[i], what));
+  }
+  return out;
+}
+
+std::string OciClient::blob_url(const std::string& repository, const std::string& digest) const {
+  return endpoint_.base_url + "/v2/" + repository + "/blobs/" + digest;
+}
+
+BlobInfo OciClient::head_blob(const std::string& repository, const std::string& digest) {
+  std::string url = blob_url(repository, digest);
+  const std::string registry_origin = origin_of(endpoint_.base_url);
+  std::string what = "blob " + repository + "@" + digest;
+  for (int hop = 0; hop <= kMaxRedirects; ++hop) {
+    OutgoingRequest request = make_request("HEAD", url);
+    IncomingResponse response;
+    if (origin_of(url) == registry_origin) {
+      response = fetch(request, repository);
+    } else {
+      ++stats_.registry_calls;
+      response = http_fetch(request);  // blob storage: never the registry's credentials
+    }
+    if (response.error == TransportError::kNone && is_redirect(response.status) &&
+        !response.headers.get("Location").empty()) {
+      url = resolve_url(url, response.headers.get("Location"));
+      continue;
+    }
+    if (response.error != TransportError::kNone || response.status != 200) throw_for_response(response, what);
+    BlobInfo info;
+    std::string length = response.headers.get("Content-Length");
+    if (!length.empty()) info.size = std::strtoll(length.c_str(), nullptr, 10);
+    info.content_type = media_type_of(response.headers.get("Content-Type"));
+    return info;
+  }
+  throw RegistryError(RegistryFailure::kBadResponse, what + ": too many redirects");
+}
+
+void OciClient::stream_blob(const std::string& repository, const std::string& digest,
+                            const std::function<bool(const BlobInfo&)>& on_start,
+                            const std::function<bool(std::string_view)>& on_data) {
+  std::string url = blob_url(repository, digest);
+  const std::string registry_origin = origin_of(endpoint_.base_url);
+  const std::string what = "blob " + repository + "@" + digest;
+  bool answered_challenge = false;
+  for (int hop = 0; hop <= kMaxRedirects; ++hop) {
+    OutgoingRequest request = make_request("GET", url);
+    request.total_timeout = Seconds(0);
+    request.stall_timeout = endpoint_.settings.download_stall_timeout;
+    if (origin_of(url) == registry_origin) {
+      std::string authorization = authorization_for(repository);
+      if (!authorization.empty()) request.headers.push_back("Authorization: " + authorization);
+    }
+    bool started = false;
+    bool receiver_stopped = false;
+    Sha256 hash;
+    std::string held;  // the newest chunk, delivered only once the next one (or the verdict) is in
+    auto headers_cb = [&](int status, const Headers& headers) {
+      if (status != 200) return false;
+      started = true;
+      BlobInfo info;
+      std::string length = headers.get("Content-Length");
+      if (!length.empty()) info.size = std::strtoll(length.c_str(), nullptr, 10);
+      info.content_type = media_type_of(headers.get("Content-Type"));
+      if (!on_start(info)) {
+        receiver_stopped = true;
+        return false;
+      }
+      return true;
+    };
+    auto data_cb = [&](std::string_view chunk) {
+      hash.update(chunk);
+      if (!held.empty() && !on_data(held)) {
+        receiver_stopped = true;
+        return false;
+      }
+      held.assign(chunk);
+      return true;
+    };
+    ++stats_.registry_calls;
+    IncomingResponse response = http_stream(request, headers_cb, data_cb);
+    if (started) {
+      if (receiver_stopped) return;
+      if (response.error != TransportError::kNone) throw_for_response(response, what + " (download cut)");
+      if (digest.starts_with("sha256:") && "sha256:" + hash.hex_digest() != digest)
+        throw RegistryError(RegistryFailure::kBadResponse, what + ": downloaded bytes do not match the digest");
+      if (!held.empty()) on_data(held);
+      return;
+    }
+    if (response.status == 401 && !answered_challenge && origin_of(url) == registry_origin &&
+        answer_challenge(response, repository)) {
+      answered_challenge = true;
+      continue;
+    }
+    if (is_redirect(response.status) && !response.headers.get("Location").empty()) {
+      url = resolve_url(url, response.headers.get("Location"));
+      continue;
+    }
+    if (response.error == TransportError::kAborted) response.error = TransportError::kNone;
+    throw_for_response(response, what);
+  }
+  throw RegistryError(RegistryFailure::kBadResponse, what + ": too many redirects");
+}
+
+}  // namespace otr

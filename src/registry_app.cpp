@@ -1,0 +1,99 @@
+#include "registry_app.h"
+
+#include <chrono>
+
+#include "log.h"
+#include "request_path.h"
+#include "responses.h"
+
+namespace otr {
+
+namespace {
+
+// Counts what reaches the client, for the access log.
+class MeteredSink : public ResponseSink {
+ public:
+  explicit MeteredSink(ResponseSink& inner) : inner_(inner) {}
+  void start(int status, const Headers& headers) override {
+    status_ = status;
+    inner_.start(status, headers);
+  }
+  bool write(std::string_view data) override {
+    bool ok = inner_.write(data);
+    if (ok) bytes_ += data.size();
+    return ok;
+  }
+  bool started() const override { return inner_.started(); }
+  int status() const { return status_; }
+  std::uint64_t bytes() const { return bytes_; }
+
+ private:
+  ResponseSink& inner_;
+  int status_ = 0;
+  std::uint64_t bytes_ = 0;
+};
+
+constexpr const char* kHealthz = "healthz";
+
+}  // namespace
+
+RegistryApp::RegistryApp(const Config& config)
+    : config_(config), cache_(config.server.tags_cache_ttl, config.server.manifest_cache_bytes) {
+  if (!config.server.query_string_secret.empty()) sealer_.emplace(config.server.query_string_secret);
+  for (const ProviderMirrorConfig& mirror : config.provider_mirrors)
+    mirrors_.push_back(std::make_unique<ProviderMirrorService>(mirror, config.server, cache_, auth_,
+                                                               sealer_ ? &*sealer_ : nullptr));
+}
+
+std::vector<std::string> RegistryApp::top_level_names() const {
+  std::vector<std::string> names{kHealthz, ".well-known"};
+  for (const auto& m : mirrors_) names.push_back(m->name());
+  return names;
+}
+
+void RegistryApp::handle(const Request& request, ResponseSink& sink) {
+  auto started = std::chrono::steady_clock::now();
+  MeteredSink metered(sink);
+  RequestStats stats;
+  try {
+    route(request, metered, stats);
+  } catch (const std::exception& e) {
+    log_error(std::string("request failed: ") + e.what());
+    if (!metered.started()) send(metered, json_error(500, "internal error"));
+  }
+  if (!metered.started()) send(metered, json_error(500, "internal error"));
+  std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - started;
+  log_access({request.method, request.path, metered.status(), metered.bytes(), elapsed.count(),
+              stats.registry_calls, stats.cache_hits, request.request_id});
+}
+
+void RegistryApp::route(const Request& request, ResponseSink& sink, RequestStats& stats) {
+  if (request.method != "GET" && request.method != "HEAD") {
+    Response r = json_error(405, "only GET and HEAD are supported");
+    r.headers.set("Allow", "GET, HEAD");
+    return send(sink, r);
+  }
+  RequestPath path = split_request_path(request.path);
+  if (path.status != 200) return send(sink, json_error(path.status, path.problem));
+  if (path.segments.size() == 1 && path.segments[0] == kHealthz) {
+    Response r;
+    r.headers.set("Content-Type", "application/json");
+    r.headers.set("Cache-Control", "no-store");
+    r.body = "{\"status\":\"ok\"}\n";
+    return send(sink, r);
+  }
+  if (!path.segments.empty()) {
+    for (const auto& mirror : mirrors_) {
+      if (mirror->name() != path.segments[0]) continue;
+      std::vector<std::string> rest(path.segments.begin() + 1, path.segments.end());
+      return mirror->handle(request, rest, path.trailing_slash, sink, stats);
+    }
+  }
+  send(sink, json_error(404, "no service here; configured services: " + [&] {
+         std::string names;
+         for (const auto& m : mirrors_) names += (names.empty() ? "/" : ", /") + m->name() + "/";
+         return names.empty() ? std::string("none") : names;
+       }()));
+}
+
+}  // namespace otr

@@ -1,0 +1,85 @@
+#include "responses.h"
+
+#include "json.h"
+#include "sha256.h"
+
+namespace otr {
+
+namespace {
+
+// If-None-Match holds "*" or a comma-separated list of (possibly weak) entity tags.
+bool if_none_match_hits(const std::string& header, const std::string& etag) {
+  if (header.empty()) return false;
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t comma = header.find(',', pos);
+    std::string item = header.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    size_t a = item.find_first_not_of(" \t");
+    size_t b = item.find_last_not_of(" \t");
+    item = a == std::string::npos ? std::string() : item.substr(a, b - a + 1);
+    if (item.starts_with("W/")) item = item.substr(2);
+    if (item == "*" || item == etag) return true;
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+Response json_error(int status, const std::string& message) {
+  JsonPtr doc = json_new_object();
+  JsonPtr errors = json_new_array();
+  json_append_string(errors.get(), message);
+  json_add(doc.get(), "errors", std::move(errors));
+  Response r;
+  r.status = status;
+  r.headers.set("Content-Type", "application/json");
+  r.headers.set("Cache-Control", "no-store");
+  r.body = json_print(doc.get()) + "\n";
+  return r;
+}
+
+Response json_document(const Request& request, std::string body, const std::string& etag_source,
+                       std::chrono::seconds max_age) {
+  Response r;
+  std::string etag = "\"" + sha256_hex(etag_source).substr(0, 32) + "\"";
+  bool credentials = request.headers.has("Authorization");
+  r.headers.set("Content-Type", "application/json");
+  r.headers.set("ETag", etag);
+  r.headers.set("Cache-Control", std::string(credentials ? "private" : "public") +
+                                     ", max-age=" + std::to_string(max_age.count()));
+  r.headers.set("Vary", "Authorization");
+  if (if_none_match_hits(request.headers.get("If-None-Match"), etag)) {
+    r.status = 304;
+    return r;
+  }
+  r.body = std::move(body);
+  return r;
+}
+
+Response html_page(std::string body) {
+  Response r;
+  r.headers.set("Content-Type", "text/html; charset=utf-8");
+  r.headers.set("Cache-Control", "no-cache");
+  r.body = std::move(body);
+  return r;
+}
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace otr
