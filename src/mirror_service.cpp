@@ -240,9 +240,14 @@ void ProviderMirrorService::serve_download(const Request& request, const std::st
         },
         [&](std::string_view chunk) { return sink.write(chunk); });
   } catch (const RegistryError& e) {
-    log_warning(config_.name + ": download of " + grant.repository + "@" + digest + " failed: " + e.what());
+    std::string message = config_.name + ": download failed: " + e.what();
     // Once bytes are flowing the only honest signal left is to end the body short.
-    if (!sink.started()) send(sink, json_error(e.http_status(), e.failure() == RegistryFailure::kNotFound
+    if (sink.started()) {
+      log_error(message + "; the response was cut short");
+      return;
+    }
+    log_warning(message);
+    send(sink, json_error(e.http_status(), e.failure() == RegistryFailure::kNotFound
                                                                     ? "package not found in the registry"
                                                                     : e.what()));
   }

@@ -36,6 +36,8 @@ Response json_error(int status, const std::string& message) {
   r.status = status;
   r.headers.set("Content-Type", "application/json");
   r.headers.set("Cache-Control", "no-store");
+  // HTTP requires a challenge on 401; Terraform answers it with the token from its CLI config.
+  if (status == 401) r.headers.set("WWW-Authenticate", "Bearer realm=\"oci-distribution-terraform-registry\"");
   r.body = json_print(doc.get()) + "\n";
   return r;
 }

@@ -11,6 +11,8 @@ BOOST_AUTO_TEST_CASE(json_error_shape) {
   BOOST_TEST(r.status == 404);
   BOOST_TEST(r.headers.get("content-type") == "application/json");
   BOOST_TEST(r.body == "{\"errors\":[\"no such \\\"thing\\\"\"]}\n");
+  BOOST_TEST(!r.headers.has("WWW-Authenticate"));
+  BOOST_TEST(json_error(401, "denied").headers.get("WWW-Authenticate").starts_with("Bearer "));
 }
 
 BOOST_AUTO_TEST_CASE(json_document_etag_and_conditional_get) {
