@@ -30,7 +30,9 @@ struct SlistDeleter {
 };
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
-// The process-wide share of connections, DNS and TLS sessions, with one mutex per data kind.
+// The process-wide share of DNS answers and TLS sessions, with one mutex per data kind.
+// Connections are not shared between threads (libcurl does not support that); each thread keeps
+// its own through its reused handles below.
 class Share {
  public:
   Share() : handle_(curl_share_init()) {
@@ -40,7 +42,6 @@ class Share {
     curl_share_setopt(handle_, CURLSHOPT_USERDATA, this);
     curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
   }
   ~Share() { curl_share_cleanup(handle_); }
   Share(const Share&) = delete;
@@ -79,7 +80,8 @@ struct Transfer {
   bool too_large = false;
   bool aborted = false;
   char error_buffer[CURL_ERROR_SIZE] = {};
-  EasyPtr easy;
+  EasyPtr owned;        // concurrent transfers own their handle
+  CURL* easy = nullptr;  // the handle in use (owned, or this thread's reusable one)
   SlistPtr header_list;
 
   bool deliver_headers() {
@@ -128,11 +130,50 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-void prepare(Transfer& t) {
+// This thread's handle for one-at-a-time transfers: reusing it keeps its connections alive, so a
+// worker thread talks to a registry over warm connections.
+class ThreadHandle {
+ public:
+  ThreadHandle() {
+    static thread_local EasyPtr handle;
+    static thread_local bool busy = false;
+    if (busy) {  // a nested transfer (never expected) gets a handle of its own
+      own_.reset(curl_easy_init());
+      easy_ = own_.get();
+    } else {
+      if (!handle) handle.reset(curl_easy_init());
+      curl_easy_reset(handle.get());  // keeps live connections, drops every option
+      easy_ = handle.get();
+      busy_ = &busy;
+      busy = true;
+    }
+    if (easy_ == nullptr) throw std::runtime_error("curl_easy_init failed");
+  }
+  ~ThreadHandle() {
+    if (busy_ != nullptr) *busy_ = false;
+  }
+  ThreadHandle(const ThreadHandle&) = delete;
+  ThreadHandle& operator=(const ThreadHandle&) = delete;
+  CURL* get() const { return easy_; }
+
+ private:
+  EasyPtr own_;
+  CURL* easy_ = nullptr;
+  bool* busy_ = nullptr;
+};
+
+// This thread's multi handle: concurrent transfers reuse the connections it keeps.
+CURLM* thread_multi() {
+  static thread_local MultiPtr multi;
+  if (!multi) multi.reset(curl_multi_init());
+  if (!multi) throw std::runtime_error("curl_multi_init failed");
+  return multi.get();
+}
+
+void prepare(Transfer& t, CURL* easy) {
   const OutgoingRequest& r = *t.request;
-  t.easy.reset(curl_easy_init());
-  if (!t.easy) throw std::runtime_error("curl_easy_init failed");
-  CURL* h = t.easy.get();
+  t.easy = easy;
+  CURL* h = easy;
   curl_easy_setopt(h, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(h, CURLOPT_SHARE, share().get());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -169,7 +210,7 @@ void finish(Transfer& t, CURLcode code) {
   IncomingResponse& r = t.response;
   if (code == CURLE_OK) {
     long status = 0;
-    curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
     r.status = static_cast<int>(status);
     // A body-less response (HEAD, 304, empty 200) never reached on_body.
     if (t.on_headers != nullptr && !t.deliver_headers()) r.error = TransportError::kAborted;
@@ -208,54 +249,72 @@ void http_global_init() {
 }
 
 IncomingResponse http_fetch(const OutgoingRequest& request) {
+  ThreadHandle handle;
   Transfer t;
   t.request = &request;
-  prepare(t);
-  finish(t, curl_easy_perform(t.easy.get()));
+  prepare(t, handle.get());
+  finish(t, curl_easy_perform(t.easy));
   return std::move(t.response);
 }
 
 std::vector<IncomingResponse> http_fetch_all(const std::vector<OutgoingRequest>& requests) {
   if (requests.size() == 1) return {http_fetch(requests.front())};
   std::vector<Transfer> transfers(requests.size());
-  MultiPtr multi(curl_multi_init());
-  if (!multi) throw std::runtime_error("curl_multi_init failed");
+  CURLM* multi = thread_multi();
+  // Handles leave the multi handle whatever happens, so it can be reused by the next call.
+  struct Detach {
+    CURLM* multi;
+    std::vector<Transfer>& transfers;
+    ~Detach() {
+      for (Transfer& t : transfers)
+        if (t.easy != nullptr) curl_multi_remove_handle(multi, t.easy);
+    }
+  } detach{multi, transfers};
   for (size_t i = 0; i < requests.size(); ++i) {
-    transfers[i].request = &requests[i];
-    prepare(transfers[i]);
-    curl_easy_setopt(transfers[i].easy.get(), CURLOPT_PRIVATE, &transfers[i]);
-    curl_multi_add_handle(multi.get(), transfers[i].easy.get());
+    Transfer& t = transfers[i];
+    t.request = &requests[i];
+    t.owned.reset(curl_easy_init());
+    if (!t.owned) throw std::runtime_error("curl_easy_init failed");
+    prepare(t, t.owned.get());
+    curl_easy_setopt(t.easy, CURLOPT_PRIVATE, &t);
+    curl_multi_add_handle(multi, t.easy);
   }
   int running = 0;
   do {
-    CURLMcode mc = curl_multi_perform(multi.get(), &running);
-    if (mc != CURLM_OK) break;
+    CURLMcode mc = curl_multi_perform(multi, &running);
+    if (mc != CURLM_OK) {
+      for (Transfer& t : transfers) {
+        if (t.response.status != 0 || t.response.error != TransportError::kNone) continue;
+        t.response.error = TransportError::kOther;
+        t.response.error_message = curl_multi_strerror(mc);
+      }
+      break;
+    }
     int msgs = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &msgs)) {
+    while (CURLMsg* msg = curl_multi_info_read(multi, &msgs)) {
       if (msg->msg != CURLMSG_DONE) continue;
       Transfer* t = nullptr;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
       finish(*t, msg->data.result);
     }
-    if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
+    if (running > 0) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
   } while (running > 0);
   std::vector<IncomingResponse> out;
   out.reserve(transfers.size());
-  for (Transfer& t : transfers) {
-    curl_multi_remove_handle(multi.get(), t.easy.get());
-    out.push_back(std::move(t.response));
-  }
+  for (Transfer& t : transfers) out.push_back(std::move(t.response));
   return out;
 }
 
 IncomingResponse http_stream(const OutgoingRequest& request, const HeadersCallback& on_headers,
                              const DataCallback& on_data) {
+  ThreadHandle handle;
   Transfer t;
   t.request = &request;
   t.on_headers = &on_headers;
   t.on_data = &on_data;
-  prepare(t);
-  finish(t, curl_easy_perform(t.easy.get()));
+  prepare(t, handle.get());
+  curl_easy_setopt(t.easy, CURLOPT_BUFFERSIZE, 128L * 1024);
+  finish(t, curl_easy_perform(t.easy));
   return std::move(t.response);
 }
 
