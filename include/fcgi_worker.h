@@ -1,0 +1,17 @@
+// One worker: serves FastCGI requests on a listening socket with server.worker_threads threads in
+// this process, through libfcgi, until told to stop.
+//
+// Stops on SIGTERM, SIGINT or SIGQUIT (finishing in-flight requests, up to
+// server.shutdown_timeout), or after server.max_requests_per_worker requests (recycling). The
+// caller must have blocked SIGTERM, SIGINT, SIGQUIT and SIGHUP in every thread; this function
+// waits for them with sigtimedwait. Returns the process exit code.
+#pragma once
+
+#include "config.h"
+#include "fcgi_server.h"
+
+namespace otr {
+
+int serve_requests(int listen_fd, const Config& config, const ApplicationFactory& factory);
+
+}  // namespace otr
