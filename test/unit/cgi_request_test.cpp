@@ -1,0 +1,99 @@
+#include <boost/test/unit_test.hpp>
+
+#include "cgi_request.h"
+
+using namespace otr;
+
+namespace {
+
+const std::vector<std::string> kNames = {"healthz", ".well-known", "mirror", "other"};
+
+Request make(std::vector<std::string> params) {
+  std::vector<std::string_view> views(params.begin(), params.end());
+  return request_from_cgi(views, kNames);
+}
+
+const char* kUri = "REQUEST_URI=/mirror/registry.terraform.io/hashicorp/null/index.json";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cgi_request)
+
+BOOST_AUTO_TEST_CASE(nginx_plain_fastcgi_params) {
+  // include fastcgi_params: the whole path in SCRIPT_NAME, no PATH_INFO.
+  Request r = make({"REQUEST_METHOD=GET", kUri, "SCRIPT_NAME=/mirror/registry.terraform.io/hashicorp/null/index.json",
+                    "QUERY_STRING=", "HTTP_HOST=tf.example.com", "HTTPS=on"});
+  BOOST_TEST(r.mount == "");
+  BOOST_TEST(r.path == "/mirror/registry.terraform.io/hashicorp/null/index.json");
+  BOOST_TEST(r.scheme == "https");
+  BOOST_TEST(r.host == "tf.example.com");
+}
+
+BOOST_AUTO_TEST_CASE(nginx_under_a_prefix_without_split) {
+  Request r = make({"REQUEST_URI=/tf/mirror/x/y?token=abc", "SCRIPT_NAME=/tf/mirror/x/y"});
+  BOOST_TEST(r.mount == "/tf");
+  BOOST_TEST(r.path == "/mirror/x/y");
+  BOOST_TEST(r.query == "token=abc");
+}
+
+BOOST_AUTO_TEST_CASE(nginx_split_path_info_at_the_service) {
+  Request r = make({kUri, "SCRIPT_NAME=/mirror", "PATH_INFO=/registry.terraform.io/hashicorp/null/index.json"});
+  BOOST_TEST(r.mount == "");
+  BOOST_TEST(r.path == "/mirror/registry.terraform.io/hashicorp/null/index.json");
+}
+
+BOOST_AUTO_TEST_CASE(apache_alias_of_the_whole_app_under_a_prefix) {
+  Request r = make({"REQUEST_URI=/tf/mirror/a/b", "SCRIPT_NAME=/tf", "PATH_INFO=/mirror/a/b", "UNIQUE_ID=abc-123"});
+  BOOST_TEST(r.mount == "/tf");
+  BOOST_TEST(r.path == "/mirror/a/b");
+  BOOST_TEST(r.request_id == "abc-123");
+}
+
+BOOST_AUTO_TEST_CASE(lighttpd_key_at_the_service_and_at_root) {
+  Request keyed = make({kUri, "SCRIPT_NAME=/mirror", "PATH_INFO=/registry.terraform.io/hashicorp/null/index.json"});
+  BOOST_TEST(keyed.path == "/mirror/registry.terraform.io/hashicorp/null/index.json");
+  Request root = make({kUri, "SCRIPT_NAME=/", "PATH_INFO=/mirror/registry.terraform.io/hashicorp/null/index.json"});
+  BOOST_TEST(root.mount == "");
+  BOOST_TEST(root.path == "/mirror/registry.terraform.io/hashicorp/null/index.json");
+  Request whole = make({kUri, "SCRIPT_NAME=/mirror/registry.terraform.io/hashicorp/null/index.json"});
+  BOOST_TEST(whole.path == "/mirror/registry.terraform.io/hashicorp/null/index.json");
+}
+
+BOOST_AUTO_TEST_CASE(raw_path_keeps_what_the_client_sent) {
+  // Web servers decode SCRIPT_NAME/PATH_INFO; the router must see %2F and dot segments as sent.
+  Request slash = make({"REQUEST_URI=/mirror/a%2Fb/c/index.json", "SCRIPT_NAME=/mirror", "PATH_INFO=/a/b/c/index.json"});
+  BOOST_TEST(slash.path == "/mirror/a%2Fb/c/index.json");
+  Request dots = make({"REQUEST_URI=/mirror/%2e%2e/x", "SCRIPT_NAME=/mirror/../x"});
+  BOOST_TEST(dots.path == "/mirror/%2e%2e/x");
+  Request no_uri = make({"SCRIPT_NAME=/mirror", "PATH_INFO=/a b/c"});
+  BOOST_TEST(no_uri.path == "/mirror/a%20b/c");
+}
+
+BOOST_AUTO_TEST_CASE(segment_prefix_is_not_a_string_prefix) {
+  Request r = make({"REQUEST_URI=/mirrorX/a", "SCRIPT_NAME=/mirror", "PATH_INFO=/a"});
+  BOOST_TEST(r.path == "/mirror/a");  // falls back to PATH_INFO, never strips "/mirror" off "/mirrorX"
+}
+
+BOOST_AUTO_TEST_CASE(headers_and_credentials) {
+  Request r = make({kUri, "HTTP_AUTHORIZATION=Bearer abc", "HTTP_IF_NONE_MATCH=\"x\"", "HTTP_X_FORWARDED_PROTO=https,http",
+                    "REQUEST_METHOD=HEAD"});
+  BOOST_TEST(r.method == "HEAD");
+  BOOST_TEST(r.headers.get("Authorization") == "Bearer abc");
+  BOOST_TEST(r.headers.get("If-None-Match") == "\"x\"");
+  BOOST_TEST(r.scheme == "https");
+  Request fcgid = make({kUri, "Authorization=Bearer from-fcgid"});
+  BOOST_TEST(fcgid.headers.get("Authorization") == "Bearer from-fcgid");
+  Request both = make({kUri, "HTTP_AUTHORIZATION=Bearer first", "HTTP_AUTHORIZATION=Bearer second"});
+  BOOST_TEST(both.headers.get("Authorization") == "Bearer first");
+}
+
+BOOST_AUTO_TEST_CASE(host_from_server_name_and_request_ids) {
+  Request r = make({kUri, "SERVER_NAME=mirror.local", "SERVER_PORT=8443", "HTTP_X_REQUEST_ID=id<script>1"});
+  BOOST_TEST(r.host == "mirror.local:8443");
+  BOOST_TEST(r.scheme == "http");
+  BOOST_TEST(r.request_id == "idscript1");
+  BOOST_TEST(make({}).path == "/");
+  BOOST_TEST(make({}).method == "GET");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
