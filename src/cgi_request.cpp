@@ -113,10 +113,16 @@ Request request_from_cgi(const std::vector<std::string_view>& entries, const std
 
   if (!path_info.empty() && !script.empty()) {
     r.mount = script;
-    if (has_segment_prefix(raw_path, script))
+    if (has_segment_prefix(raw_path, script)) {
       r.path = raw_path.substr(script.size());
-    else
+    } else if (raw_path.find('%') == std::string::npos && raw_path.size() > path_info.size() &&
+               raw_path.ends_with(path_info)) {
+      // Rewritten to the script (shared hosting .htaccess): the client's URL ends with PATH_INFO.
+      r.mount = raw_path.substr(0, raw_path.size() - path_info.size());
+      r.path = path_info;
+    } else {
       r.path = encode_path(path_info);
+    }
     // The mount's last segment may be the service itself (Alias /mirror, lighttpd "/mirror").
     std::vector<std::string_view> path_segments = raw_segments(r.path);
     size_t last_slash = r.mount.rfind('/');

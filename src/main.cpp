@@ -3,6 +3,7 @@
 // Exit codes follow sysexits: 0 ok, 1 runtime failure (and check-config finding errors),
 // 64 usage error, 78 unusable configuration.
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -40,6 +41,12 @@ const char* kUsage =
     "  version       print the version\n"
     "\n"
     "Run 'oci-distribution-terraform-registry COMMAND --help' for a command's options.\n";
+
+bool listening_socket_on_stdin() {
+  int accepting = 0;
+  socklen_t len = sizeof accepting;
+  return getsockopt(STDIN_FILENO, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0 && accepting != 0;
+}
 
 std::string executable_dir() {
   std::error_code ec;
@@ -171,7 +178,10 @@ int main(int argc, char** argv) {
     std::cout << kProgramName << " " << kVersion << "\n";
     return 0;
   }
-  if (!vm.count("command")) {
+  std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
+  // A web server that spawns us (mod_fcgid, lighttpd bin-path) may give no arguments at all.
+  if (command.empty() && !vm.count("help") && listening_socket_on_stdin()) command = "server";
+  if (command.empty()) {
     if (vm.count("help")) {
       std::cout << kUsage << "\n" << global;
       return 0;
@@ -179,7 +189,6 @@ int main(int argc, char** argv) {
     std::cerr << kUsage << "\n" << global;
     return kExitUsage;
   }
-  std::string command = vm["command"].as<std::string>();
   if (vm.count("help")) rest.push_back("--help");
   std::string config_path = vm.count("config") ? vm["config"].as<std::string>() : "";
   int exit_code = 0;

@@ -69,9 +69,19 @@ BOOST_AUTO_TEST_CASE(raw_path_keeps_what_the_client_sent) {
   BOOST_TEST(no_uri.path == "/mirror/a%20b/c");
 }
 
+BOOST_AUTO_TEST_CASE(apache_rewrite_to_the_script_in_a_user_directory) {
+  // .htaccess: RewriteRule ^(.*)$ registry.fcgi/$1 -- the client's URL never named the script.
+  Request r = make({"REQUEST_URI=/~ann/mirror/a/index.json", "SCRIPT_NAME=/~ann/registry.fcgi",
+                    "PATH_INFO=/mirror/a/index.json"});
+  BOOST_TEST(r.mount == "/~ann");
+  BOOST_TEST(r.path == "/mirror/a/index.json");
+}
+
 BOOST_AUTO_TEST_CASE(segment_prefix_is_not_a_string_prefix) {
   Request r = make({"REQUEST_URI=/mirrorX/a", "SCRIPT_NAME=/mirror", "PATH_INFO=/a"});
-  BOOST_TEST(r.path == "/mirror/a");  // falls back to PATH_INFO, never strips "/mirror" off "/mirrorX"
+  // Never strips "/mirror" off "/mirrorX": the client's URL is taken as it was.
+  BOOST_TEST(r.mount == "/mirrorX");
+  BOOST_TEST(r.path == "/a");
 }
 
 BOOST_AUTO_TEST_CASE(headers_and_credentials) {
