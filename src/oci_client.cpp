@@ -19,6 +19,7 @@ constexpr const char* kManifestAccept =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 constexpr int kMaxRedirects = 5;
 constexpr int kMaxTagPages = 10000;
+constexpr int kTagPageSize = 1000;
 
 std::string percent_encode(std::string_view s) {
   static const char* hex = "0123456789ABCDEF";
@@ -199,7 +200,8 @@ IncomingResponse OciClient::fetch(OutgoingRequest request, const std::string& re
 
 std::vector<std::string> OciClient::list_tags(const std::string& repository) {
   std::vector<std::string> tags;
-  std::string url = endpoint_.base_url + "/v2/" + repository + "/tags/list";
+  // Registries page tag lists (some by default); ask for large pages and follow Link headers.
+  std::string url = endpoint_.base_url + "/v2/" + repository + "/tags/list?n=" + std::to_string(kTagPageSize);
   for (int page = 0; page < kMaxTagPages && !url.empty(); ++page) {
     OutgoingRequest request = make_request("GET", url);
     request.max_body = endpoint_.settings.max_tag_list_bytes;
