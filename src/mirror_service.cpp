@@ -90,10 +90,16 @@ void ProviderMirrorService::handle(const Request& request, const std::vector<std
   }
 }
 
+std::string ProviderMirrorService::cache_prefix(const std::string& authorization) const {
+  // Whose answer it is: the caller's credentials, or else this service's own (services differ in
+  // origin_credentials even when they share a registry).
+  return config_.name + "\n" + identity_key(authorization) + "\n";
+}
+
 void ProviderMirrorService::serve_index(const Request& request, const Provider& provider, ResponseSink& sink,
                                         RequestStats& stats) const {
   std::string authorization = request.headers.get("Authorization");
-  std::string key = identity_key(authorization) + "\n" + config_.origin_url + "\n" + provider.repository;
+  std::string key = cache_prefix(authorization) + provider.repository;
   auto tags = cache_.tags(key);
   if (tags) {
     ++stats.cache_hits;
@@ -127,7 +133,7 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
   std::string authorization = request.headers.get("Authorization");
   std::string identity = identity_key(authorization);
-  std::string repo_key = identity + "\n" + config_.origin_url + "\n" + provider.repository;
+  std::string repo_key = cache_prefix(authorization) + provider.repository;
   OciClient client(endpoint_, auth_, authorization, stats);
 
   // Tag -> digest (short TTL), then the release manifest by digest (kept).

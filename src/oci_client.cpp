@@ -120,8 +120,9 @@ OciClient::OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::str
     : endpoint_(endpoint), auth_(auth), caller_authorization_(std::move(caller_authorization)), stats_(stats) {}
 
 std::string OciClient::cache_key(const std::string& repository) const {
+  // Tokens belong to the exact credentials that obtained them (two services may share a username).
   const OriginCredentials& c = endpoint_.credentials;
-  std::string identity = c.username.empty() ? "anonymous" : "user:" + c.username;
+  std::string identity = c.username.empty() ? "anonymous" : sha256_hex(c.username + '\0' + c.password).substr(0, 32);
   return endpoint_.base_url + "\n" + identity + "\n" + repository;
 }
 

@@ -1,0 +1,218 @@
+"""Registries that demand credentials: htpasswd (Basic) and bearer tokens from a token service."""
+
+import base64
+import hashlib
+import http.server
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.parse
+import uuid
+
+import pytest
+
+import ocipush
+import servers
+
+REPO = "terraform-providers/registry.terraform.io/acme/private"
+SERVICE = "test-registry"
+ISSUER = "test-issuer"
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class TokenIssuer:
+    """Mints RS256 JWTs that docker-registry's token auth accepts (x5c header, our own signing cert)."""
+
+    def __init__(self, directory):
+        self.key = os.path.join(directory, "token.key")
+        self.cert = os.path.join(directory, "token.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", self.key, "-out",
+                        self.cert, "-days", "2", "-subj", "/CN=token signer"], check=True, capture_output=True)
+        der = subprocess.run(["openssl", "x509", "-in", self.cert, "-outform", "DER"], check=True,
+                             capture_output=True).stdout
+        self.x5c = base64.b64encode(der).decode()
+
+    def mint(self, repository, actions=("pull",), lifetime=300):
+        now = int(time.time())
+        header = {"alg": "RS256", "typ": "JWT", "x5c": [self.x5c]}
+        claims = {"iss": ISSUER, "sub": "robot", "aud": SERVICE, "exp": now + lifetime, "nbf": now - 10,
+                  "iat": now, "jti": str(uuid.uuid4()),
+                  "access": [{"type": "repository", "name": repository, "actions": list(actions)}]}
+        signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
+        signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.key], input=signing_input.encode(),
+                                   check=True, capture_output=True).stdout
+        return signing_input + "." + b64url(signature)
+
+
+class Realm:
+    """The token service: issues pull tokens to robot:pw (Basic), refuses everyone else."""
+
+    def __init__(self, issuer):
+        self.issuer = issuer
+        self.requests = 0
+        realm = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                realm.requests += 1
+                query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                expected = "Basic " + base64.b64encode(b"robot:pw").decode()
+                scope = query.get("scope", [""])[0].split(":")
+                if self.headers.get("Authorization") != expected or query.get("service") != [SERVICE] or len(scope) != 3:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                body = json.dumps({"token": issuer.mint(scope[1]), "expires_in": 300}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/token" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def publish(registry_url, authorization):
+    push = ocipush.Registry(registry_url, authorization=authorization)
+    zip_bytes = ocipush.provider_zip("terraform-provider-private_v1.0.0")
+    return ocipush.push_opentofu_release(push, REPO, "1.0.0", {"linux_amd64": zip_bytes})["linux_amd64"]
+
+
+def stack(directory, registry_url, services, tls):
+    """The application with the given provider_mirror blocks, behind nginx."""
+    os.makedirs(directory, exist_ok=True)
+    config = os.path.join(directory, "config.hcl")
+    with open(config, "w") as f:
+        for name, extra in services.items():
+            f.write('provider_mirror "%s" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+                    '  proxy_packages = true\n%s}\n' % (name, registry_url, extra))
+        f.write('server {\n  listen_addr = "unix:%s/app.sock"\n  socket_mode = "0666"\n'
+                '  query_string_secret = "%s"\n  worker_processes = 1\n  worker_threads = 4\n}\n'
+                % (directory, servers.SECRET))
+    app = servers.AppPool(directory, config).start()
+    os.makedirs(os.path.join(directory, "nginx"), exist_ok=True)
+    nginx = servers.Nginx(os.path.join(directory, "nginx"), app.socket, tls).start()
+    return app, nginx, servers.Client(nginx.url, tls[0])
+
+
+@pytest.fixture(scope="module")
+def htpasswd_stack(workdir, tls):
+    d = str(workdir / "htpasswd")
+    os.makedirs(d)
+    htpasswd = os.path.join(d, "htpasswd")
+    with open(htpasswd, "w") as f:
+        f.write(subprocess.run(["htpasswd", "-Bbn", "robot", "pw"], check=True, capture_output=True, text=True).stdout)
+    registry = servers.DockerRegistry(d, auth=["auth:", "  htpasswd:", "    realm: test", "    path: " + htpasswd]).start()
+    published = publish(registry.url, "Basic " + base64.b64encode(b"robot:pw").decode())
+    app, nginx, client = stack(os.path.join(d, "app"), registry.url, {
+        "anonymous": "",
+        "robot": '  origin_credentials {\n    username = "robot"\n    password = "pw"\n  }\n',
+        "wrong": '  origin_credentials {\n    username = "robot"\n    password = "nope"\n  }\n',
+    }, tls)
+    yield client, published, app
+    nginx.stop()
+    app.stop()
+    registry.stop()
+
+
+def test_basic_auth_registry_without_credentials_is_401(htpasswd_stack):
+    client, _, _ = htpasswd_stack
+    r = client.get("/anonymous/registry.terraform.io/acme/private/index.json")
+    assert r.status == 401
+    assert r.content_type == "application/json"
+    assert client.get("/wrong/registry.terraform.io/acme/private/index.json").status == 401
+
+
+def test_basic_auth_registry_with_configured_credentials(htpasswd_stack):
+    client, (digest, size, _), _ = htpasswd_stack
+    r = client.get("/robot/registry.terraform.io/acme/private/index.json")
+    assert r.status == 200
+    assert r.json() == {"versions": {"1.0.0": {}}}
+    doc = client.get("/robot/registry.terraform.io/acme/private/1.0.0.json")
+    assert doc.status == 200
+    url = doc.json()["archives"]["linux_amd64"]["url"]
+    download = client.get(url)  # no credentials, as Terraform downloads
+    assert download.status == 200
+    assert "sha256:" + hashlib.sha256(download.body).hexdigest() == digest
+    # What "robot" fetched (and cached) never answers for the other services on the same registry.
+    for service in ("anonymous", "wrong"):
+        for document in ("index.json", "1.0.0.json"):
+            assert client.get("/%s/registry.terraform.io/acme/private/%s" % (service, document)).status == 401
+
+
+@pytest.fixture(scope="module")
+def token_stack(workdir, tls):
+    d = str(workdir / "token")
+    os.makedirs(d)
+    issuer = TokenIssuer(d)
+    realm = Realm(issuer)
+    registry = servers.DockerRegistry(d, auth=[
+        "auth:", "  token:", "    realm: " + realm.url, "    service: " + SERVICE, "    issuer: " + ISSUER,
+        "    rootcertbundle: " + issuer.cert]).start()
+    published = publish(registry.url, "Bearer " + issuer.mint(REPO, ("pull", "push")))
+    app, nginx, client = stack(os.path.join(d, "app"), registry.url, {
+        "anonymous": "",
+        "robot": '  origin_credentials {\n    username = "robot"\n    password = "pw"\n  }\n',
+    }, tls)
+    yield client, published, app, issuer, realm
+    nginx.stop()
+    app.stop()
+    registry.stop()
+    realm.stop()
+
+
+def test_bearer_challenge_is_answered_with_configured_credentials(token_stack):
+    client, (digest, _, h1), _, _, realm = token_stack
+    before = realm.requests
+    r = client.get("/robot/registry.terraform.io/acme/private/1.0.0.json")
+    assert r.status == 200
+    assert r.json()["archives"]["linux_amd64"]["hashes"] == [h1, "zh:" + digest[7:]]
+    assert realm.requests > before
+    # The token is reused until it expires: no new trip to the realm for the same repository.
+    after = realm.requests
+    download = client.get(r.json()["archives"]["linux_amd64"]["url"])
+    assert download.status == 200
+    assert "sha256:" + hashlib.sha256(download.body).hexdigest() == digest
+    assert realm.requests == after
+
+
+def test_bearer_registry_refuses_anonymous_callers(token_stack):
+    client = token_stack[0]
+    r = client.get("/anonymous/registry.terraform.io/acme/private/index.json")
+    assert r.status == 401
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_callers_token_goes_through_and_rides_in_the_download_url(token_stack):
+    client, (digest, _, _), app, issuer, _ = token_stack
+    token = issuer.mint(REPO)
+    auth = {"Authorization": "Bearer " + token}
+    index = client.get("/anonymous/registry.terraform.io/acme/private/index.json", headers=auth)
+    assert index.status == 200
+    assert index.headers["Cache-Control"].startswith("private")
+    doc = client.get("/anonymous/registry.terraform.io/acme/private/1.0.0.json", headers=auth)
+    assert doc.status == 200
+    url = doc.json()["archives"]["linux_amd64"]["url"]
+    assert token not in url
+    download = client.get(url)  # Terraform sends no credentials here: the sealed URL carries them
+    assert download.status == 200
+    assert "sha256:" + hashlib.sha256(download.body).hexdigest() == digest
+    # Nobody else gets that answer from the cache.
+    assert client.get("/anonymous/registry.terraform.io/acme/private/1.0.0.json").status == 401
+    log = app.log()
+    assert token not in log
+    assert url.split("?token=")[1] not in log
+    assert "token=" not in log
