@@ -1,0 +1,203 @@
+"""Operating the pool: a registry that goes away, reloads and dying workers under load, logs."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+import ocipush
+import servers
+
+DOC = "/mirror/registry.terraform.io/hashicorp/ops/1.0.0.json"
+
+
+class Load:
+    """Requests in a loop from a few threads, counting failures, until stopped."""
+
+    def __init__(self, client, paths, threads=3):
+        self.client = client
+        self.paths = paths
+        self.ok = 0
+        self.failures = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        for t in self._threads:
+            t.start()
+
+    def _run(self):
+        i = 0
+        while not self._stop.is_set():
+            path = self.paths[i % len(self.paths)]
+            i += 1
+            try:
+                r = self.client.get(path, timeout=15)
+                if r.status == 200:
+                    self.ok += 1
+                else:
+                    self.failures.append((path, r.status, r.body[:200]))
+            except Exception as e:  # a reset connection is a failed request too
+                self.failures.append((path, "exception", repr(e)))
+
+    def wait_for(self, count, timeout=30):
+        target = self.ok + count
+        servers.wait_until(lambda: self.ok >= target or self.failures, "%d more successful requests" % count, timeout)
+
+    def stop(self):
+        self._stop.set()
+        for t in self._threads:
+            t.join(30)
+
+
+@pytest.fixture(scope="module")
+def ops(workdir, tls):
+    d = str(workdir / "ops")
+    os.makedirs(d)
+    registry = servers.DockerRegistry(d).start()
+    push = ocipush.Registry(registry.url)
+    repo = "terraform-providers/registry.terraform.io/hashicorp/ops"
+    ocipush.push_opentofu_release(push, repo, "1.0.0", {"linux_amd64": ocipush.provider_zip("ops")})
+    ocipush.push_opentofu_release(push, repo + "2", "1.0.0", {"linux_amd64": ocipush.provider_zip("ops2")})
+    config = os.path.join(d, "config.hcl")
+    servers.write_app_config(config, registry.url, listen="unix:%s/app.sock" % d,
+                             extra_server='  socket_mode = "0666"\n  tags_cache_ttl = "0s"\n'
+                                          '  max_requests_per_worker = 150\n')
+    app = servers.AppPool(d, config).start()
+    os.makedirs(os.path.join(d, "nginx"))
+    nginx = servers.Nginx(os.path.join(d, "nginx"), app.socket, tls).start()
+    client = servers.Client(nginx.url, tls[0])
+    yield registry, app, client, config
+    nginx.stop()
+    app.stop()
+    registry.stop()
+
+
+def test_registry_stopped_then_back(ops):
+    registry, _, client, _ = ops
+    assert client.get(DOC).status == 200
+    registry.stop()
+    try:
+        started = time.monotonic()
+        r = client.get("/mirror/registry.terraform.io/hashicorp/ops2/index.json")
+        assert r.status == 502
+        assert r.content_type == "application/json"
+        assert time.monotonic() - started < 5
+    finally:
+        registry.start()
+    assert client.get("/mirror/registry.terraform.io/hashicorp/ops2/index.json").status == 200
+
+
+def test_silent_registry_times_out_with_504(workdir, tls):
+    d = str(workdir / "silent")
+    os.makedirs(d)
+    # Accepts connections and never answers.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    config = os.path.join(d, "config.hcl")
+    servers.write_app_config(config, "http://127.0.0.1:%d" % listener.getsockname()[1],
+                             listen="unix:%s/app.sock" % d, extra_server='  socket_mode = "0666"\n')
+    with open(config) as f:
+        text = f.read().replace('request_timeout = "5s"', 'request_timeout = "2s"')
+    with open(config, "w") as f:
+        f.write(text)
+    app = servers.AppPool(d, config).start()
+    os.makedirs(os.path.join(d, "nginx"))
+    nginx = servers.Nginx(os.path.join(d, "nginx"), app.socket, tls).start()
+    try:
+        started = time.monotonic()
+        r = servers.Client(nginx.url, tls[0]).get("/mirror/registry.terraform.io/hashicorp/x/index.json")
+        elapsed = time.monotonic() - started
+        assert r.status == 504
+        assert r.content_type == "application/json"
+        assert 1.5 < elapsed < 8
+    finally:
+        nginx.stop()
+        app.stop()
+        listener.close()
+
+
+def test_killed_worker_reload_and_recycling_lose_no_request(ops):
+    _, app, client, _ = ops
+    load = Load(client, [DOC, "/mirror/registry.terraform.io/hashicorp/ops/index.json", "/healthz"])
+    try:
+        load.wait_for(50)
+        victim = app.worker_pids()[0]
+        os.kill(victim, signal.SIGKILL)
+        servers.wait_until(lambda: victim not in app.worker_pids() and len(app.worker_pids()) == 2,
+                           "the master to replace the killed worker")
+        load.wait_for(100)
+        before = set(app.worker_pids())
+        app.process.signal(signal.SIGHUP)
+        servers.wait_until(lambda: not (before & set(app.worker_pids())), "the old generation to drain")
+        load.wait_for(400)  # max_requests_per_worker = 150: workers recycle meanwhile
+    finally:
+        load.stop()
+    assert load.failures == []
+    log = app.log()
+    assert "was killed by signal" in log
+    assert "configuration reloaded" in log
+    assert "worker recycled after 150 requests" in log
+
+
+def test_invalid_reload_keeps_serving(ops):
+    _, app, client, config = ops
+    original = open(config).read()
+    try:
+        with open(config, "a") as f:
+            f.write("server_typo {}\n")
+        pids = set(app.worker_pids())
+        app.process.signal(signal.SIGHUP)
+        servers.wait_until(lambda: "running workers keep the old one" in app.log(), "the reload to be refused")
+        assert set(app.worker_pids()) == pids
+        assert client.get(DOC).status == 200
+        assert 'unknown block "server_typo"' in app.log()
+    finally:
+        with open(config, "w") as f:
+            f.write(original)
+
+
+def test_access_log_has_no_secrets(ops):
+    _, app, client, _ = ops
+    doc = client.get(DOC, headers={"Authorization": "Bearer not-a-real-token-but-secret"})
+    assert doc.status in (200, 401)
+    plain = client.get(DOC).json()
+    url = plain["archives"]["linux_amd64"]["url"]
+    assert client.get(url).status == 200
+    log = app.log()
+    assert "not-a-real-token-but-secret" not in log
+    assert servers.SECRET not in log
+    assert url.split("?token=")[1] not in log
+    assert "?token" not in log
+    assert "GET " + url.split("?")[0] + " 200" in log
+
+
+def test_shared_hosting_needs_only_htaccess_binary_and_config(workdir, tls, registry, published):
+    d = str(workdir / "shared")
+    os.makedirs(d)
+    apache = servers.Apache(d, None, tls, shared_hosting_dir=True)
+    site = os.path.join(apache.docroot, "tf")
+    os.makedirs(site)
+    shutil.copy(os.path.join(servers.ROOT, "apache-example", "shared-hosting", ".htaccess"), site)
+    shutil.copy(servers.BINARY, os.path.join(site, "registry.fcgi"))
+    servers.write_app_config(os.path.join(site, "config.hcl"), registry.url)
+    for root, dirs, files in os.walk(apache.docroot):
+        for name in dirs + files:
+            os.chmod(os.path.join(root, name), 0o755)
+    apache.start()
+    try:
+        client = servers.Client(apache.url, tls[0])
+        r = client.get("/tf/mirror/registry.terraform.io/hashicorp/null/index.json")
+        assert r.status == 200, apache.log()
+        assert "3.2.0" in r.json()["versions"]
+        doc = client.get("/tf/mirror/registry.terraform.io/hashicorp/null/3.2.0.json").json()
+        url = doc["archives"]["linux_amd64"]["url"]
+        assert url.startswith("/tf/mirror/_packages/")
+        assert client.get(url).status == 200
+        assert client.get("/tf/config.hcl").status == 403
+    finally:
+        apache.stop()
