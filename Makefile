@@ -57,7 +57,7 @@ deps:
 
 demo: deps
 	$(MAKE) all
-	scripts/demo.sh
+	python3 scripts/demo.py
 
 bench: all
 	bench/run.sh
