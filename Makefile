@@ -60,7 +60,7 @@ demo: deps
 	python3 scripts/demo.py
 
 bench: all
-	bench/run.sh
+	python3 bench/run.py
 
 install: $(BUILD)/$(PROGRAM)
 	install -d $(DESTDIR)$(PREFIX)/bin
