@@ -46,7 +46,7 @@ unit: $(BUILD)/unit-tests
 
 # The README's test command: installs what it needs, then runs everything.
 check: deps
-	$(MAKE) all unit
+	$(MAKE) -j$(shell nproc) all unit
 	scripts/run-integration-tests.sh
 
 integration: all
