@@ -1,75 +1,219 @@
-// run_server: signals, libfcgi, the listening socket and the mode; then the pool's master or, when
-// a web server spawned us, the worker threads in this process.
+// run_server: picks the mode, and in pool mode is the master process (see fcgi_server.h).
 #include "fcgi_server.h"
 
 #include <fcgiapp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
-#include <optional>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
 
-#include "fcgi_master.h"
 #include "fcgi_worker.h"
 #include "listen_socket.h"
 #include "log.h"
-#include "server_signals.h"
 
 namespace otr {
 
 namespace {
 
-const char* mode_name(ServeMode mode) {
-  switch (mode) {
-    case ServeMode::kStandalone: return "standalone";
-    case ServeMode::kSystemd: return "systemd";
-    case ServeMode::kSpawned: return "spawned";
-  }
-  return "?";
+using Clock = std::chrono::steady_clock;
+
+sigset_t handled_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&set, s);
+  return set;
 }
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("was killed by signal ") + strsignal(WTERMSIG(status));
+  return "stopped";
+}
+
+// The master of the worker pool: owns the listening socket, forks and watches the workers.
+class Master {
+ public:
+  Master(int listen_fd, std::string config_path, const Config& config, const ApplicationFactory& factory)
+      : listen_fd_(listen_fd), config_path_(std::move(config_path)),
+        config_(std::make_unique<Config>(config)), factory_(factory) {}
+
+  int run() {
+    start_generation();
+    sigset_t signals = handled_signals();
+    while (true) {
+      timespec tick{1, 0};
+      siginfo_t info;
+      int sig = sigtimedwait(&signals, &info, &tick);
+      if (sig == SIGCHLD || sig < 0) reap();
+      if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) return shut_down(sig);
+      if (sig == SIGHUP) reload();
+      respawn_missing();
+    }
+  }
+
+ private:
+  struct Worker {
+    int generation;
+    Clock::time_point started;
+  };
+
+  void start_generation() {
+    ++generation_;
+    for (int i = 0; i < config_->server.worker_processes; ++i) spawn();
+  }
+
+  void spawn() {
+    pid_t master = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+      log_error(std::string("cannot start a worker process: ") + std::strerror(errno));
+      return;
+    }
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the master
+      if (getppid() != master) _exit(0);
+      int code = 1;
+      try {
+        code = serve_requests(listen_fd_, *config_, factory_);
+      } catch (const std::exception& e) {
+        log_error(std::string("worker failed: ") + e.what());
+      }
+      _exit(code);
+    }
+    workers_[pid] = Worker{generation_, Clock::now()};
+  }
+
+  int live_workers_of_current_generation() const {
+    int n = 0;
+    for (const auto& [pid, w] : workers_) n += w.generation == generation_;
+    return n;
+  }
+
+  void reap() {
+    int status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      auto it = workers_.find(pid);
+      if (it == workers_.end()) continue;
+      Worker w = it->second;
+      workers_.erase(it);
+      if (w.generation != generation_) continue;  // an old generation draining after a reload
+      bool recycled = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      if (recycled) continue;  // normal after max_requests_per_worker
+      log_error("worker " + std::to_string(pid) + " " + describe_status(status) + "; starting a new one");
+      // A worker that dies at once is probably going to die again: slow down.
+      if (Clock::now() - w.started < std::chrono::seconds(1)) {
+        fast_failures_ = std::min(fast_failures_ + 1, 6);
+        hold_off_until_ = Clock::now() + std::chrono::milliseconds(100 << fast_failures_);
+      } else {
+        fast_failures_ = 0;
+      }
+    }
+  }
+
+  void respawn_missing() {
+    if (Clock::now() < hold_off_until_) return;
+    for (int n = live_workers_of_current_generation(); n < config_->server.worker_processes; ++n) spawn();
+  }
+
+  void reload() {
+    log_info("SIGHUP: reloading " + config_path_);
+    std::unique_ptr<Config> fresh;
+    try {
+      fresh = std::make_unique<Config>(load_config_file(config_path_));
+    } catch (const ConfigError& e) {
+      for (const Diagnostic& d : e.diagnostics()) log_error(d.to_string());
+      log_error("the new configuration is not valid; the running workers keep the old one");
+      return;
+    }
+    for (const Diagnostic& d : fresh->warnings) log_warning(d.to_string());
+    if (fresh->server.listen_addr != config_->server.listen_addr)
+      log_warning("listen_addr changed; the new address takes effect only after a restart");
+    config_ = std::move(fresh);
+    log_configure(config_->server.log_format);
+    std::vector<pid_t> old;
+    for (const auto& [pid, w] : workers_) old.push_back(pid);
+    start_generation();  // new workers accept alongside the old ones: no connection is refused
+    for (pid_t pid : old) kill(pid, SIGTERM);
+    log_info("configuration reloaded; " + std::to_string(old.size()) + " old workers are draining");
+  }
+
+  int shut_down(int sig) {
+    log_info(std::string("received ") + strsignal(sig) + "; draining in-flight requests");
+    for (const auto& [pid, w] : workers_) kill(pid, SIGTERM);
+    auto deadline = Clock::now() + config_->server.shutdown_timeout + std::chrono::seconds(2);
+    while (!workers_.empty() && Clock::now() < deadline) {
+      int status = 0;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid > 0) {
+        workers_.erase(pid);
+        continue;
+      }
+      usleep(20 * 1000);
+    }
+    for (const auto& [pid, w] : workers_) {
+      log_warning("worker " + std::to_string(pid) + " did not stop in time; killing it");
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    log_info("stopped");
+    return 0;
+  }
+
+  int listen_fd_;
+  std::string config_path_;
+  std::unique_ptr<Config> config_;
+  const ApplicationFactory& factory_;
+  std::map<pid_t, Worker> workers_;
+  int generation_ = 0;
+  int fast_failures_ = 0;
+  Clock::time_point hold_off_until_{};
+};
 
 }  // namespace
 
 int run_server(const std::string& config_path, const Config& config, const ApplicationFactory& factory) {
-  // Before FCGX_Init and before any thread or process exists: see server_signals.h.
-  block_server_signals();
-  std::signal(SIGPIPE, SIG_IGN);  // a client that went away is an EPIPE from FCGX_PutStr
+  // Signals are handled synchronously (sigtimedwait) by the master and each worker's main thread;
+  // blocked everywhere before any thread exists, so no thread is interrupted mid-write.
+  sigset_t signals = handled_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   if (FCGX_Init() != 0) {
     log_error("cannot initialise libfcgi");
     return 1;
   }
+  signal(SIGPIPE, SIG_IGN);  // after FCGX_Init, which installs its own handler
 
-  ListenSocket listener;
-  try {
-    std::optional<ListenSocket> inherited = inherited_listen_socket();
-    listener = inherited ? std::move(*inherited) : bind_listen_socket(config.server);
-    set_nonblocking(listener.fd.get());
-  } catch (const std::exception& e) {
-    log_error(e.what());
-    return 1;
-  }
-
-  const ServerConfig& s = config.server;
-  if (listener.mode == ServeMode::kSpawned) {
-    log_info(std::string("starting: mode=spawned, listening on ") + listener.description + ", 1 process x " +
-             std::to_string(s.worker_threads) + " threads (the web server manages the processes)");
+  ListenSocket listener = inherited_listen_socket();
+  if (listener.fd < 0) {
     try {
-      return serve_requests(listener.fd.get(), config, factory, WorkerRole::kSpawned);
+      listener = bind_listen_socket(config.server);
     } catch (const std::exception& e) {
-      log_error(std::string("cannot serve requests: ") + e.what());
+      log_error(e.what());
       return 1;
     }
   }
+  set_nonblocking(listener.fd);
 
-  log_info(std::string("starting: mode=") + mode_name(listener.mode) + ", listening on " + listener.description +
-           ", " + std::to_string(s.worker_processes) + " worker processes x " + std::to_string(s.worker_threads) +
-           " threads");
-  int code = 1;
-  try {
-    code = run_master(listener, config_path, config, factory);
-  } catch (const std::exception& e) {
-    log_error(std::string("the worker pool failed: ") + e.what());
+  if (listener.mode == ServeMode::kSpawned) {
+    log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_threads) +
+             " threads");
+    int code = 1;
+    try {
+      code = serve_requests(listener.fd, config, factory);
+    } catch (const std::exception& e) {
+      log_error(std::string("cannot serve: ") + e.what());
+    }
+    return code;
   }
-  listener.remove_socket_file();
+  log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_processes) +
+           " worker processes of " + std::to_string(config.server.worker_threads) + " threads");
+  int code = Master(listener.fd, config_path, config, factory).run();
+  if (!listener.unix_path.empty()) unlink(listener.unix_path.c_str());
   return code;
 }
 
