@@ -64,6 +64,9 @@ struct OriginSettings {
   Seconds download_stall_timeout{60};  // a blob download is cut if no byte moves for this long
   std::size_t max_manifest_bytes = 4u << 20;
   std::size_t max_tag_list_bytes = 8u << 20;  // per page
+  // PEM bundle of the CAs trusted for HTTPS to the origin (and to blob storage it redirects to),
+  // instead of the system's bundle; "" = the system's. Absolute once loaded.
+  std::string ca_file;
 };
 
 // provider_mirror "NAME" { ... }: a Provider Network Mirror Protocol service under /NAME/.

@@ -29,6 +29,7 @@ struct OutgoingRequest {
   Seconds total_timeout{30};   // 0 = no total limit (streams)
   Seconds stall_timeout{0};    // cut when under 1 byte/s for this long; 0 = off
   std::size_t max_body = 4u << 20;  // one-shot requests only
+  std::string ca_file;              // PEM CA bundle instead of the system's; "" = the system's
 };
 
 enum class TransportError {

@@ -219,6 +219,18 @@ class Checker {
     return value;
   }
 
+  // The absolute path of a readable file named by `a` (relative to the config's directory).
+  std::optional<std::string> readable_path(const hcl::Attribute& a) {
+    auto path = string(a);
+    if (!path) return std::nullopt;
+    std::string full = !path->empty() && (*path)[0] == '/' ? *path : dir_ + "/" + *path;
+    if (!std::ifstream(full, std::ios::binary)) {
+      error(a.value.pos, "cannot read \"" + full + "\" named by \"" + a.name + "\": " + std::strerror(errno));
+      return std::nullopt;
+    }
+    return full;
+  }
+
   // The value of an environment variable named by a *_env attribute.
   std::optional<std::string> env_value(const hcl::Attribute& a) {
     auto name = string(a);
@@ -253,10 +265,10 @@ const std::vector<std::string> kServerAttributes = {
     "listen_addr",       "socket_mode",      "query_string_secret",     "query_string_secret_file",
     "worker_processes",  "worker_threads",   "max_requests_per_worker", "shutdown_timeout",
     "package_url_ttl",   "tags_cache_ttl",   "manifest_cache_size",     "log_format",
-    "connect_timeout",   "request_timeout",  "download_stall_timeout"};
+    "connect_timeout",   "request_timeout",  "download_stall_timeout",  "origin_ca_file"};
 const std::vector<std::string> kMirrorAttributes = {"origin_url",      "name_prefix",     "proxy_packages",
                                                     "host_aliases",    "connect_timeout", "request_timeout",
-                                                    "download_stall_timeout"};
+                                                    "download_stall_timeout", "origin_ca_file"};
 const std::vector<std::string> kCredentialAttributes = {"username", "password",   "password_file", "password_env",
                                                         "token",    "token_file", "token_env"};
 
@@ -275,7 +287,7 @@ bool valid_listen_addr(const std::string& addr) {
   return std::all_of(host.begin(), host.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; });
 }
 
-// Applies the timeout attributes of `body` onto `settings`.
+// Applies the timeout and TLS attributes of `body` onto `settings`.
 void read_origin_settings(Checker& check, const hcl::Body& body, OriginSettings& settings) {
   if (auto* a = Checker::find(body, "connect_timeout"))
     if (auto d = check.duration(*a)) settings.connect_timeout = std::max(*d, Seconds(1));
@@ -283,6 +295,8 @@ void read_origin_settings(Checker& check, const hcl::Body& body, OriginSettings&
     if (auto d = check.duration(*a)) settings.request_timeout = std::max(*d, Seconds(1));
   if (auto* a = Checker::find(body, "download_stall_timeout"))
     if (auto d = check.duration(*a)) settings.download_stall_timeout = std::max(*d, Seconds(1));
+  if (auto* a = Checker::find(body, "origin_ca_file"))
+    if (auto path = check.readable_path(*a)) settings.ca_file = *path;
 }
 
 void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) {

@@ -183,6 +183,7 @@ void prepare(Transfer& t, CURL* easy) {
   curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t.error_buffer);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(r.connect_timeout.count()));
+  if (!r.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, r.ca_file.c_str());
   if (r.total_timeout.count() > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(r.total_timeout.count()));
   if (r.stall_timeout.count() > 0) {
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);

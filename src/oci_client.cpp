@@ -181,6 +181,7 @@ OutgoingRequest OciClient::make_request(const std::string& method, const std::st
   r.connect_timeout = endpoint_.settings.connect_timeout;
   r.total_timeout = endpoint_.settings.request_timeout;
   r.max_body = endpoint_.settings.max_manifest_bytes;
+  r.ca_file = endpoint_.settings.ca_file;
   return r;
 }
 

@@ -102,6 +102,16 @@ server {
   BOOST_TEST(c.warnings.empty());
 }
 
+BOOST_AUTO_TEST_CASE(origin_ca_file_is_resolved_and_inherited) {
+  Config c = parse("server { origin_ca_file = \"password.txt\" }\n"
+                   "provider_mirror \"a\" { origin_url = \"https://r\" }\n"
+                   "provider_mirror \"b\" {\n  origin_url = \"https://r\"\n  origin_ca_file = \"/etc/hostname\"\n}\n");
+  BOOST_TEST(c.provider_mirrors[0].origin.ca_file == "../data/config/password.txt");
+  BOOST_TEST(c.provider_mirrors[1].origin.ca_file == "/etc/hostname");
+  BOOST_TEST(errors_of("provider_mirror \"a\" {\n  origin_url = \"https://r\"\n  origin_ca_file = \"nope.pem\"\n}\n") ==
+             "3:20: cannot read \"../data/config/nope.pem\" named by \"origin_ca_file\": No such file or directory");
+}
+
 BOOST_AUTO_TEST_CASE(secret_from_environment) {
   setenv(kSecretEnvVar, kSecret.c_str(), 1);
   Config c = parse("provider_mirror \"m\" {\n  origin_url = \"http://r\"\n  proxy_packages = true\n}\n");
@@ -127,7 +137,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_place_and_the_fix) {
       {"provider_mirror \"m\" {\n  origin_url = \"http://r\"\n  proxy_package = true\n}\n",
        "3:3: unknown attribute \"proxy_package\" in provider_mirror \"m\" (did you mean \"proxy_packages\"?); valid "
        "attributes: \"origin_url\", \"name_prefix\", \"proxy_packages\", \"host_aliases\", \"connect_timeout\", "
-       "\"request_timeout\", \"download_stall_timeout\""},
+       "\"request_timeout\", \"download_stall_timeout\", \"origin_ca_file\""},
       {"provider_mirror \"m\" {\n  origin_url = \"http://r\"\n  proxy_packages = true\n}\n",
        "3:20: proxy_packages = true needs server.query_string_secret (or query_string_secret_file, or the environment "
        "variable OCI_DISTRIBUTION_TERRAFORM_REGISTRY_QUERY_STRING_SECRET) to seal download URLs"},
