@@ -23,7 +23,7 @@ MAIN_OBJ  := $(BUILD)/obj/main.o
 TEST_SRCS := $(wildcard test/unit/*.cpp)
 TEST_OBJS := $(patsubst test/unit/%.cpp,$(BUILD)/test/%.o,$(TEST_SRCS))
 
-.PHONY: all unit check integration deps demo install clean bench
+.PHONY: all unit check integration acceptance test-tools deps demo install clean bench
 all: $(BUILD)/$(PROGRAM)
 
 $(BUILD)/$(PROGRAM): $(LIB_OBJS) $(MAIN_OBJ)
@@ -48,9 +48,17 @@ unit: $(BUILD)/unit-tests
 check: deps
 	$(MAKE) -j$(shell nproc) all unit
 	scripts/run-integration-tests.sh
+	scripts/run-acceptance-tests.sh
 
 integration: all
 	scripts/run-integration-tests.sh
+
+# The real OpenTofu CLI through the product (builds and caches the client tools first).
+acceptance: all
+	scripts/run-acceptance-tests.sh
+
+test-tools:
+	scripts/build-test-tools.sh
 
 deps:
 	scripts/install-deps.sh

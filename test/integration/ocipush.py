@@ -17,6 +17,7 @@ import base64
 import hashlib
 import io
 import json
+import ssl
 import sys
 import urllib.error
 import urllib.request
@@ -69,9 +70,13 @@ def h1_hash(zip_bytes):
 class Registry:
     """Just enough of the OCI Distribution push API."""
 
-    def __init__(self, url, authorization=None):
+    def __init__(self, url, authorization=None, ca_file=None):
         self.url = url.rstrip("/")
         self.authorization = authorization
+        self.opener = _opener
+        if ca_file:
+            context = ssl.create_default_context(cafile=ca_file)
+            self.opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=context))
 
     def _request(self, method, path_or_url, data=None, headers=None):
         url = path_or_url if path_or_url.startswith("http") else self.url + path_or_url
@@ -79,7 +84,7 @@ class Registry:
         if self.authorization:
             headers["Authorization"] = self.authorization
         req = urllib.request.Request(url, data=data, method=method, headers=headers)
-        return _opener.open(req, timeout=60)
+        return self.opener.open(req, timeout=60)
 
     def has_blob(self, repo, digest):
         try:
@@ -118,7 +123,7 @@ class Registry:
                                                       "Content-Length": str(size)})
                 if self.authorization:
                     req.add_header("Authorization", self.authorization)
-                _opener.open(req, timeout=600).close()
+                self.opener.open(req, timeout=600).close()
         return digest, size
 
     def _upload_location(self, repo):

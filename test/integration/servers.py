@@ -120,16 +120,19 @@ def make_tls(directory):
 class DockerRegistry:
     """Debian's docker-registry (distribution 2.8) with temporary storage."""
 
-    def __init__(self, directory, auth=None):
+    def __init__(self, directory, auth=None, tls=None):
+        """auth: extra top-level YAML lines; tls: (ca, cert, key, combined) from make_tls to serve HTTPS."""
         self.directory = directory
         self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
         self.storage = os.path.join(directory, "storage")
         os.makedirs(self.storage, exist_ok=True)
         self.config = os.path.join(directory, "registry.yml")
         lines = ["version: 0.1", "log:", "  level: warn", "  accesslog:", "    disabled: true",
                  "storage:", "  filesystem:", "    rootdirectory: " + self.storage, "  delete:", "    enabled: true",
                  "http:", "  addr: 127.0.0.1:%d" % self.port]
+        if tls:
+            lines += ["  tls:", "    certificate: " + tls[1], "    key: " + tls[2]]
         lines += auth or []
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")

@@ -2,87 +2,16 @@
 
 import base64
 import hashlib
-import http.server
-import json
 import os
 import subprocess
-import threading
-import time
-import urllib.parse
-import uuid
 
 import pytest
 
 import ocipush
 import servers
+from registry_tokens import ISSUER, SERVICE, Realm, TokenIssuer
 
 REPO = "terraform-providers/registry.terraform.io/acme/private"
-SERVICE = "test-registry"
-ISSUER = "test-issuer"
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-class TokenIssuer:
-    """Mints RS256 JWTs that docker-registry's token auth accepts (x5c header, our own signing cert)."""
-
-    def __init__(self, directory):
-        self.key = os.path.join(directory, "token.key")
-        self.cert = os.path.join(directory, "token.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", self.key, "-out",
-                        self.cert, "-days", "2", "-subj", "/CN=token signer"], check=True, capture_output=True)
-        der = subprocess.run(["openssl", "x509", "-in", self.cert, "-outform", "DER"], check=True,
-                             capture_output=True).stdout
-        self.x5c = base64.b64encode(der).decode()
-
-    def mint(self, repository, actions=("pull",), lifetime=300):
-        now = int(time.time())
-        header = {"alg": "RS256", "typ": "JWT", "x5c": [self.x5c]}
-        claims = {"iss": ISSUER, "sub": "robot", "aud": SERVICE, "exp": now + lifetime, "nbf": now - 10,
-                  "iat": now, "jti": str(uuid.uuid4()),
-                  "access": [{"type": "repository", "name": repository, "actions": list(actions)}]}
-        signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
-        signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.key], input=signing_input.encode(),
-                                   check=True, capture_output=True).stdout
-        return signing_input + "." + b64url(signature)
-
-
-class Realm:
-    """The token service: issues pull tokens to robot:pw (Basic), refuses everyone else."""
-
-    def __init__(self, issuer):
-        self.issuer = issuer
-        self.requests = 0
-        realm = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                realm.requests += 1
-                query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
-                expected = "Basic " + base64.b64encode(b"robot:pw").decode()
-                scope = query.get("scope", [""])[0].split(":")
-                if self.headers.get("Authorization") != expected or query.get("service") != [SERVICE] or len(scope) != 3:
-                    self.send_response(401)
-                    self.end_headers()
-                    return
-                body = json.dumps({"token": issuer.mint(scope[1]), "expires_in": 300}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d/token" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
 
 
 def publish(registry_url, authorization):
