@@ -4,11 +4,13 @@
 # and the Go version, so later runs take seconds.
 #
 #   test/tools/opentofu/         the OpenTofu CLI (its version is the one require line of that go.mod)
+#   test/tools/terraform/        HashiCorp Terraform v1.5.7, the last MPL-licensed release
 #   test/tools/provider-widget/  terraform-provider-widget, a small real provider for `tofu apply`
 #
 # Prints shell assignments for the test runner on stdout, progress on stderr:
 #   OTR_TOFU=/path/to/tofu
 #   OTR_TOFU_VERSION=v1.12.6
+#   OTR_TERRAFORM=/path/to/terraform
 #   OTR_WIDGET_PROVIDER=/path/to/terraform-provider-widget   (built for this machine's os_arch)
 # Cache: $OTR_TOOLS_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/oci-distribution-terraform-registry/tools.
 set -euo pipefail
@@ -38,8 +40,10 @@ build() {
 
 tofu_version=$(awk '$1 == "require" && $2 == "github.com/opentofu/opentofu" { print $3 }' test/tools/opentofu/go.mod)
 tofu=$(build opentofu github.com/opentofu/opentofu/cmd/tofu tofu)
+terraform=$(build terraform github.com/hashicorp/terraform terraform)
 widget=$(build provider-widget . terraform-provider-widget)
 
 echo "OTR_TOFU=$tofu"
 echo "OTR_TOFU_VERSION=$tofu_version"
+echo "OTR_TERRAFORM=$terraform"
 echo "OTR_WIDGET_PROVIDER=$widget"

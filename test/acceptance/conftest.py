@@ -47,11 +47,12 @@ def executable_zip(entry_name, data):
 
 class Tools:
     def __init__(self):
-        missing = [v for v in ("OTR_TOFU", "OTR_WIDGET_PROVIDER") if not os.environ.get(v)]
+        missing = [v for v in ("OTR_TOFU", "OTR_TERRAFORM", "OTR_WIDGET_PROVIDER") if not os.environ.get(v)]
         if missing:
             raise pytest.UsageError("%s not set: run the acceptance tests with scripts/run-acceptance-tests.sh, "
                                     "which builds the tools and sets them" % ", ".join(missing))
         self.tofu = os.environ["OTR_TOFU"]
+        self.terraform = os.environ["OTR_TERRAFORM"]
         self.widget = os.environ["OTR_WIDGET_PROVIDER"]
 
 
@@ -179,17 +180,19 @@ def apache(workdir, app_config, tls):
 
 @pytest.fixture
 def tofu_factory(tools, tls, tmp_path):
-    """tofu_factory(cli_config) -> a Tofu with its own HOME under this test's temporary directory."""
+    """tofu_factory(cli_config) -> a Tofu with its own HOME under this test's temporary directory;
+    tofu_factory(cli_config, terraform=True) runs HashiCorp Terraform instead."""
     count = [0]
 
-    def make(cli_config):
+    def make(cli_config, terraform=False):
         count[0] += 1
-        return Tofu(tools.tofu, str(tmp_path / ("home%d" % count[0])), tls[0], cli_config)
+        return Tofu(tools.terraform if terraform else tools.tofu, str(tmp_path / ("home%d" % count[0])), tls[0],
+                    cli_config)
     return make
 
 
 class Tofu:
-    """Runs the OpenTofu CLI like a user would, in a directory of its own, with a CLI config file."""
+    """Runs the OpenTofu (or Terraform) CLI like a user would, in a directory of its own, with a CLI config file."""
 
     def __init__(self, binary, home, ca_file, cli_config):
         self.binary = binary

@@ -28,3 +28,17 @@ def test_init_and_apply_through_the_mirror(request, frontend, service, widget, t
     tofu.run(work, "apply", "-auto-approve")
     assert tofu.run(work, "output", "-raw", "greeting").stdout == "hello, demo"
     assert os.path.exists(os.path.join(work, "terraform.tfstate"))
+
+
+def test_terraform_installs_through_the_mirror(nginx, widget, tofu_factory, tmp_path):
+    """HashiCorp Terraform asks for registry.terraform.io/...: the stored copy answers it unaliased."""
+    terraform = tofu_factory(mirror_cli_config(nginx.url + "/mirror/"), terraform=True)
+    work = project(str(tmp_path / "work"))
+    init = terraform.run(work, "init")
+    assert "Installed acme/widget v1.1.0" in init.stdout
+    version, hashes = lock_entries(work)["registry.terraform.io/acme/widget"]
+    assert version == "1.1.0"
+    _, _, h1 = widget.releases["1.1.0"][host_platform()]
+    assert h1 in hashes  # Terraform records the h1: it computed, which matches the one the mirror served
+    terraform.run(work, "apply", "-auto-approve")
+    assert terraform.run(work, "output", "-raw", "greeting").stdout == "hello, demo"
