@@ -27,6 +27,16 @@ inline constexpr const char* kLegacyLayerMediaType = "application/vnd.hashicorp.
 inline constexpr const char* kLegacyPlatformsAnnotation = "io.terraform.target-platforms";
 // Where we keep Terraform's h1: hash of a package (on the platform manifest and its layer).
 inline constexpr const char* kH1Annotation = "io.terraform.provider.package.h1";
+// Plugin protocol versions of a release ("5.0,6.0"), on the index or legacy manifest; served by the
+// provider registry protocol.
+inline constexpr const char* kProtocolsAnnotation = "io.terraform.provider.protocols";
+// A descriptor of this artifactType in a release index names the publisher's own signed checksums:
+// an image manifest whose layers are the SHA256SUMS file (kShasumsMediaType), its binary detached
+// OpenPGP signature (kShasumsSignatureMediaType) and the armored public key (kPublicKeyMediaType).
+inline constexpr const char* kShasumsArtifactType = "application/vnd.terraform.provider.shasums";
+inline constexpr const char* kShasumsMediaType = "text/plain";
+inline constexpr const char* kShasumsSignatureMediaType = "application/pgp-signature";
+inline constexpr const char* kPublicKeyMediaType = "application/pgp-keys";
 
 struct PlatformPackage {
   std::string os;            // "linux"
@@ -48,7 +58,17 @@ struct ReleaseManifest {
   Layout layout = Layout::kOpenTofu;
   std::vector<PlatformManifestRef> platform_manifests;  // kOpenTofu: still to be fetched
   std::vector<PlatformPackage> packages;                // kLegacy: complete
+  std::vector<std::string> protocols;                   // from kProtocolsAnnotation ("6.0"); may be empty
+  std::string shasums_manifest;                         // digest of a kShasumsArtifactType manifest, or ""
 };
+
+// The publisher's signed checksums, from a kShasumsArtifactType manifest.
+struct SignedShasumsRef {
+  std::string shasums_digest;
+  std::string signature_digest;
+  std::string public_key_digest;
+};
+SignedShasumsRef parse_shasums_manifest(std::string_view body);
 
 // `media_type` is what the registry said (may be ""); the body's own mediaType is used too.
 ReleaseManifest parse_release_manifest(std::string_view body, std::string_view media_type);

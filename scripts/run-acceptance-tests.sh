@@ -12,4 +12,4 @@ echo "acceptance: OpenTofu $OTR_TOFU_VERSION ($OTR_TOFU)" >&2
 
 python=python3
 "$python" -c 'import pytest' 2>/dev/null || python=/usr/bin/python3
-exec "$python" -m pytest -q -p no:cacheprovider test/acceptance "$@"
+exec "$python" -m pytest -q -rfE -p no:cacheprovider test/acceptance "$@"

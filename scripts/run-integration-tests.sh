@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 # The machine's python3 if it has pytest, else Debian's (python3-pytest, from install-deps.sh).
 python=python3
 "$python" -c 'import pytest' 2>/dev/null || python=/usr/bin/python3
-exec "$python" -m pytest -q -p no:cacheprovider test/integration "$@"
+exec "$python" -m pytest -q -rfE -p no:cacheprovider test/integration "$@"

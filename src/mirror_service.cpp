@@ -8,6 +8,7 @@
 #include "log.h"
 #include "oci_names.h"
 #include "provider_release.h"
+#include "release_reader.h"
 #include "responses.h"
 #include "semver.h"
 
@@ -99,28 +100,13 @@ std::string ProviderMirrorService::cache_prefix(const std::string& authorization
 void ProviderMirrorService::serve_index(const Request& request, const Provider& provider, ResponseSink& sink,
                                         RequestStats& stats) const {
   std::string authorization = request.headers.get("Authorization");
-  std::string key = cache_prefix(authorization) + provider.repository;
-  auto tags = cache_.tags(key);
-  if (tags) {
-    ++stats.cache_hits;
-  } else {
-    OciClient client(endpoint_, auth_, authorization, stats);
-    std::vector<std::string> fetched = client.list_tags(provider.repository);
-    cache_.put_tags(key, fetched);
-    tags = std::make_shared<const std::vector<std::string>>(std::move(fetched));
-  }
-  std::vector<Version> versions;
-  for (const std::string& tag : *tags)
-    if (auto v = version_from_tag(tag)) versions.push_back(std::move(*v));
+  OciClient client(endpoint_, auth_, authorization, stats);
+  ReleaseReader reader(client, cache_, cache_prefix(authorization), stats);
+  std::vector<Version> versions = reader.versions(provider.repository);
   if (versions.empty()) return send(sink, json_error(404, "no such provider or version in this mirror"));
-  std::sort(versions.begin(), versions.end(),
-            [](const Version& a, const Version& b) { return compare_versions(a, b) < 0; });
   JsonPtr doc = json_new_object();
   cJSON* listed = json_add(doc.get(), "versions", json_new_object());
-  for (const Version& v : versions) {
-    std::string text = v.to_string();
-    if (!cJSON_HasObjectItem(listed, text.c_str())) json_add(listed, text.c_str(), json_new_object());
-  }
+  for (const Version& v : versions) json_add(listed, v.to_string().c_str(), json_new_object());
   std::string body = json_print(doc.get()) + "\n";
   std::string etag_source = body;
   send(sink, json_document(request, std::move(body), etag_source, server_.tags_cache_ttl));
@@ -133,50 +119,9 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
   std::string authorization = request.headers.get("Authorization");
   std::string identity = identity_key(authorization);
-  std::string repo_key = cache_prefix(authorization) + provider.repository;
   OciClient client(endpoint_, auth_, authorization, stats);
-
-  // Tag -> digest (short TTL), then the release manifest by digest (kept).
-  std::string tag = version_to_tag(*version);
-  std::shared_ptr<const std::string> top;
-  if (auto digest = cache_.tag_digest(repo_key + ":" + tag)) {
-    top = cache_.manifest(repo_key + "@" + *digest);
-    if (top) ++stats.cache_hits;
-  }
-  std::string top_media_type;
-  if (!top) {
-    FetchedManifest fetched = client.get_manifest(provider.repository, tag);
-    cache_.put_tag_digest(repo_key + ":" + tag, fetched.digest);
-    top_media_type = fetched.media_type;
-    top = std::make_shared<const std::string>(fetched.body);
-    cache_.put_manifest(repo_key + "@" + fetched.digest, std::move(fetched.body));
-  }
-  ReleaseManifest release = parse_release_manifest(*top, top_media_type);
-
-  std::vector<PlatformPackage> packages = std::move(release.packages);
-  if (release.layout == ReleaseManifest::Layout::kOpenTofu) {
-    std::vector<std::shared_ptr<const std::string>> bodies(release.platform_manifests.size());
-    std::vector<std::string> missing;
-    std::vector<size_t> missing_at;
-    for (size_t i = 0; i < release.platform_manifests.size(); ++i) {
-      bodies[i] = cache_.manifest(repo_key + "@" + release.platform_manifests[i].digest);
-      if (bodies[i]) {
-        ++stats.cache_hits;
-      } else {
-        missing.push_back(release.platform_manifests[i].digest);
-        missing_at.push_back(i);
-      }
-    }
-    if (!missing.empty()) {
-      std::vector<FetchedManifest> fetched = client.get_manifests(provider.repository, missing);
-      for (size_t j = 0; j < fetched.size(); ++j) {
-        bodies[missing_at[j]] = std::make_shared<const std::string>(fetched[j].body);
-        cache_.put_manifest(repo_key + "@" + fetched[j].digest, std::move(fetched[j].body));
-      }
-    }
-    for (size_t i = 0; i < bodies.size(); ++i)
-      packages.push_back(parse_platform_manifest(*bodies[i], release.platform_manifests[i]));
-  }
+  ReleaseReader reader(client, cache_, cache_prefix(authorization), stats);
+  std::vector<PlatformPackage> packages = reader.release(provider.repository, *version).packages;
 
   // Proxied URLs expire on a coarse grid so the document (and its ETag) stays the same for a while.
   const std::int64_t ttl = std::max<std::int64_t>(server_.package_url_ttl.count(), 60);
@@ -184,9 +129,6 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   const std::int64_t expires_at = ((std::time(nullptr) + ttl) / step + 1) * step;
   const bool proxied = config_.proxy_packages && sealer_ != nullptr;
 
-  std::sort(packages.begin(), packages.end(), [](const PlatformPackage& a, const PlatformPackage& b) {
-    return std::tie(a.os, a.arch) < std::tie(b.os, b.arch);
-  });
   JsonPtr doc = json_new_object();
   cJSON* archives = json_add(doc.get(), "archives", json_new_object());
   std::string etag_source = identity + "\n" + (proxied ? std::to_string(expires_at) : std::string("direct")) + "\n";

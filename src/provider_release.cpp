@@ -36,6 +36,26 @@ std::string valid_h1(std::string value) {
   return ok ? value : std::string();
 }
 
+// "5.0, 6.0" -> {"5.0", "6.0"}; entries that are not MAJOR.MINOR are dropped.
+std::vector<std::string> parse_protocols(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? text.size() : comma + 1;
+    item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+    size_t dot = item.find('.');
+    auto digits = [](std::string_view s) {
+      return !s.empty() && s.size() <= 4 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (dot != std::string::npos && digits(std::string_view(item).substr(0, dot)) &&
+        digits(std::string_view(item).substr(dot + 1)) && std::find(out.begin(), out.end(), item) == out.end())
+      out.push_back(item);
+  }
+  return out;
+}
+
 std::int64_t descriptor_size(const cJSON* descriptor) {
   auto size = json_number(descriptor, "size");
   return size && *size >= 0 ? static_cast<std::int64_t>(*size) : -1;
@@ -46,11 +66,18 @@ ReleaseManifest parse_index(const cJSON* doc) {
   if (manifests == nullptr) malformed("image index without a manifests list");
   ReleaseManifest release;
   release.layout = ReleaseManifest::Layout::kOpenTofu;
+  release.protocols = parse_protocols(annotation(doc, kProtocolsAnnotation));
   std::set<std::string> seen;
   const cJSON* descriptor = nullptr;
   cJSON_ArrayForEach(descriptor, manifests) {
-    // Other artifact types (signatures, SBOMs, extra metadata) have room beside the platforms.
-    if (json_string(descriptor, "artifactType").value_or("") != kProviderTargetArtifactType) continue;
+    std::string artifact_type = json_string(descriptor, "artifactType").value_or("");
+    if (artifact_type == kShasumsArtifactType && release.shasums_manifest.empty()) {
+      std::string digest = json_string(descriptor, "digest").value_or("");
+      if (is_valid_digest(digest)) release.shasums_manifest = digest;
+      continue;
+    }
+    // Other artifact types (SBOMs, extra metadata) have room beside the platforms.
+    if (artifact_type != kProviderTargetArtifactType) continue;
     const cJSON* platform = json_object(descriptor, "platform");
     std::string os = platform ? json_string(platform, "os").value_or("") : "";
     std::string arch = platform ? json_string(platform, "architecture").value_or("") : "";
@@ -68,6 +95,7 @@ ReleaseManifest parse_legacy(const cJSON* doc) {
   if (layers == nullptr) malformed("image manifest without layers");
   ReleaseManifest release;
   release.layout = ReleaseManifest::Layout::kLegacy;
+  release.protocols = parse_protocols(annotation(doc, kProtocolsAnnotation));
   std::set<std::string> seen;
   const cJSON* layer = nullptr;
   cJSON_ArrayForEach(layer, layers) {
@@ -136,6 +164,25 @@ PlatformPackage parse_platform_manifest(std::string_view body, const PlatformMan
   package.h1 = valid_h1(annotation(zip, kH1Annotation));
   if (package.h1.empty()) package.h1 = valid_h1(annotation(doc.get(), kH1Annotation));
   return package;
+}
+
+SignedShasumsRef parse_shasums_manifest(std::string_view body) {
+  JsonPtr doc = json_parse(body);
+  if (!doc || !cJSON_IsObject(doc.get())) malformed("the signed checksums manifest is not a JSON object");
+  const cJSON* layers = json_array(doc.get(), "layers");
+  SignedShasumsRef ref;
+  const cJSON* layer = nullptr;
+  cJSON_ArrayForEach(layer, layers) {
+    std::string type = json_string(layer, "mediaType").value_or("");
+    std::string digest = json_string(layer, "digest").value_or("");
+    if (!is_valid_digest(digest)) continue;
+    if (type == kShasumsMediaType) ref.shasums_digest = digest;
+    if (type == kShasumsSignatureMediaType) ref.signature_digest = digest;
+    if (type == kPublicKeyMediaType) ref.public_key_digest = digest;
+  }
+  if (ref.shasums_digest.empty() || ref.signature_digest.empty() || ref.public_key_digest.empty())
+    malformed("the signed checksums manifest needs text/plain, application/pgp-signature and application/pgp-keys layers");
+  return ref;
 }
 
 }  // namespace otr

@@ -1,0 +1,58 @@
+// Reads provider releases out of a registry for one service and one caller, through the worker's
+// MetadataCache: tag lists and tag -> digest for a short TTL, manifests by digest for good. Cache keys
+// start with `cache_prefix`, which names the service and the caller (see identity_key()), so answers
+// are never shared between callers with different credentials. Shared by the provider mirror and the
+// provider registry services. Registry failures are thrown as RegistryError.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "metadata_cache.h"
+#include "oci_client.h"
+#include "provider_release.h"
+#include "request_stats.h"
+#include "semver.h"
+
+namespace otr {
+
+// What a version tag says without opening the platform manifests.
+struct ReleaseSummary {
+  Version version;
+  std::vector<std::pair<std::string, std::string>> platforms;  // (os, arch), sorted
+  std::vector<std::string> protocols;                          // from kProtocolsAnnotation; may be empty
+};
+
+// A whole release: every platform's package.
+struct Release {
+  std::string digest;                     // of the manifest the tag names
+  std::vector<PlatformPackage> packages;  // sorted by (os, arch)
+  std::vector<std::string> protocols;     // from kProtocolsAnnotation; may be empty
+};
+
+class ReleaseReader {
+ public:
+  ReleaseReader(OciClient& client, MetadataCache& cache, std::string cache_prefix, RequestStats& stats);
+
+  // Every tag of `repository` that is a version, ascending. kNotFound for an unknown repository.
+  std::vector<Version> versions(const std::string& repository);
+
+  // The release manifests of `versions`, fetched concurrently where not cached.
+  std::vector<ReleaseSummary> summaries(const std::string& repository, const std::vector<Version>& versions);
+
+  // One release with its packages (platform manifests fetched concurrently where not cached).
+  Release release(const std::string& repository, const Version& version);
+
+ private:
+  std::string repo_key(const std::string& repository) const { return prefix_ + repository; }
+  // The manifests named by `references` (tags or digests) from the cache or the registry.
+  std::vector<std::shared_ptr<const std::string>> manifests(const std::string& repository,
+                                                            const std::vector<std::string>& references);
+
+  OciClient& client_;
+  MetadataCache& cache_;
+  std::string prefix_;
+  RequestStats& stats_;
+};
+
+}  // namespace otr
