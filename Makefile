@@ -14,7 +14,7 @@ CXX      ?= g++
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Wpedantic -Werror=return-type -pthread -MMD -MP
 CPPFLAGS += -Iinclude $(shell pkg-config --cflags libcurl libcjson openssl 2>/dev/null)
-LDLIBS   += -lfcgi $(shell pkg-config --libs libcurl libcjson openssl 2>/dev/null || echo -lcurl -lcjson -lssl -lcrypto) \
+LDLIBS   += -lfcgi -lgpgme $(shell pkg-config --libs libcurl libcjson openssl 2>/dev/null || echo -lcurl -lcjson -lssl -lcrypto) \
             -lboost_program_options -pthread
 
 SOURCES   := $(wildcard src/*.cpp)

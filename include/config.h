@@ -83,6 +83,36 @@ struct ProviderMirrorConfig {
   SourcePos pos;
 };
 
+// provider_registry "NAME" { ... }: the Provider Registry Protocol under /NAME/, named in
+// /.well-known/terraform.json as providers.v1. At most one per configuration.
+struct ProviderRegistryConfig {
+  std::string name;
+  std::string origin_url;
+  std::string name_prefix;
+  // Hostname component of repository names: <name_prefix>/<hostname>/<namespace>/<type>, the
+  // naming provider_mirror uses, so one stored copy serves both; "" = <name_prefix>/<namespace>/<type>.
+  std::string hostname = "registry.terraform.io";
+  bool proxy_packages = false;
+  std::string signing_key_file;        // absolute path of an OpenPGP secret key
+  std::string signing_key_passphrase;  // "" = unprotected key
+  OriginCredentials credentials;
+  OriginSettings origin;
+  SourcePos pos;
+};
+
+// module_registry "NAME" { ... }: the Module Registry Protocol under /NAME/, named in
+// /.well-known/terraform.json as modules.v1. Modules live in <name_prefix>/<namespace>/<name>/<system>.
+// At most one per configuration.
+struct ModuleRegistryConfig {
+  std::string name;
+  std::string origin_url;
+  std::string name_prefix;
+  bool proxy_packages = false;
+  OriginCredentials credentials;
+  OriginSettings origin;
+  SourcePos pos;
+};
+
 enum class LogFormat { kText, kJson };
 
 struct ServerConfig {
@@ -107,6 +137,8 @@ struct Config {
   std::string path;  // the file it was loaded from ("" for text parsed from memory)
   ServerConfig server;
   std::vector<ProviderMirrorConfig> provider_mirrors;
+  std::vector<ProviderRegistryConfig> provider_registries;  // at most one
+  std::vector<ModuleRegistryConfig> module_registries;      // at most one
   std::vector<Diagnostic> warnings;  // problems that do not stop the server
 };
 

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ make pkg-config
   libfcgi-dev libfcgi-bin libcurl4-openssl-dev libssl-dev libcjson-dev libzip-dev
-  libboost-program-options-dev libboost-test-dev
+  libboost-program-options-dev libboost-test-dev libgpgme-dev gnupg
   # integration tests, demo and benchmarks
   docker-registry nginx-light lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
   wrk curl openssl python3 python3-pytest

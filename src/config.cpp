@@ -269,6 +269,13 @@ const std::vector<std::string> kServerAttributes = {
 const std::vector<std::string> kMirrorAttributes = {"origin_url",      "name_prefix",     "proxy_packages",
                                                     "host_aliases",    "connect_timeout", "request_timeout",
                                                     "download_stall_timeout", "origin_ca_file"};
+const std::vector<std::string> kProviderRegistryAttributes = {
+    "origin_url",      "name_prefix",      "hostname",        "proxy_packages",         "signing_key_file",
+    "signing_key_passphrase_file", "signing_key_passphrase_env", "connect_timeout", "request_timeout",
+    "download_stall_timeout", "origin_ca_file"};
+const std::vector<std::string> kModuleRegistryAttributes = {"origin_url",      "name_prefix",     "proxy_packages",
+                                                            "connect_timeout", "request_timeout",
+                                                            "download_stall_timeout", "origin_ca_file"};
 const std::vector<std::string> kCredentialAttributes = {"username", "password",   "password_file", "password_env",
                                                         "token",    "token_file", "token_env"};
 
@@ -424,12 +431,14 @@ void read_credentials(Checker& check, const hcl::Block& block, OriginCredentials
   if (password) creds.password = *password;
 }
 
-void read_mirror(Checker& check, const hcl::Block& block, const ServerConfig& server, ProviderMirrorConfig& mirror) {
+// Reads what every service block has: origin_url, name_prefix, proxy_packages, timeouts and
+// origin_credentials. `what` names the block in messages ("provider_mirror \"x\"").
+template <class Service>
+void read_service_origin(Checker& check, const hcl::Block& block, const ServerConfig& server, const std::string& what,
+                         Service& service) {
   const hcl::Body& body = block.body;
-  mirror.pos = block.pos;
-  mirror.origin = server.origin;
-  check.check_names(body, "provider_mirror \"" + mirror.name + "\"", kMirrorAttributes, {"origin_credentials"});
-
+  service.pos = block.pos;
+  service.origin = server.origin;
   if (auto* a = Checker::find(body, "origin_url")) {
     if (auto url = check.string(*a)) {
       std::string u = *url;
@@ -448,11 +457,11 @@ void read_mirror(Checker& check, const hcl::Block& block, const ServerConfig& se
         check.error(a->value.pos, "origin_url must not have a query string or fragment");
       } else {
         while (u.ends_with("/")) u.pop_back();
-        mirror.origin_url = u;
+        service.origin_url = u;
       }
     }
   } else {
-    check.error(block.pos, "provider_mirror \"" + mirror.name + "\" needs an origin_url");
+    check.error(block.pos, what + " needs an origin_url");
   }
   if (auto* a = Checker::find(body, "name_prefix")) {
     if (auto prefix = check.string(*a)) {
@@ -463,11 +472,32 @@ void read_mirror(Checker& check, const hcl::Block& block, const ServerConfig& se
         check.error(a->value.pos, "name_prefix \"" + *prefix + "\" is not a valid OCI repository path (lower-case "
                                   "letters, digits and . _ - separators, components joined by /)");
       else
-        mirror.name_prefix = p;
+        service.name_prefix = p;
     }
   }
   if (auto* a = Checker::find(body, "proxy_packages"))
-    if (auto b = check.boolean(*a)) mirror.proxy_packages = *b;
+    if (auto b = check.boolean(*a)) service.proxy_packages = *b;
+  read_origin_settings(check, body, service.origin);
+  bool seen_credentials = false;
+  for (const hcl::Block& b : body.blocks) {
+    if (b.type != "origin_credentials") continue;
+    if (seen_credentials) check.error(b.pos, "origin_credentials is already set in this " + what);
+    seen_credentials = true;
+    read_credentials(check, b, service.credentials);
+  }
+  if (service.proxy_packages && server.query_string_secret.empty()) {
+    const hcl::Attribute* a = Checker::find(body, "proxy_packages");
+    check.error(a ? a->value.pos : block.pos,
+                "proxy_packages = true needs server.query_string_secret (or query_string_secret_file, or the "
+                "environment variable " + std::string(kSecretEnvVar) + ") to seal download URLs");
+  }
+}
+
+void read_mirror(Checker& check, const hcl::Block& block, const ServerConfig& server, ProviderMirrorConfig& mirror) {
+  const hcl::Body& body = block.body;
+  std::string what = "provider_mirror \"" + mirror.name + "\"";
+  check.check_names(body, what, kMirrorAttributes, {"origin_credentials"});
+  read_service_origin(check, block, server, what, mirror);
   if (auto* a = Checker::find(body, "host_aliases")) {
     if (a->value.kind != hcl::Value::Kind::kObject) {
       check.error(a->value.pos, std::string("expected an object of hostnames for \"host_aliases\", found ") +
@@ -487,20 +517,46 @@ void read_mirror(Checker& check, const hcl::Block& block, const ServerConfig& se
       }
     }
   }
-  read_origin_settings(check, body, mirror.origin);
-  bool seen_credentials = false;
-  for (const hcl::Block& b : body.blocks) {
-    if (b.type != "origin_credentials") continue;
-    if (seen_credentials) check.error(b.pos, "origin_credentials is already set in this provider_mirror");
-    seen_credentials = true;
-    read_credentials(check, b, mirror.credentials);
+}
+
+void read_provider_registry(Checker& check, const hcl::Block& block, const ServerConfig& server,
+                            ProviderRegistryConfig& registry) {
+  const hcl::Body& body = block.body;
+  std::string what = "provider_registry \"" + registry.name + "\"";
+  check.check_names(body, what, kProviderRegistryAttributes, {"origin_credentials"});
+  read_service_origin(check, block, server, what, registry);
+  if (auto* a = Checker::find(body, "hostname")) {
+    if (auto host = check.string(*a)) {
+      std::string h = *host;
+      std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (!h.empty() && !hostname_to_component(h))
+        check.error(a->value.pos, "\"" + *host + "\" is not a hostname (or \"\" for none)");
+      else
+        registry.hostname = h;
+    }
   }
-  if (mirror.proxy_packages && server.query_string_secret.empty()) {
-    const hcl::Attribute* a = Checker::find(body, "proxy_packages");
-    check.error(a ? a->value.pos : block.pos,
-                "proxy_packages = true needs server.query_string_secret (or query_string_secret_file, or the "
-                "environment variable " + std::string(kSecretEnvVar) + ") to seal download URLs");
+  if (auto* a = Checker::find(body, "signing_key_file")) {
+    if (auto path = check.readable_path(*a)) registry.signing_key_file = *path;
+  } else {
+    check.error(block.pos, what + " needs a signing_key_file: an OpenPGP secret key to sign SHA256SUMS with "
+                                  "(gpg --export-secret-keys KEYID > key.gpg)");
   }
+  const hcl::Attribute* pass_file = Checker::find(body, "signing_key_passphrase_file");
+  const hcl::Attribute* pass_env = Checker::find(body, "signing_key_passphrase_env");
+  if (pass_file && pass_env) {
+    check.error(pass_env->pos, "set either signing_key_passphrase_file or signing_key_passphrase_env, not both");
+  } else if (pass_file) {
+    if (auto v = check.file_contents(*pass_file)) registry.signing_key_passphrase = *v;
+  } else if (pass_env) {
+    if (auto v = check.env_value(*pass_env)) registry.signing_key_passphrase = *v;
+  }
+}
+
+void read_module_registry(Checker& check, const hcl::Block& block, const ServerConfig& server,
+                          ModuleRegistryConfig& registry) {
+  std::string what = "module_registry \"" + registry.name + "\"";
+  check.check_names(block.body, what, kModuleRegistryAttributes, {"origin_credentials"});
+  read_service_origin(check, block, server, what, registry);
 }
 
 bool valid_service_name(const std::string& name) {
@@ -518,7 +574,8 @@ Config parse_config(const std::string& text, const std::string& filename) {
   Checker check(filename);
   Config config;
   config.path = filename;
-  check.check_names(root, "the configuration file", {}, {"provider_mirror", "server"});
+  check.check_names(root, "the configuration file", {},
+                    {"provider_mirror", "provider_registry", "module_registry", "server"});
 
   const hcl::Block* server_block = nullptr;
   for (const hcl::Block& b : root.blocks) {
@@ -548,31 +605,64 @@ Config parse_config(const std::string& text, const std::string& filename) {
                   "the query string secret is all zeros: anyone can forge download URLs; generate a secret with "
                   "openssl rand -hex 32");
 
-  for (const hcl::Block& b : root.blocks) {
-    if (b.type != "provider_mirror") continue;
+  // Service names share one namespace: each is the first path segment of its URLs.
+  std::map<std::string, int> service_lines;
+  auto take_name = [&](const hcl::Block& b, const std::string& kind) -> std::optional<std::string> {
     if (b.labels.size() != 1) {
-      check.error(b.pos, "provider_mirror needs exactly one label, its name: provider_mirror \"mirror\" { ... }");
-      continue;
+      check.error(b.pos, kind + " needs exactly one label, its name: " + kind + " \"name\" { ... }");
+      return std::nullopt;
     }
-    ProviderMirrorConfig mirror;
-    mirror.name = b.labels[0];
-    if (!valid_service_name(mirror.name)) {
-      check.error(b.pos, "\"" + mirror.name + "\" cannot be a service name: use letters, digits, '.', '_' and '-', "
+    const std::string& name = b.labels[0];
+    if (!valid_service_name(name)) {
+      check.error(b.pos, "\"" + name + "\" cannot be a service name: use letters, digits, '.', '_' and '-', "
                          "starting with a letter or digit, and not \"healthz\"");
-      continue;
+      return std::nullopt;
     }
-    auto same = std::find_if(config.provider_mirrors.begin(), config.provider_mirrors.end(),
-                             [&](const ProviderMirrorConfig& m) { return m.name == mirror.name; });
-    if (same != config.provider_mirrors.end()) {
-      check.error(b.pos, "provider_mirror \"" + mirror.name + "\" is already defined at line " +
-                             std::to_string(same->pos.line));
-      continue;
+    if (auto same = service_lines.find(name); same != service_lines.end()) {
+      check.error(b.pos, kind + " \"" + name + "\": the service name \"" + name + "\" is already used at line " +
+                             std::to_string(same->second));
+      return std::nullopt;
     }
-    read_mirror(check, b, config.server, mirror);
-    config.provider_mirrors.push_back(std::move(mirror));
+    service_lines[name] = b.pos.line;
+    return name;
+  };
+  for (const hcl::Block& b : root.blocks) {
+    if (b.type == "provider_mirror") {
+      auto name = take_name(b, b.type);
+      if (!name) continue;
+      ProviderMirrorConfig mirror;
+      mirror.name = *name;
+      read_mirror(check, b, config.server, mirror);
+      config.provider_mirrors.push_back(std::move(mirror));
+    } else if (b.type == "provider_registry") {
+      auto name = take_name(b, b.type);
+      if (!name) continue;
+      if (!config.provider_registries.empty()) {
+        check.error(b.pos, "only one provider_registry is allowed (the host's discovery document names one "
+                           "providers.v1); the first is at line " + std::to_string(config.provider_registries[0].pos.line));
+        continue;
+      }
+      ProviderRegistryConfig registry;
+      registry.name = *name;
+      read_provider_registry(check, b, config.server, registry);
+      config.provider_registries.push_back(std::move(registry));
+    } else if (b.type == "module_registry") {
+      auto name = take_name(b, b.type);
+      if (!name) continue;
+      if (!config.module_registries.empty()) {
+        check.error(b.pos, "only one module_registry is allowed (the host's discovery document names one "
+                           "modules.v1); the first is at line " + std::to_string(config.module_registries[0].pos.line));
+        continue;
+      }
+      ModuleRegistryConfig registry;
+      registry.name = *name;
+      read_module_registry(check, b, config.server, registry);
+      config.module_registries.push_back(std::move(registry));
+    }
   }
-  if (config.provider_mirrors.empty())
-    check.warning({filename, 0, 0}, "no provider_mirror blocks: the server will only answer /healthz");
+  if (config.provider_mirrors.empty() && config.provider_registries.empty() && config.module_registries.empty())
+    check.warning({filename, 0, 0}, "no provider_mirror, provider_registry or module_registry blocks: the server will "
+                                    "only answer /healthz");
 
   if (check.has_errors()) throw ConfigError(std::move(check.diagnostics));
   config.warnings = std::move(check.diagnostics);

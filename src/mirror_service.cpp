@@ -8,6 +8,8 @@
 #include "log.h"
 #include "oci_names.h"
 #include "provider_release.h"
+#include "package_download.h"
+#include "registry_documents.h"
 #include "release_reader.h"
 #include "responses.h"
 #include "semver.h"
@@ -15,22 +17,6 @@
 namespace otr {
 
 namespace {
-
-constexpr const char* kPackagesSegment = "_packages";
-
-// The value of `name` in a query string ("a=1&token=xyz"), undecoded; "" when absent.
-std::string query_param(const std::string& query, std::string_view name) {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t amp = query.find('&', pos);
-    std::string_view item(query.data() + pos, (amp == std::string::npos ? query.size() : amp) - pos);
-    if (item.size() > name.size() && item.starts_with(name) && item[name.size()] == '=')
-      return std::string(item.substr(name.size() + 1));
-    if (amp == std::string::npos) break;
-    pos = amp + 1;
-  }
-  return {};
-}
 
 std::string zip_hex(const std::string& digest) {
   return digest.starts_with("sha256:") ? digest.substr(7) : std::string();
@@ -123,10 +109,7 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   ReleaseReader reader(client, cache_, cache_prefix(authorization), stats);
   std::vector<PlatformPackage> packages = reader.release(provider.repository, *version).packages;
 
-  // Proxied URLs expire on a coarse grid so the document (and its ETag) stays the same for a while.
-  const std::int64_t ttl = std::max<std::int64_t>(server_.package_url_ttl.count(), 60);
-  const std::int64_t step = std::max<std::int64_t>(ttl / 4, 1);
-  const std::int64_t expires_at = ((std::time(nullptr) + ttl) / step + 1) * step;
+  const std::int64_t expires_at = sealed_url_expiry(server_.package_url_ttl.count());
   const bool proxied = config_.proxy_packages && sealer_ != nullptr;
 
   JsonPtr doc = json_new_object();
@@ -136,9 +119,8 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
     std::string platform = p.os + "_" + p.arch;
     std::string url;
     if (proxied) {
-      DownloadGrant grant{config_.name, provider.repository, p.digest, expires_at, authorization};
-      url = request.mount + "/" + config_.name + "/" + kPackagesSegment + "/" + p.digest + "/terraform-provider-" +
-            provider.type + "_" + version->to_string() + "_" + platform + ".zip?token=" + sealer_->seal(grant);
+      url = sealed_download_path(*sealer_, request, config_.name, provider.repository, p.digest,
+                                 provider_package_filename(provider.type, *version, p.os, p.arch), expires_at);
     } else {
       url = client.blob_url(provider.repository, p.digest);
     }
@@ -155,51 +137,8 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
 
 void ProviderMirrorService::serve_download(const Request& request, const std::string& digest, ResponseSink& sink,
                                            RequestStats& stats) const {
-  if (sealer_ == nullptr || !config_.proxy_packages)
-    return send(sink, json_error(404, "this mirror does not proxy package downloads"));
-  std::string token = query_param(request.query, "token");
-  TokenSealer::Opened opened = sealer_->open(token, std::time(nullptr));
-  if (!opened.grant) {
-    std::string why = opened.error == TokenError::kExpired ? "this download link has expired; ask the mirror again"
-                                                           : "this download link is not valid";
-    return send(sink, json_error(403, why));
-  }
-  const DownloadGrant& grant = *opened.grant;
-  if (grant.service != config_.name || grant.digest != digest)
-    return send(sink, json_error(403, "this download link is not valid"));
-
-  OciClient client(endpoint_, auth_, grant.authorization, stats);
-  Headers headers;
-  headers.set("Content-Type", "application/zip");
-  headers.set("Cache-Control", "private, max-age=86400, immutable");
-  headers.set("ETag", "\"" + digest + "\"");
-  try {
-    if (request.method == "HEAD") {
-      BlobInfo info = client.head_blob(grant.repository, digest);
-      if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));
-      sink.start(200, headers);
-      return;
-    }
-    client.stream_blob(
-        grant.repository, digest,
-        [&](const BlobInfo& info) {
-          if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));
-          sink.start(200, headers);
-          return true;
-        },
-        [&](std::string_view chunk) { return sink.write(chunk); });
-  } catch (const RegistryError& e) {
-    std::string message = config_.name + ": download failed: " + e.what();
-    // Once bytes are flowing the only honest signal left is to end the body short.
-    if (sink.started()) {
-      log_error(message + "; the response was cut short");
-      return;
-    }
-    log_warning(message);
-    send(sink, json_error(e.http_status(), e.failure() == RegistryFailure::kNotFound
-                                                                    ? "package not found in the registry"
-                                                                    : e.what()));
-  }
+  if (!config_.proxy_packages) return send(sink, json_error(404, "this mirror does not proxy package downloads"));
+  serve_sealed_download(request, config_.name, digest, sealer_, endpoint_, auth_, "application/zip", sink, stats);
 }
 
 void ProviderMirrorService::serve_page(const Request& request, ResponseSink& sink) const {

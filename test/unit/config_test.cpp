@@ -148,9 +148,9 @@ BOOST_AUTO_TEST_CASE(errors_name_the_place_and_the_fix) {
        "2:16: origin_url must not contain credentials; use an origin_credentials block"},
       {"provider_mirror \"m\" {\n}\n", "1:1: provider_mirror \"m\" needs an origin_url"},
       {"provider_mirror \"m\" { origin_url = \"http://r\" }\nprovider_mirror \"m\" { origin_url = \"http://s\" }\n",
-       "2:1: provider_mirror \"m\" is already defined at line 1"},
+       "2:1: provider_mirror \"m\": the service name \"m\" is already used at line 1"},
       {"provider_mirror { origin_url = \"http://r\" }\n",
-       "1:1: provider_mirror needs exactly one label, its name: provider_mirror \"mirror\" { ... }"},
+       "1:1: provider_mirror needs exactly one label, its name: provider_mirror \"name\" { ... }"},
       {"provider_mirror \"healthz\" { origin_url = \"http://r\" }\n",
        "1:1: \"healthz\" cannot be a service name: use letters, digits, '.', '_' and '-', starting with a letter or "
        "digit, and not \"healthz\""},
@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_place_and_the_fix) {
       {"server {\n  log_format = \"xml\"\n}\n", "2:16: log_format must be \"text\" or \"json\", not \"xml\""},
       {"server {}\nserver {}\n", "2:1: the server block is already defined at line 1"},
       {"servr {}\n", "1:1: unknown block \"servr\" in the configuration file (did you mean \"server\"?); valid blocks: "
-                     "\"provider_mirror\", \"server\""},
+                     "\"provider_mirror\", \"provider_registry\", \"module_registry\", \"server\""},
       {"listen_addr = \"x\"\n", "1:1: unknown attribute \"listen_addr\" in the configuration file"},
       {"server {\n  query_string_secret_file = \"missing.txt\"\n}\n",
        "2:30: cannot read \"../data/config/missing.txt\" named by \"query_string_secret_file\": No such file or "

@@ -1,0 +1,92 @@
+#include "package_download.h"
+
+#include <algorithm>
+#include <ctime>
+#include <string_view>
+
+#include "log.h"
+#include "responses.h"
+
+namespace otr {
+
+namespace {
+
+// The value of `name` in a query string ("a=1&token=xyz"), undecoded; "" when absent.
+std::string query_param(const std::string& query, std::string_view name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t amp = query.find('&', pos);
+    std::string_view item(query.data() + pos, (amp == std::string::npos ? query.size() : amp) - pos);
+    if (item.size() > name.size() && item.starts_with(name) && item[name.size()] == '=')
+      return std::string(item.substr(name.size() + 1));
+    if (amp == std::string::npos) break;
+    pos = amp + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::int64_t sealed_url_expiry(std::int64_t ttl_seconds) {
+  const std::int64_t ttl = std::max<std::int64_t>(ttl_seconds, 60);
+  const std::int64_t step = std::max<std::int64_t>(ttl / 4, 1);
+  return ((std::time(nullptr) + ttl) / step + 1) * step;
+}
+
+std::string sealed_download_path(const TokenSealer& sealer, const Request& request, const std::string& service,
+                                 const std::string& repository, const std::string& digest,
+                                 const std::string& filename, std::int64_t expires_at) {
+  DownloadGrant grant{service, repository, digest, expires_at, request.headers.get("Authorization")};
+  return request.mount + "/" + service + "/" + kPackagesSegment + "/" + digest + "/" + filename +
+         "?token=" + sealer.seal(grant);
+}
+
+void serve_sealed_download(const Request& request, const std::string& service, const std::string& digest,
+                           const TokenSealer* sealer, const RegistryEndpoint& endpoint, AuthCache& auth,
+                           const std::string& content_type, ResponseSink& sink, RequestStats& stats) {
+  if (sealer == nullptr) return send(sink, json_error(404, "this service does not proxy downloads"));
+  std::string token = query_param(request.query, "token");
+  TokenSealer::Opened opened = sealer->open(token, std::time(nullptr));
+  if (!opened.grant) {
+    std::string why = opened.error == TokenError::kExpired ? "this download link has expired; ask the registry again"
+                                                           : "this download link is not valid";
+    return send(sink, json_error(403, why));
+  }
+  const DownloadGrant& grant = *opened.grant;
+  if (grant.service != service || grant.digest != digest)
+    return send(sink, json_error(403, "this download link is not valid"));
+
+  OciClient client(endpoint, auth, grant.authorization, stats);
+  Headers headers;
+  headers.set("Content-Type", content_type);
+  headers.set("Cache-Control", "private, max-age=86400, immutable");
+  headers.set("ETag", "\"" + digest + "\"");
+  try {
+    if (request.method == "HEAD") {
+      BlobInfo info = client.head_blob(grant.repository, digest);
+      if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));
+      sink.start(200, headers);
+      return;
+    }
+    client.stream_blob(
+        grant.repository, digest,
+        [&](const BlobInfo& info) {
+          if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));
+          sink.start(200, headers);
+          return true;
+        },
+        [&](std::string_view chunk) { return sink.write(chunk); });
+  } catch (const RegistryError& e) {
+    std::string message = service + ": download failed: " + e.what();
+    // Once bytes are flowing the only honest signal left is to end the body short.
+    if (sink.started()) {
+      log_error(message + "; the response was cut short");
+      return;
+    }
+    log_warning(message);
+    send(sink, json_error(e.http_status(),
+                          e.failure() == RegistryFailure::kNotFound ? "package not found in the registry" : e.what()));
+  }
+}
+
+}  // namespace otr
