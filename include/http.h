@@ -81,4 +81,7 @@ class BufferSink : public ResponseSink {
 // The reason phrase for a status code ("Not Found"), or "" for unknown codes.
 std::string_view status_reason(int status);
 
+// The value of `name` in a raw query string ("a=1&token=xyz"), not percent-decoded; "" when absent.
+std::string query_param(const std::string& query, std::string_view name);
+
 }  // namespace otr

@@ -73,6 +73,11 @@ SignedShasumsRef parse_shasums_manifest(std::string_view body);
 // `media_type` is what the registry said (may be ""); the body's own mediaType is used too.
 ReleaseManifest parse_release_manifest(std::string_view body, std::string_view media_type);
 
+// A module package in OpenTofu's layout: an image manifest (artifactType kModuleArtifactType) with
+// exactly one archive/zip layer. Returns that layer's digest; throws RegistryError(kBadResponse).
+inline constexpr const char* kModuleArtifactType = "application/vnd.opentofu.modulepkg";
+std::string parse_module_manifest(std::string_view body);
+
 // The package inside one platform manifest of the OpenTofu layout.
 PlatformPackage parse_platform_manifest(std::string_view body, const PlatformManifestRef& ref);
 

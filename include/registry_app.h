@@ -12,6 +12,8 @@
 #include "fcgi_server.h"
 #include "metadata_cache.h"
 #include "mirror_service.h"
+#include "module_registry_service.h"
+#include "provider_registry_service.h"
 #include "registry_auth.h"
 #include "sealed_token.h"
 
@@ -26,12 +28,16 @@ class RegistryApp : public Application {
 
  private:
   void route(const Request& request, ResponseSink& sink, RequestStats& stats);
+  // GET /.well-known/terraform.json: providers.v1 and modules.v1 of the configured registries.
+  void serve_discovery(const Request& request, ResponseSink& sink) const;
 
   const Config& config_;
   MetadataCache cache_;
   AuthCache auth_;
   std::optional<TokenSealer> sealer_;
   std::vector<std::unique_ptr<ProviderMirrorService>> mirrors_;
+  std::vector<std::unique_ptr<ProviderRegistryService>> provider_registries_;
+  std::vector<std::unique_ptr<ModuleRegistryService>> module_registries_;
 };
 
 }  // namespace otr

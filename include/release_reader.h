@@ -28,6 +28,7 @@ struct Release {
   std::string digest;                     // of the manifest the tag names
   std::vector<PlatformPackage> packages;  // sorted by (os, arch)
   std::vector<std::string> protocols;     // from kProtocolsAnnotation; may be empty
+  std::string shasums_manifest;           // the publisher's signed checksums manifest, or ""
 };
 
 class ReleaseReader {

@@ -12,6 +12,7 @@
 
 #include "hcl.h"
 #include "oci_names.h"
+#include "openpgp_signer.h"
 #include "sealed_token.h"
 
 namespace otr {
@@ -549,6 +550,15 @@ void read_provider_registry(Checker& check, const hcl::Block& block, const Serve
     if (auto v = check.file_contents(*pass_file)) registry.signing_key_passphrase = *v;
   } else if (pass_env) {
     if (auto v = check.env_value(*pass_env)) registry.signing_key_passphrase = *v;
+  }
+  // Load the key once now, so a key GnuPG cannot use is a configuration error with a position,
+  // not a worker that fails on its first request.
+  if (!registry.signing_key_file.empty()) {
+    try {
+      OpenPgpSigner probe(registry.signing_key_file, registry.signing_key_passphrase);
+    } catch (const SigningError& e) {
+      check.error(Checker::find(body, "signing_key_file")->value.pos, e.what());
+    }
   }
 }
 

@@ -72,4 +72,17 @@ std::string_view status_reason(int status) {
   }
 }
 
+std::string query_param(const std::string& query, std::string_view name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t amp = query.find('&', pos);
+    std::string_view item(query.data() + pos, (amp == std::string::npos ? query.size() : amp) - pos);
+    if (item.size() > name.size() && item.starts_with(name) && item[name.size()] == '=')
+      return std::string(item.substr(name.size() + 1));
+    if (amp == std::string::npos) break;
+    pos = amp + 1;
+  }
+  return {};
+}
+
 }  // namespace otr

@@ -9,24 +9,6 @@
 
 namespace otr {
 
-namespace {
-
-// The value of `name` in a query string ("a=1&token=xyz"), undecoded; "" when absent.
-std::string query_param(const std::string& query, std::string_view name) {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t amp = query.find('&', pos);
-    std::string_view item(query.data() + pos, (amp == std::string::npos ? query.size() : amp) - pos);
-    if (item.size() > name.size() && item.starts_with(name) && item[name.size()] == '=')
-      return std::string(item.substr(name.size() + 1));
-    if (amp == std::string::npos) break;
-    pos = amp + 1;
-  }
-  return {};
-}
-
-}  // namespace
-
 std::int64_t sealed_url_expiry(std::int64_t ttl_seconds) {
   const std::int64_t ttl = std::max<std::int64_t>(ttl_seconds, 60);
   const std::int64_t step = std::max<std::int64_t>(ttl / 4, 1);

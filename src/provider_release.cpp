@@ -185,4 +185,27 @@ SignedShasumsRef parse_shasums_manifest(std::string_view body) {
   return ref;
 }
 
+std::string parse_module_manifest(std::string_view body) {
+  JsonPtr doc = json_parse(body);
+  if (!doc || !cJSON_IsObject(doc.get())) malformed("module manifest is not a JSON object");
+  std::string artifact_type = json_string(doc.get(), "artifactType").value_or("");
+  if (artifact_type.empty()) {
+    const cJSON* config = json_object(doc.get(), "config");
+    artifact_type = config ? json_string(config, "mediaType").value_or("") : "";
+  }
+  if (artifact_type != kModuleArtifactType)
+    malformed("the version tag does not name a module package (artifactType " + std::string(kModuleArtifactType) + ")");
+  const cJSON* layers = json_array(doc.get(), "layers");
+  std::string digest;
+  const cJSON* layer = nullptr;
+  cJSON_ArrayForEach(layer, layers) {
+    if (json_string(layer, "mediaType").value_or("") != kZipLayerMediaType) continue;
+    if (!digest.empty()) malformed("module manifest has more than one archive/zip layer");
+    digest = json_string(layer, "digest").value_or("");
+    if (!is_valid_digest(digest)) malformed("module manifest has a layer with an invalid digest");
+  }
+  if (digest.empty()) malformed("module manifest has no archive/zip layer");
+  return digest;
+}
+
 }  // namespace otr

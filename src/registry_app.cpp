@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "log.h"
+#include "registry_documents.h"
 #include "request_path.h"
 #include "responses.h"
 
@@ -40,14 +41,21 @@ constexpr const char* kHealthz = "healthz";
 RegistryApp::RegistryApp(const Config& config)
     : config_(config), cache_(config.server.tags_cache_ttl, config.server.manifest_cache_bytes) {
   if (!config.server.query_string_secret.empty()) sealer_.emplace(config.server.query_string_secret);
+  const TokenSealer* sealer = sealer_ ? &*sealer_ : nullptr;
   for (const ProviderMirrorConfig& mirror : config.provider_mirrors)
-    mirrors_.push_back(std::make_unique<ProviderMirrorService>(mirror, config.server, cache_, auth_,
-                                                               sealer_ ? &*sealer_ : nullptr));
+    mirrors_.push_back(std::make_unique<ProviderMirrorService>(mirror, config.server, cache_, auth_, sealer));
+  for (const ProviderRegistryConfig& registry : config.provider_registries)
+    provider_registries_.push_back(
+        std::make_unique<ProviderRegistryService>(registry, config.server, cache_, auth_, sealer));
+  for (const ModuleRegistryConfig& registry : config.module_registries)
+    module_registries_.push_back(std::make_unique<ModuleRegistryService>(registry, config.server, cache_, auth_, sealer));
 }
 
 std::vector<std::string> RegistryApp::top_level_names() const {
   std::vector<std::string> names{kHealthz, ".well-known"};
   for (const auto& m : mirrors_) names.push_back(m->name());
+  for (const auto& r : provider_registries_) names.push_back(r->name());
+  for (const auto& r : module_registries_) names.push_back(r->name());
   return names;
 }
 
@@ -82,18 +90,32 @@ void RegistryApp::route(const Request& request, ResponseSink& sink, RequestStats
     r.body = "{\"status\":\"ok\"}\n";
     return send(sink, r);
   }
+  if (path.segments.size() == 2 && path.segments[0] == ".well-known" && path.segments[1] == "terraform.json" &&
+      !path.trailing_slash)
+    return serve_discovery(request, sink);
   if (!path.segments.empty()) {
-    for (const auto& mirror : mirrors_) {
-      if (mirror->name() != path.segments[0]) continue;
-      std::vector<std::string> rest(path.segments.begin() + 1, path.segments.end());
-      return mirror->handle(request, rest, path.trailing_slash, sink, stats);
-    }
+    std::vector<std::string> rest(path.segments.begin() + 1, path.segments.end());
+    for (const auto& mirror : mirrors_)
+      if (mirror->name() == path.segments[0]) return mirror->handle(request, rest, path.trailing_slash, sink, stats);
+    for (const auto& registry : provider_registries_)
+      if (registry->name() == path.segments[0]) return registry->handle(request, rest, path.trailing_slash, sink, stats);
+    for (const auto& registry : module_registries_)
+      if (registry->name() == path.segments[0]) return registry->handle(request, rest, path.trailing_slash, sink, stats);
   }
-  send(sink, json_error(404, "no service here; configured services: " + [&] {
-         std::string names;
-         for (const auto& m : mirrors_) names += (names.empty() ? "/" : ", /") + m->name() + "/";
-         return names.empty() ? std::string("none") : names;
-       }()));
+  std::vector<std::string> names = top_level_names();
+  std::string listed;
+  for (size_t i = 2; i < names.size(); ++i) listed += (listed.empty() ? "/" : ", /") + names[i] + "/";
+  send(sink, json_error(404, "no service here; configured services: " + (listed.empty() ? std::string("none") : listed)));
+}
+
+void RegistryApp::serve_discovery(const Request& request, ResponseSink& sink) const {
+  if (provider_registries_.empty() && module_registries_.empty())
+    return send(sink, json_error(404, "this host serves no provider or module registry"));
+  std::string providers = provider_registries_.empty() ? "" : request.mount + "/" + provider_registries_[0]->name() + "/";
+  std::string modules = module_registries_.empty() ? "" : request.mount + "/" + module_registries_[0]->name() + "/";
+  std::string body = discovery_document(providers, modules);
+  std::string etag_source = body;
+  send(sink, json_document(request, std::move(body), etag_source, std::chrono::seconds(300)));
 }
 
 }  // namespace otr

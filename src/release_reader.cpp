@@ -82,6 +82,7 @@ Release ReleaseReader::release(const std::string& repository, const Version& ver
   Release out;
   out.digest = cache_.tag_digest(repo_key(repository) + ":" + tag).value_or("");
   out.protocols = m.protocols;
+  out.shasums_manifest = m.shasums_manifest;
   out.packages = std::move(m.packages);
   if (!m.platform_manifests.empty()) {
     std::vector<std::string> digests;

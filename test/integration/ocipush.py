@@ -198,6 +198,39 @@ def push_legacy_release(reg, repo, version, layers):
     return reg.push_manifest(repo, tag_of(version), manifest)
 
 
+MODULE = "application/vnd.opentofu.modulepkg"
+SHASUMS = "application/vnd.terraform.provider.shasums"
+
+
+def push_module(reg, repo, version, zip_bytes):
+    """A module package in OpenTofu's layout: one image manifest, one archive/zip layer."""
+    empty_digest, _ = reg.push_blob(repo, b"{}")
+    digest, size = reg.push_blob(repo, zip_bytes)
+    manifest = {"schemaVersion": 2, "mediaType": MANIFEST, "artifactType": MODULE,
+                "config": {"mediaType": EMPTY, "digest": empty_digest, "size": 2},
+                "layers": [{"mediaType": "archive/zip", "digest": digest, "size": size}]}
+    reg.push_manifest(repo, tag_of(version), manifest)
+    return digest
+
+
+def attach_signed_checksums(reg, repo, version, shasums, signature, public_key):
+    """Adds the publisher's signed checksums to a release index (SHASUMS descriptor)."""
+    with reg._request("GET", "/v2/%s/manifests/%s" % (repo, tag_of(version)), headers={"Accept": INDEX}) as r:
+        index = json.loads(r.read())
+    empty_digest, _ = reg.push_blob(repo, b"{}")
+    layers = []
+    for media_type, data in (("text/plain", shasums), ("application/pgp-signature", signature),
+                             ("application/pgp-keys", public_key)):
+        digest, size = reg.push_blob(repo, data)
+        layers.append({"mediaType": media_type, "digest": digest, "size": size})
+    manifest = {"schemaVersion": 2, "mediaType": MANIFEST, "artifactType": SHASUMS,
+                "config": {"mediaType": EMPTY, "digest": empty_digest, "size": 2}, "layers": layers}
+    m_digest, m_size = reg.push_manifest(repo, "shasums-" + tag_of(version), manifest)
+    index["manifests"] = [d for d in index["manifests"] if d.get("artifactType") != SHASUMS]
+    index["manifests"].append({"mediaType": MANIFEST, "artifactType": SHASUMS, "digest": m_digest, "size": m_size})
+    reg.push_manifest(repo, tag_of(version), index)
+
+
 def push_extra_tag(reg, repo, tag, target_version):
     """Points another tag (e.g. "latest") at an existing release; readers must ignore it."""
     with reg._request("GET", "/v2/%s/manifests/%s" % (repo, tag_of(target_version)),

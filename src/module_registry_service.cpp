@@ -1,0 +1,108 @@
+#include "module_registry_service.h"
+
+#include "log.h"
+#include "oci_names.h"
+#include "package_download.h"
+#include "provider_release.h"
+#include "registry_documents.h"
+#include "release_reader.h"
+#include "responses.h"
+
+namespace otr {
+
+struct ModuleRegistryService::Module {
+  std::string file_stem;   // "<namespace>-<name>-<system>"
+  std::string repository;
+};
+
+ModuleRegistryService::ModuleRegistryService(const ModuleRegistryConfig& config, const ServerConfig& server,
+                                             MetadataCache& cache, AuthCache& auth, const TokenSealer* sealer)
+    : config_(config), server_(server), cache_(cache), auth_(auth), sealer_(sealer) {
+  endpoint_.base_url = config.origin_url;
+  endpoint_.credentials = config.credentials;
+  endpoint_.settings = config.origin;
+}
+
+std::string ModuleRegistryService::cache_prefix(const std::string& authorization) const {
+  return config_.name + "\n" + identity_key(authorization) + "\n";
+}
+
+void ModuleRegistryService::handle(const Request& request, const std::vector<std::string>& segments,
+                                   bool trailing_slash, ResponseSink& sink, RequestStats& stats) const {
+  if (segments.size() == 3 && segments[0] == kPackagesSegment && !trailing_slash) {
+    if (!config_.proxy_packages) return send(sink, json_error(404, "this registry does not proxy module downloads"));
+    return serve_sealed_download(request, config_.name, segments[1], sealer_, endpoint_, auth_, "application/zip",
+                                 sink, stats);
+  }
+  const bool versions = segments.size() == 4 && segments[3] == "versions";
+  const bool download = segments.size() == 5 && segments[4] == "download";
+  if (trailing_slash || !(versions || download))
+    return send(sink, json_error(404, "not a module registry path; expected <namespace>/<name>/<system>/versions or "
+                                      "<namespace>/<name>/<system>/<version>/download"));
+  auto ns = provider_name_to_component(segments[0]);
+  auto name = provider_name_to_component(segments[1]);
+  auto system = provider_name_to_component(segments[2]);
+  if (!ns || !name || !system)
+    return send(sink, json_error(404, "no such module: \"" + segments[0] + "/" + segments[1] + "/" + segments[2] +
+                                          "\" is not a module address this registry can hold"));
+  Module module{*ns + "-" + *name + "-" + *system,
+                (config_.name_prefix.empty() ? "" : config_.name_prefix + "/") + *ns + "/" + *name + "/" + *system};
+  try {
+    if (versions) return serve_versions(request, module, sink, stats);
+    return serve_download(request, module, segments[3], sink, stats);
+  } catch (const RegistryError& e) {
+    if (e.failure() != RegistryFailure::kNotFound) log_warning(config_.name + ": " + e.what());
+    return send(sink, json_error(e.http_status(), e.failure() == RegistryFailure::kNotFound
+                                                      ? "no such module or version in this registry"
+                                                      : e.what()));
+  }
+}
+
+void ModuleRegistryService::serve_versions(const Request& request, const Module& module, ResponseSink& sink,
+                                           RequestStats& stats) const {
+  std::string authorization = request.headers.get("Authorization");
+  OciClient client(endpoint_, auth_, authorization, stats);
+  ReleaseReader reader(client, cache_, cache_prefix(authorization), stats);
+  std::vector<Version> versions = reader.versions(module.repository);
+  if (versions.empty()) return send(sink, json_error(404, "no such module or version in this registry"));
+  std::string body = module_versions_document(versions);
+  std::string etag_source = body;
+  send(sink, json_document(request, std::move(body), etag_source, server_.tags_cache_ttl));
+}
+
+void ModuleRegistryService::serve_download(const Request& request, const Module& module,
+                                           const std::string& version_text, ResponseSink& sink,
+                                           RequestStats& stats) const {
+  auto version = parse_version(version_text);
+  if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
+  std::string authorization = request.headers.get("Authorization");
+  std::string key = cache_prefix(authorization) + module.repository;
+  std::string tag = version_to_tag(*version);
+  OciClient client(endpoint_, auth_, authorization, stats);
+  std::shared_ptr<const std::string> body;
+  if (auto digest = cache_.tag_digest(key + ":" + tag)) body = cache_.manifest(key + "@" + *digest);
+  if (body) {
+    ++stats.cache_hits;
+  } else {
+    FetchedManifest fetched = client.get_manifest(module.repository, tag);
+    cache_.put_tag_digest(key + ":" + tag, fetched.digest);
+    body = std::make_shared<const std::string>(fetched.body);
+    cache_.put_manifest(key + "@" + fetched.digest, std::move(fetched.body));
+  }
+  std::string zip = parse_module_manifest(*body);
+  std::string location;
+  if (config_.proxy_packages && sealer_ != nullptr) {
+    location = sealed_download_path(*sealer_, request, config_.name, module.repository, zip,
+                                    module.file_stem + "-" + version->to_string() + ".zip",
+                                    sealed_url_expiry(server_.package_url_ttl.count()));
+  } else {
+    location = client.blob_url(module.repository, zip) + "?archive=zip";
+  }
+  Response r;
+  r.status = 204;
+  r.headers.set("X-Terraform-Get", location);
+  r.headers.set("Cache-Control", "no-store");  // the location may carry a sealed, expiring token
+  send(sink, r);
+}
+
+}  // namespace otr
