@@ -111,11 +111,15 @@ int command_check_config(const std::string& config_path) {
   try {
     Config config = load_config_file(path);
     print_diagnostics(config.warnings);
-    std::cout << path << ": configuration is valid (" << config.provider_mirrors.size()
-              << " provider mirror" << (config.provider_mirrors.size() == 1 ? "" : "s") << ")\n";
-    for (const auto& m : config.provider_mirrors)
-      std::cout << "  /" << m.name << "/  <- " << m.origin_url << (m.name_prefix.empty() ? "" : "/" + m.name_prefix)
-                << (m.proxy_packages ? "  (downloads proxied)" : "") << "\n";
+    std::cout << path << ": configuration is valid\n";
+    auto line = [](const char* kind, const auto& s, const std::string& extra) {
+      std::cout << "  /" << s.name << "/  " << kind << " <- " << s.origin_url
+                << (s.name_prefix.empty() ? "" : "/" + s.name_prefix) << (s.proxy_packages ? "  (downloads proxied)" : "")
+                << extra << "\n";
+    };
+    for (const auto& m : config.provider_mirrors) line("provider mirror", m, "");
+    for (const auto& r : config.provider_registries) line("provider registry", r, "  (signing key " + r.signing_key_file + ")");
+    for (const auto& r : config.module_registries) line("module registry", r, "");
     return 0;
   } catch (const ConfigError& e) {
     print_diagnostics(e.diagnostics());

@@ -112,6 +112,31 @@ BOOST_AUTO_TEST_CASE(origin_ca_file_is_resolved_and_inherited) {
              "3:20: cannot read \"../data/config/nope.pem\" named by \"origin_ca_file\": No such file or directory");
 }
 
+BOOST_AUTO_TEST_CASE(registry_blocks) {
+  Config c = parse("module_registry \"modules\" {\n  origin_url = \"https://r/\"\n  name_prefix = \"terraform-modules\"\n}\n");
+  BOOST_TEST_REQUIRE(c.module_registries.size() == 1u);
+  BOOST_TEST(c.module_registries[0].name == "modules");
+  BOOST_TEST(c.module_registries[0].origin_url == "https://r");
+  BOOST_TEST(c.module_registries[0].name_prefix == "terraform-modules");
+  BOOST_TEST(c.warnings.empty());
+
+  BOOST_TEST(errors_of("provider_registry \"r\" { origin_url = \"https://r\" }\n") ==
+             "1:1: provider_registry \"r\" needs a signing_key_file: an OpenPGP secret key to sign SHA256SUMS with "
+             "(gpg --export-secret-keys KEYID > key.gpg)");
+  BOOST_TEST(errors_of("provider_registry \"r\" {\n  origin_url = \"https://r\"\n  signing_key_file = \"password.txt\"\n}\n") ==
+             "3:22: the signing key file \"../data/config/password.txt\" holds no OpenPGP secret key (export one with "
+             "gpg --export-secret-keys)");
+  BOOST_TEST(errors_of("module_registry \"a\" { origin_url = \"https://r\" }\n"
+                       "module_registry \"b\" { origin_url = \"https://r\" }\n") ==
+             "2:1: only one module_registry is allowed (the host's discovery document names one modules.v1); the "
+             "first is at line 1");
+  BOOST_TEST(errors_of("provider_mirror \"x\" { origin_url = \"https://r\" }\n"
+                       "module_registry \"x\" { origin_url = \"https://r\" }\n") ==
+             "2:1: module_registry \"x\": the service name \"x\" is already used at line 1");
+  BOOST_TEST(errors_of("module_registry \"m\" {\n  origin_url = \"https://r\"\n  hostname = \"a\"\n}\n").find(
+                 "3:3: unknown attribute \"hostname\" in module_registry \"m\"") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(secret_from_environment) {
   setenv(kSecretEnvVar, kSecret.c_str(), 1);
   Config c = parse("provider_mirror \"m\" {\n  origin_url = \"http://r\"\n  proxy_packages = true\n}\n");

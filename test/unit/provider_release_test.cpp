@@ -123,4 +123,45 @@ BOOST_AUTO_TEST_CASE(malformed_content_is_a_bad_response) {
   BOOST_TEST(fails_as_bad_response([&] { parse_platform_manifest(platform_manifest(zip_layer("md5:abc")), ref); }));
 }
 
+BOOST_AUTO_TEST_CASE(protocols_and_signed_checksums_descriptor) {
+  const std::string index = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",
+    "annotations":{"io.terraform.provider.protocols":"6.0, 5.1,junk,6.0,7"},
+    "manifests":[
+      {"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.terraform.provider.shasums",
+       "digest":")" + kManB + R"(","size":300},
+      {"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.opentofu.provider-target",
+       "digest":")" + kManA + R"(","size":500,"platform":{"os":"linux","architecture":"amd64"}}]})";
+  ReleaseManifest r = parse_release_manifest(index, "");
+  BOOST_TEST(r.protocols == (std::vector<std::string>{"6.0", "5.1"}));
+  BOOST_TEST(r.shasums_manifest == kManB);
+  BOOST_TEST_REQUIRE(r.platform_manifests.size() == 1u);
+  BOOST_TEST(parse_release_manifest(kIndex, "").protocols.empty());
+  BOOST_TEST(parse_release_manifest(kIndex, "").shasums_manifest.empty());
+
+  const std::string sums = R"({"layers":[
+      {"mediaType":"text/plain","digest":")" + kZipA + R"(","size":10},
+      {"mediaType":"application/pgp-signature","digest":")" + kZipB + R"(","size":10},
+      {"mediaType":"application/pgp-keys","digest":")" + kManA + R"(","size":10}]})";
+  SignedShasumsRef ref = parse_shasums_manifest(sums);
+  BOOST_TEST(ref.shasums_digest == kZipA);
+  BOOST_TEST(ref.signature_digest == kZipB);
+  BOOST_TEST(ref.public_key_digest == kManA);
+  BOOST_CHECK_THROW(parse_shasums_manifest(R"({"layers":[]})"), RegistryError);
+}
+
+BOOST_AUTO_TEST_CASE(module_manifest_yields_its_zip) {
+  const std::string good = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
+    "artifactType":"application/vnd.opentofu.modulepkg",
+    "config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":")" + kManA + R"(","size":2},
+    "layers":[)" + zip_layer(kZipA) + "]}";
+  BOOST_TEST(parse_module_manifest(good) == kZipA);
+  std::string provider = good;
+  provider.replace(provider.find("modulepkg"), 9, "provider-target");
+  BOOST_CHECK_THROW(parse_module_manifest(provider), RegistryError);
+  std::string two = good;
+  two.replace(two.find("]}"), 2, "," + zip_layer(kZipB) + "]}");
+  BOOST_CHECK_THROW(parse_module_manifest(two), RegistryError);
+  BOOST_CHECK_THROW(parse_module_manifest("[]"), RegistryError);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
