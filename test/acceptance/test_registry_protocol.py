@@ -223,7 +223,7 @@ def test_a_wrong_signing_key_makes_the_client_refuse_the_package(stack, tofu_fac
     work = project(str(tmp_path / "work"), config)
     init = tofu.run(work, "init", check=False)
     assert init.returncode == 1
-    assert "signature" in plain(init.stderr).lower()
+    assert "the provider is not signed with a valid signing key" in plain(init.stderr)
     assert not os.path.exists(os.path.join(work, ".terraform.lock.hcl"))
 
 
