@@ -58,4 +58,8 @@ class MetadataCache {
 // hash of it. Cache keys and nothing else use it.
 std::string identity_key(const std::string& authorization);
 
+// Where a service's cache keys start for a caller: the service name and identity_key(authorization)
+// (services differ in origin_credentials even when they share a registry).
+std::string service_cache_prefix(const std::string& service, const std::string& authorization);
+
 }  // namespace otr

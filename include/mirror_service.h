@@ -43,8 +43,6 @@ class ProviderMirrorService {
   void serve_download(const Request& request, const std::string& digest, ResponseSink& sink,
                       RequestStats& stats) const;
   void serve_page(const Request& request, ResponseSink& sink) const;
-  // Cache keys start with this: answers are never shared across services or callers.
-  std::string cache_prefix(const std::string& authorization) const;
 
   ProviderMirrorConfig config_;
   RegistryEndpoint endpoint_;

@@ -38,7 +38,6 @@ class ModuleRegistryService {
   void serve_versions(const Request& request, const Module& module, ResponseSink& sink, RequestStats& stats) const;
   void serve_download(const Request& request, const Module& module, const std::string& version, ResponseSink& sink,
                       RequestStats& stats) const;
-  std::string cache_prefix(const std::string& authorization) const;
 
   ModuleRegistryConfig config_;
   RegistryEndpoint endpoint_;

@@ -27,6 +27,12 @@ struct RegistryEndpoint {
   OriginSettings settings;
 };
 
+// The endpoint a service block (ProviderMirrorConfig, ProviderRegistryConfig, ...) describes.
+template <class ServiceConfig>
+RegistryEndpoint endpoint_of(const ServiceConfig& config) {
+  return {config.origin_url, config.credentials, config.origin};
+}
+
 struct FetchedManifest {
   std::string digest;      // verified "sha256:..." of body
   std::string media_type;  // from Content-Type, else the body's mediaType

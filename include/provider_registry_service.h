@@ -52,7 +52,6 @@ class ProviderRegistryService {
   // The release's SHA256SUMS, its signature and the public key that verifies it.
   Checksums checksums(OciClient& client, const Provider& provider, const std::string& cache_prefix,
                       const Release& release, const Version& version, RequestStats& stats) const;
-  std::string cache_prefix(const std::string& authorization) const;
 
   ProviderRegistryConfig config_;
   RegistryEndpoint endpoint_;

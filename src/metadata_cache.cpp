@@ -94,4 +94,8 @@ std::string identity_key(const std::string& authorization) {
   return sha256_hex(authorization).substr(0, 32);
 }
 
+std::string service_cache_prefix(const std::string& service, const std::string& authorization) {
+  return service + "\n" + identity_key(authorization) + "\n";
+}
+
 }  // namespace otr

@@ -31,10 +31,7 @@ struct ProviderMirrorService::Provider {
 
 ProviderMirrorService::ProviderMirrorService(const ProviderMirrorConfig& config, const ServerConfig& server,
                                              MetadataCache& cache, AuthCache& auth, const TokenSealer* sealer)
-    : config_(config), server_(server), cache_(cache), auth_(auth), sealer_(sealer) {
-  endpoint_.base_url = config.origin_url;
-  endpoint_.credentials = config.credentials;
-  endpoint_.settings = config.origin;
+    : config_(config), endpoint_(endpoint_of(config)), server_(server), cache_(cache), auth_(auth), sealer_(sealer) {
 }
 
 void ProviderMirrorService::handle(const Request& request, const std::vector<std::string>& segments,
@@ -77,17 +74,11 @@ void ProviderMirrorService::handle(const Request& request, const std::vector<std
   }
 }
 
-std::string ProviderMirrorService::cache_prefix(const std::string& authorization) const {
-  // Whose answer it is: the caller's credentials, or else this service's own (services differ in
-  // origin_credentials even when they share a registry).
-  return config_.name + "\n" + identity_key(authorization) + "\n";
-}
-
 void ProviderMirrorService::serve_index(const Request& request, const Provider& provider, ResponseSink& sink,
                                         RequestStats& stats) const {
   std::string authorization = request.headers.get("Authorization");
   OciClient client(endpoint_, auth_, authorization, stats);
-  ReleaseReader reader(client, cache_, cache_prefix(authorization), stats);
+  ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
   std::vector<Version> versions = reader.versions(provider.repository);
   if (versions.empty()) return send(sink, json_error(404, "no such provider or version in this mirror"));
   JsonPtr doc = json_new_object();
@@ -106,7 +97,7 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   std::string authorization = request.headers.get("Authorization");
   std::string identity = identity_key(authorization);
   OciClient client(endpoint_, auth_, authorization, stats);
-  ReleaseReader reader(client, cache_, cache_prefix(authorization), stats);
+  ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
   std::vector<PlatformPackage> packages = reader.release(provider.repository, *version).packages;
 
   const std::int64_t expires_at = sealed_url_expiry(server_.package_url_ttl.count());

@@ -17,14 +17,7 @@ struct ModuleRegistryService::Module {
 
 ModuleRegistryService::ModuleRegistryService(const ModuleRegistryConfig& config, const ServerConfig& server,
                                              MetadataCache& cache, AuthCache& auth, const TokenSealer* sealer)
-    : config_(config), server_(server), cache_(cache), auth_(auth), sealer_(sealer) {
-  endpoint_.base_url = config.origin_url;
-  endpoint_.credentials = config.credentials;
-  endpoint_.settings = config.origin;
-}
-
-std::string ModuleRegistryService::cache_prefix(const std::string& authorization) const {
-  return config_.name + "\n" + identity_key(authorization) + "\n";
+    : config_(config), endpoint_(endpoint_of(config)), server_(server), cache_(cache), auth_(auth), sealer_(sealer) {
 }
 
 void ModuleRegistryService::handle(const Request& request, const std::vector<std::string>& segments,
@@ -62,7 +55,7 @@ void ModuleRegistryService::serve_versions(const Request& request, const Module&
                                            RequestStats& stats) const {
   std::string authorization = request.headers.get("Authorization");
   OciClient client(endpoint_, auth_, authorization, stats);
-  ReleaseReader reader(client, cache_, cache_prefix(authorization), stats);
+  ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
   std::vector<Version> versions = reader.versions(module.repository);
   if (versions.empty()) return send(sink, json_error(404, "no such module or version in this registry"));
   std::string body = module_versions_document(versions);
@@ -76,7 +69,7 @@ void ModuleRegistryService::serve_download(const Request& request, const Module&
   auto version = parse_version(version_text);
   if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
   std::string authorization = request.headers.get("Authorization");
-  std::string key = cache_prefix(authorization) + module.repository;
+  std::string key = service_cache_prefix(config_.name, authorization) + module.repository;
   std::string tag = version_to_tag(*version);
   OciClient client(endpoint_, auth_, authorization, stats);
   std::shared_ptr<const std::string> body;

@@ -57,15 +57,8 @@ struct ProviderRegistryService::Checksums {
 
 ProviderRegistryService::ProviderRegistryService(const ProviderRegistryConfig& config, const ServerConfig& server,
                                                  MetadataCache& cache, AuthCache& auth, const TokenSealer* sealer)
-    : config_(config), server_(server), cache_(cache), auth_(auth), sealer_(sealer) {
-  endpoint_.base_url = config.origin_url;
-  endpoint_.credentials = config.credentials;
-  endpoint_.settings = config.origin;
+    : config_(config), endpoint_(endpoint_of(config)), server_(server), cache_(cache), auth_(auth), sealer_(sealer) {
   signer_ = std::make_unique<OpenPgpSigner>(config.signing_key_file, config.signing_key_passphrase);
-}
-
-std::string ProviderRegistryService::cache_prefix(const std::string& authorization) const {
-  return config_.name + "\n" + identity_key(authorization) + "\n";
 }
 
 void ProviderRegistryService::handle(const Request& request, const std::vector<std::string>& segments,
@@ -112,7 +105,7 @@ void ProviderRegistryService::serve_versions(const Request& request, const Provi
                                              RequestStats& stats) const {
   std::string authorization = request.headers.get("Authorization");
   OciClient client(endpoint_, auth_, authorization, stats);
-  ReleaseReader reader(client, cache_, cache_prefix(authorization), stats);
+  ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
   std::vector<Version> versions = reader.versions(provider.repository);
   if (versions.empty()) return send(sink, json_error(404, "no such provider or version in this registry"));
   std::string body = provider_versions_document(reader.summaries(provider.repository, versions));
@@ -172,7 +165,7 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
   auto version = parse_version(version_text);
   if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
   std::string authorization = request.headers.get("Authorization");
-  std::string prefix = cache_prefix(authorization);
+  std::string prefix = service_cache_prefix(config_.name, authorization);
   OciClient client(endpoint_, auth_, authorization, stats);
   ReleaseReader reader(client, cache_, prefix, stats);
   Release release = reader.release(provider.repository, *version);
@@ -226,7 +219,7 @@ void ProviderRegistryService::serve_checksums(const Request& request, const Prov
     authorization = opened.grant->authorization;
     sealed = opened.grant->digest;
   }
-  std::string prefix = cache_prefix(authorization);
+  std::string prefix = service_cache_prefix(config_.name, authorization);
   OciClient client(endpoint_, auth_, authorization, stats);
   ReleaseReader reader(client, cache_, prefix, stats);
   Release release = reader.release(provider.repository, *version);

@@ -63,13 +63,7 @@ def tools():
 
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("acceptance")
-    # Apache's and lighttpd's children run unprivileged: they must reach the config and sockets.
-    for directory in [path] + list(path.parents):
-        if str(directory) in ("/", "/tmp"):
-            break
-        os.chmod(directory, os.stat(directory).st_mode | 0o755)
-    return path
+    return servers.reachable_by_web_servers(tmp_path_factory.mktemp("acceptance"))
 
 
 @pytest.fixture(scope="session")

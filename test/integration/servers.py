@@ -94,6 +94,15 @@ class Process:
             return f.read().decode(errors="replace")
 
 
+def reachable_by_web_servers(path):
+    """Apache's and lighttpd's children run unprivileged: they must reach configs and sockets under `path`."""
+    for directory in [path] + list(path.parents):
+        if str(directory) in ("/", "/tmp"):
+            break
+        os.chmod(directory, os.stat(directory).st_mode | 0o755)
+    return path
+
+
 def make_tls(directory):
     """A throwaway CA and a server certificate for 127.0.0.1/localhost. Returns (ca, cert, key, combined)."""
     ca_key, ca = os.path.join(directory, "ca.key"), os.path.join(directory, "ca.pem")
