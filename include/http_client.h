@@ -51,7 +51,8 @@ struct IncomingResponse {
 
 IncomingResponse http_fetch(const OutgoingRequest& request);
 
-// Performs all requests concurrently; results come back in the same order.
+// Performs all requests concurrently (at most 8 connections per host; the rest wait their turn);
+// results come back in the same order.
 std::vector<IncomingResponse> http_fetch_all(const std::vector<OutgoingRequest>& requests);
 
 // Called once status and headers are in; return false to stop before the body.

@@ -162,11 +162,18 @@ class ThreadHandle {
   bool* busy_ = nullptr;
 };
 
+// At most this many connections to one registry per thread: a provider with hundreds of versions
+// (registry protocol `versions`) queues its manifest requests instead of opening hundreds at once.
+constexpr long kMaxConnectionsPerHost = 8;
+
 // This thread's multi handle: concurrent transfers reuse the connections it keeps.
 CURLM* thread_multi() {
   static thread_local MultiPtr multi;
-  if (!multi) multi.reset(curl_multi_init());
-  if (!multi) throw std::runtime_error("curl_multi_init failed");
+  if (!multi) {
+    multi.reset(curl_multi_init());
+    if (!multi) throw std::runtime_error("curl_multi_init failed");
+    curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, kMaxConnectionsPerHost);
+  }
   return multi.get();
 }
 

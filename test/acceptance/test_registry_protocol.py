@@ -146,6 +146,21 @@ def resolve(base, relative):
     return urllib.parse.urljoin(base, relative)
 
 
+def test_versions_of_a_provider_with_hundreds_of_releases(stack, registry, tls):
+    """Every release manifest is read (eight connections at a time, not hundreds)."""
+    push = ocipush.Registry(registry.url, ca_file=tls[0])
+    repo = PREFIX + "/acme/many"
+    ocipush.push_opentofu_release(push, repo, "0.0.1", {"linux_amd64": ocipush.provider_zip("many")})
+    expected = ["0.0.1"] + ["0.1.%d" % i for i in range(300)]
+    for version in expected[1:]:
+        ocipush.push_extra_tag(push, repo, version, "0.0.1")
+    r = stack.client.get("/registry/acme/many/versions")
+    assert r.status == 200
+    versions = r.json()["versions"]
+    assert [v["version"] for v in versions] == sorted(expected, key=lambda v: tuple(map(int, v.split("."))))
+    assert all(v["platforms"] == [{"os": "linux", "arch": "amd64"}] for v in versions)
+
+
 @pytest.mark.parametrize("path", [
     "/registry/nobody/widget/versions",
     "/registry/acme/nothing/versions",
