@@ -68,12 +68,23 @@ class OciClient {
   // The registry's own URL for a blob (for direct downloads).
   std::string blob_url(const std::string& repository, const std::string& digest) const;
 
+  // For the write side (oci_push.h): one round trip for `repository` with this client's
+  // credentials; a 401 challenge is answered once and the request retried (not when its body is
+  // streamed from a source: then the 401 is returned). A bearer challenge without a scope asks for
+  // "repository:<repository>:<actions>". Transport failures are in the response, not thrown.
+  IncomingResponse send(OutgoingRequest request, const std::string& repository, const std::string& actions);
+  // A request with this registry's timeouts and CA settings; `url` may be a path from "/v2/".
+  OutgoingRequest new_request(const std::string& method, const std::string& url) const;
+  const std::string& base_url() const { return endpoint_.base_url; }
+
  private:
   // One round trip with the current credentials; on a 401 challenge, obtains credentials and
   // retries once.
-  IncomingResponse fetch(OutgoingRequest request, const std::string& repository);
+  IncomingResponse fetch(OutgoingRequest request, const std::string& repository,
+                         const std::string& actions = "pull");
   std::string authorization_for(const std::string& repository);
-  bool answer_challenge(const IncomingResponse& response, const std::string& repository);
+  bool answer_challenge(const IncomingResponse& response, const std::string& repository,
+                        const std::string& actions = "pull");
   OutgoingRequest make_request(const std::string& method, const std::string& url) const;
   std::string cache_key(const std::string& repository) const;
 
@@ -85,5 +96,9 @@ class OciClient {
 
 // Throws the RegistryError matching a transport failure or an unexpected status.
 [[noreturn]] void throw_for_response(const IncomingResponse& response, const std::string& what);
+
+// Resolves a Location or Link target (absolute, "//host/...", "/path" or relative) against the
+// URL it came from.
+std::string resolve_registry_url(const std::string& base, const std::string& target);
 
 }  // namespace otr

@@ -1,0 +1,216 @@
+#include "push_command.h"
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include "http_client.h"
+#include "input_error.h"
+#include "oci_names.h"
+#include "oci_push.h"
+#include "package_hash.h"
+#include "provider_publish.h"
+#include "publish_service.h"
+#include "semver.h"
+
+namespace po = boost::program_options;
+
+namespace otr {
+
+namespace {
+
+const char* kPushUsage =
+    "Usage: oci-distribution-terraform-registry [--config FILE] push provider [options] ADDRESS VERSION ZIP...\n"
+    "       oci-distribution-terraform-registry [--config FILE] push provider [options] --from-mirror DIR\n"
+    "       oci-distribution-terraform-registry [--config FILE] push module [options] NAMESPACE/NAME/SYSTEM VERSION "
+    "DIR|ZIP\n";
+
+const char* kPushSummary =
+    "Publishes into the registry of service NAME (its origin_url and name_prefix), in OpenTofu's layouts:\n"
+    "  provider  ADDRESS (acme/widget = registry.terraform.io/acme/widget) at VERSION, one\n"
+    "            terraform-provider-TYPE_VERSION_OS_ARCH.zip per platform; or every version in a directory\n"
+    "            written by `terraform providers mirror` / `tofu providers mirror` (--from-mirror)\n"
+    "  module    a module package (a directory, zipped deterministically, or a zip) into\n"
+    "            <name_prefix>/NAMESPACE/NAME/SYSTEM, tag VERSION\n"
+    "Blobs already present are not sent again; an identical re-push does nothing; a version that exists with\n"
+    "other content is refused unless --force. The version tag is written last.";
+
+struct PushOptions {
+  std::string kind;  // "provider" or "module"
+  std::string service;
+  std::string to;
+  std::string name_prefix;
+  bool name_prefix_given = false;
+  bool force = false;
+  std::string source;
+  std::string username;
+  bool password_stdin = false;
+  bool quiet = false;
+  std::string from_mirror;
+  std::vector<std::string> positional;
+};
+
+// Where the artifacts go, with the repository prefix to use.
+struct Destination {
+  std::unique_ptr<ArtifactTarget> target;
+  std::string name_prefix;
+};
+
+std::string read_password_stdin() {
+  std::string password((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+  if (password.empty()) throw InputError("--password-stdin: nothing was read from standard input");
+  return password;
+}
+
+Destination open_destination(const PushOptions& options,
+                             const std::function<std::optional<Config>()>& load_config, bool& config_failed) {
+  Destination destination;
+  std::optional<PublishService> service;
+  if (!options.service.empty()) {
+    std::optional<Config> config = load_config();
+    if (!config) {
+      config_failed = true;
+      return destination;
+    }
+    service = find_publish_service(*config, options.service);
+    if (!service)
+      throw InputError("--service " + options.service + ": no such service in " + config->path +
+                       " (services: " + publish_service_names(*config) + ")");
+    destination.name_prefix = service->name_prefix;
+  }
+  if (options.name_prefix_given) {
+    std::string p = options.name_prefix;
+    while (p.starts_with("/")) p.erase(0, 1);
+    while (p.ends_with("/")) p.pop_back();
+    if (!p.empty() && !is_valid_repository(p))
+      throw InputError("--name-prefix \"" + options.name_prefix + "\" is not a valid OCI repository path");
+    destination.name_prefix = p;
+  }
+  if (!options.to.empty()) {
+    throw InputError("--to \"" + options.to + "\": expected oci-layout:DIR");
+  }
+  if (!service) throw InputError("say where to publish: --service NAME (a service of the configuration)");
+
+  RegistryEndpoint endpoint;
+  endpoint.base_url = service->origin_url;
+  endpoint.settings = service->origin;
+  if (!options.username.empty()) {
+    endpoint.credentials.username = options.username;
+    endpoint.credentials.password = read_password_stdin();
+  } else {
+    endpoint.credentials = service->credentials;
+  }
+  destination.target = std::make_unique<RegistryTarget>(std::move(endpoint));
+  return destination;
+}
+
+int push_provider(const PushOptions& options, Destination& destination, PushReporter& reporter) {
+  if (options.positional.size() < 3)
+    throw InputError("push provider needs ADDRESS VERSION ZIP... (or --from-mirror DIR)");
+  ProviderAddress address = parse_provider_address(options.positional[0]);
+  auto version = parse_version(options.positional[1]);
+  if (!version) throw InputError("\"" + options.positional[1] + "\" is not a version (semver, like 1.2.0)");
+  std::vector<std::string> zips(options.positional.begin() + 2, options.positional.end());
+  std::vector<ProviderPackage> packages = check_provider_packages(address, version->to_string(), zips);
+  hash_provider_packages(packages);
+  std::string repository =
+      provider_repository(destination.name_prefix, *hostname_to_component(address.hostname), address.ns, address.type);
+  PublishSettings settings;
+  settings.force = options.force;
+  settings.source = options.source;
+  publish_provider_release(*destination.target, repository, address, version->to_string(), packages, settings,
+                           reporter);
+  return 0;
+}
+
+bool parse_options(const std::vector<std::string>& args, PushOptions& options, int& exit_code) {
+  po::options_description visible("Options for 'push'");
+  visible.add_options()
+      ("help,h", "show this help")
+      ("service", po::value<std::string>(&options.service)->value_name("NAME"),
+       "the configured service to publish into (its origin_url, name_prefix and origin_credentials)")
+      ("name-prefix", po::value<std::string>(&options.name_prefix)->value_name("PREFIX"),
+       "repository prefix instead of the service's name_prefix")
+      ("force", po::bool_switch(&options.force), "replace a version that exists with different content")
+      ("source", po::value<std::string>(&options.source)->value_name("URL"),
+       "org.opencontainers.image.source annotation (where the code lives)")
+      ("username", po::value<std::string>(&options.username)->value_name("USER"),
+       "registry user name; the password (or token) is read with --password-stdin")
+      ("password-stdin", po::bool_switch(&options.password_stdin), "read the password from standard input")
+      ("quiet,q", po::bool_switch(&options.quiet), "no progress bars, summary lines only");
+  po::options_description hidden;
+  hidden.add_options()("kind", po::value<std::string>(&options.kind))(
+      "positional", po::value<std::vector<std::string>>(&options.positional));
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description positional;
+  positional.add("kind", 1).add("positional", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "error: " << e.what() << "\n\n" << kPushUsage;
+    exit_code = kPushExitUsage;
+    return false;
+  }
+  if (vm.count("help")) {
+    std::cout << kPushUsage << "\n" << kPushSummary << "\n\n" << visible;
+    exit_code = 0;
+    return false;
+  }
+  options.name_prefix_given = vm.count("name-prefix") > 0;
+  if (options.kind != "provider" && options.kind != "module") {
+    std::cerr << "error: " << (options.kind.empty() ? "say what to push: provider or module"
+                                                    : "unknown artifact kind \"" + options.kind +
+                                                          "\"; expected provider or module")
+              << "\n\n" << kPushUsage;
+    exit_code = kPushExitUsage;
+    return false;
+  }
+  if (options.password_stdin != !options.username.empty()) {
+    std::cerr << "error: --username and --password-stdin go together\n";
+    exit_code = kPushExitUsage;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_push_command(const std::vector<std::string>& args,
+                     const std::function<std::optional<Config>()>& load_config) {
+  PushOptions options;
+  int exit_code = 0;
+  if (!parse_options(args, options, exit_code)) return exit_code;
+  try {
+    http_global_init();
+    bool config_failed = false;
+    Destination destination = open_destination(options, load_config, config_failed);
+    if (config_failed) return kPushExitConfig;
+    std::unique_ptr<PushReporter> reporter = make_reporter(std::cout, options.quiet);
+    if (options.kind == "provider") return push_provider(options, destination, *reporter);
+    throw InputError("push module is not implemented yet");
+  } catch (const InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kPushExitUsage;
+  } catch (const PackageError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kPushExitData;
+  } catch (const PublishConflict& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const RegistryError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace otr
