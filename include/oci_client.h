@@ -25,6 +25,9 @@ struct RegistryEndpoint {
   std::string base_url;  // "http[s]://host[:port][/path]" without trailing '/'
   OriginCredentials credentials;
   OriginSettings settings;
+  // An OAuth2 refresh token (docker's "identitytoken"): exchanged at the registry's token service
+  // with grant_type=refresh_token instead of Basic credentials. "" = none.
+  std::string identity_token;
 };
 
 struct FetchedManifest {

@@ -122,7 +122,9 @@ OciClient::OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::str
 std::string OciClient::cache_key(const std::string& repository) const {
   // Tokens belong to the exact credentials that obtained them (two services may share a username).
   const OriginCredentials& c = endpoint_.credentials;
-  std::string identity = c.username.empty() ? "anonymous" : sha256_hex(c.username + '\0' + c.password).substr(0, 32);
+  std::string identity = c.username.empty() && endpoint_.identity_token.empty()
+                             ? "anonymous"
+                             : sha256_hex(c.username + '\0' + c.password + '\0' + endpoint_.identity_token).substr(0, 32);
   return endpoint_.base_url + "\n" + identity + "\n" + repository;
 }
 
@@ -166,8 +168,18 @@ bool OciClient::answer_challenge(const IncomingResponse& response, const std::st
     }
     OutgoingRequest token_request = make_request("GET", url);
     token_request.max_body = 1u << 20;
-    if (!creds.username.empty())
+    if (!endpoint_.identity_token.empty()) {
+      // OAuth2 refresh-token grant, as docker does with an identity token: the same parameters
+      // as a form body.
+      token_request.method = "POST";
+      token_request.url = realm->second;
+      token_request.body = url.substr(realm->second.size() + 1) +
+                           "&grant_type=refresh_token&client_id=oci-distribution-terraform-registry&refresh_token=" +
+                           percent_encode(endpoint_.identity_token);
+      token_request.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+    } else if (!creds.username.empty()) {
       token_request.headers.push_back("Authorization: " + basic_authorization(creds.username, creds.password));
+    }
     ++stats_.registry_calls;
     IncomingResponse answer = http_fetch(token_request);
     if (answer.error != TransportError::kNone || answer.status != 200) throw_for_response(answer, "token service");

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <memory>
 
+#include "docker_credentials.h"
 #include "http_client.h"
 #include "input_error.h"
 #include "oci_names.h"
@@ -66,6 +67,31 @@ std::string read_password_stdin() {
   return password;
 }
 
+// Whose credentials a push uses: --username with --password-stdin, else the service's
+// origin_credentials, else the user's docker configuration for the registry's host, else none.
+void choose_credentials(const PushOptions& options, const PublishService& service, RegistryEndpoint& endpoint) {
+  if (!options.username.empty()) {
+    endpoint.credentials.username = options.username;
+    endpoint.credentials.password = read_password_stdin();
+    return;
+  }
+  if (!service.credentials.empty()) {
+    endpoint.credentials = service.credentials;
+    return;
+  }
+  std::string host = docker_config_host(service.origin_url);
+  std::optional<DockerCredential> docker = docker_credentials_for(host);
+  if (!docker) return;
+  if (!docker->registry_token.empty()) {
+    endpoint.credentials.token = docker->registry_token;
+  } else {
+    endpoint.credentials.username = docker->username;
+    endpoint.credentials.password = docker->password;
+    endpoint.identity_token = docker->identity_token;
+  }
+  std::cerr << "push: using the credentials of " << docker_config_path() << " for " << host << "\n";
+}
+
 Destination open_destination(const PushOptions& options,
                              const std::function<std::optional<Config>()>& load_config, bool& config_failed) {
   Destination destination;
@@ -98,12 +124,7 @@ Destination open_destination(const PushOptions& options,
   RegistryEndpoint endpoint;
   endpoint.base_url = service->origin_url;
   endpoint.settings = service->origin;
-  if (!options.username.empty()) {
-    endpoint.credentials.username = options.username;
-    endpoint.credentials.password = read_password_stdin();
-  } else {
-    endpoint.credentials = service->credentials;
-  }
+  choose_credentials(options, *service, endpoint);
   destination.target = std::make_unique<RegistryTarget>(std::move(endpoint));
   return destination;
 }
@@ -198,6 +219,9 @@ int run_push_command(const std::vector<std::string>& args,
   } catch (const InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kPushExitUsage;
+  } catch (const CredentialError& e) {
+    std::cerr << "error: credentials: " << e.what() << "\n";
+    return 1;
   } catch (const PackageError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kPushExitData;
@@ -205,7 +229,11 @@ int run_push_command(const std::vector<std::string>& args,
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   } catch (const RegistryError& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::string message = e.what();
+    if (e.failure() == RegistryFailure::kUnauthorized && message.find("--password-stdin") == std::string::npos)
+      message += "; give credentials that may push (docker login, --username with --password-stdin, or the "
+                 "service's origin_credentials)";
+    std::cerr << "error: " << message << "\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
