@@ -1,8 +1,10 @@
 #include "push_command.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -10,6 +12,8 @@
 #include "docker_credentials.h"
 #include "http_client.h"
 #include "input_error.h"
+#include "module_publish.h"
+#include "module_zip.h"
 #include "oci_names.h"
 #include "oci_push.h"
 #include "package_hash.h"
@@ -148,6 +152,54 @@ int push_provider(const PushOptions& options, Destination& destination, PushRepo
   return 0;
 }
 
+// A temporary file, removed when it goes out of scope.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& suffix) {
+    const char* dir = std::getenv("TMPDIR");
+    path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/oci-distribution-terraform-registry-XXXXXX" +
+            suffix;
+    int fd = ::mkstemps(path_.data(), static_cast<int>(suffix.size()));
+    if (fd < 0) throw std::runtime_error("cannot create a temporary file in " + path_.substr(0, path_.rfind('/')));
+    ::close(fd);
+  }
+  ~TempFile() { ::unlink(path_.c_str()); }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+int push_module(const PushOptions& options, Destination& destination, PushReporter& reporter) {
+  if (options.positional.size() != 3) throw InputError("push module needs NAMESPACE/NAME/SYSTEM VERSION DIR|ZIP");
+  ModuleAddress address = parse_module_address(options.positional[0]);
+  auto version = parse_version(options.positional[1]);
+  if (!version) throw InputError("\"" + options.positional[1] + "\" is not a version (semver, like 1.2.0)");
+  const std::string& source = options.positional[2];
+  struct stat st {};
+  if (::stat(source.c_str(), &st) != 0) throw InputError("\"" + source + "\": no such file or directory");
+  std::unique_ptr<TempFile> zipped;
+  std::string zip_path = source;
+  std::string file_name = source.substr(source.rfind('/') == std::string::npos ? 0 : source.rfind('/') + 1);
+  if (S_ISDIR(st.st_mode)) {
+    zipped = std::make_unique<TempFile>(".zip");
+    int files = zip_module_directory(source, zipped->path());
+    if (files == 0) throw InputError("\"" + source + "\" holds no files to publish");
+    zip_path = zipped->path();
+    file_name = address.name + "-" + address.system + "-" + version->to_string() + ".zip";
+  } else if (!S_ISREG(st.st_mode) || !source.ends_with(".zip")) {
+    throw InputError("\"" + source + "\" is neither a module directory nor a .zip file");
+  }
+  PublishSettings settings;
+  settings.force = options.force;
+  settings.source = options.source;
+  publish_module(*destination.target, module_repository(destination.name_prefix, address), address,
+                 version->to_string(), zip_path, file_name, settings, reporter);
+  return 0;
+}
+
 bool parse_options(const std::vector<std::string>& args, PushOptions& options, int& exit_code) {
   po::options_description visible("Options for 'push'");
   visible.add_options()
@@ -215,7 +267,7 @@ int run_push_command(const std::vector<std::string>& args,
     if (config_failed) return kPushExitConfig;
     std::unique_ptr<PushReporter> reporter = make_reporter(std::cout, options.quiet);
     if (options.kind == "provider") return push_provider(options, destination, *reporter);
-    throw InputError("push module is not implemented yet");
+    return push_module(options, destination, *reporter);
   } catch (const InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kPushExitUsage;
