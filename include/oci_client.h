@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "http_client.h"
+#include "oci_reader.h"
 #include "registry_auth.h"
 #include "registry_error.h"
 #include "request_stats.h"
@@ -30,18 +31,7 @@ struct RegistryEndpoint {
   std::string identity_token;
 };
 
-struct FetchedManifest {
-  std::string digest;      // verified "sha256:..." of body
-  std::string media_type;  // from Content-Type, else the body's mediaType
-  std::string body;
-};
-
-struct BlobInfo {
-  std::int64_t size = -1;  // -1 when the registry did not say
-  std::string content_type;
-};
-
-class OciClient {
+class OciClient : public OciReader {
  public:
   OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::string caller_authorization,
             RequestStats& stats);

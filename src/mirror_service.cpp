@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "oci_origin.h"
 #include "oci_names.h"
 #include "provider_release.h"
 #include "responses.h"
@@ -104,8 +105,8 @@ void ProviderMirrorService::serve_index(const Request& request, const Provider& 
   if (tags) {
     ++stats.cache_hits;
   } else {
-    OciClient client(endpoint_, auth_, authorization, stats);
-    std::vector<std::string> fetched = client.list_tags(provider.repository);
+    std::unique_ptr<OciReader> client = open_origin(endpoint_, auth_, authorization, stats);
+    std::vector<std::string> fetched = client->list_tags(provider.repository);
     cache_.put_tags(key, fetched);
     tags = std::make_shared<const std::vector<std::string>>(std::move(fetched));
   }
@@ -134,7 +135,7 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   std::string authorization = request.headers.get("Authorization");
   std::string identity = identity_key(authorization);
   std::string repo_key = cache_prefix(authorization) + provider.repository;
-  OciClient client(endpoint_, auth_, authorization, stats);
+  std::unique_ptr<OciReader> client = open_origin(endpoint_, auth_, authorization, stats);
 
   // Tag -> digest (short TTL), then the release manifest by digest (kept).
   std::string tag = version_to_tag(*version);
@@ -145,7 +146,7 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   }
   std::string top_media_type;
   if (!top) {
-    FetchedManifest fetched = client.get_manifest(provider.repository, tag);
+    FetchedManifest fetched = client->get_manifest(provider.repository, tag);
     cache_.put_tag_digest(repo_key + ":" + tag, fetched.digest);
     top_media_type = fetched.media_type;
     top = std::make_shared<const std::string>(fetched.body);
@@ -168,7 +169,7 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
       }
     }
     if (!missing.empty()) {
-      std::vector<FetchedManifest> fetched = client.get_manifests(provider.repository, missing);
+      std::vector<FetchedManifest> fetched = client->get_manifests(provider.repository, missing);
       for (size_t j = 0; j < fetched.size(); ++j) {
         bodies[missing_at[j]] = std::make_shared<const std::string>(fetched[j].body);
         cache_.put_manifest(repo_key + "@" + fetched[j].digest, std::move(fetched[j].body));
@@ -198,7 +199,7 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
       url = request.mount + "/" + config_.name + "/" + kPackagesSegment + "/" + p.digest + "/terraform-provider-" +
             provider.type + "_" + version->to_string() + "_" + platform + ".zip?token=" + sealer_->seal(grant);
     } else {
-      url = client.blob_url(provider.repository, p.digest);
+      url = client->blob_url(provider.repository, p.digest);
     }
     cJSON* archive = json_add(archives, platform.c_str(), json_new_object());
     json_add_string(archive, "url", url);
@@ -226,19 +227,19 @@ void ProviderMirrorService::serve_download(const Request& request, const std::st
   if (grant.service != config_.name || grant.digest != digest)
     return send(sink, json_error(403, "this download link is not valid"));
 
-  OciClient client(endpoint_, auth_, grant.authorization, stats);
+  std::unique_ptr<OciReader> client = open_origin(endpoint_, auth_, grant.authorization, stats);
   Headers headers;
   headers.set("Content-Type", "application/zip");
   headers.set("Cache-Control", "private, max-age=86400, immutable");
   headers.set("ETag", "\"" + digest + "\"");
   try {
     if (request.method == "HEAD") {
-      BlobInfo info = client.head_blob(grant.repository, digest);
+      BlobInfo info = client->head_blob(grant.repository, digest);
       if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));
       sink.start(200, headers);
       return;
     }
-    client.stream_blob(
+    client->stream_blob(
         grant.repository, digest,
         [&](const BlobInfo& info) {
           if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));

@@ -14,7 +14,9 @@
 #include "input_error.h"
 #include "module_publish.h"
 #include "module_zip.h"
+#include "oci_layout.h"
 #include "oci_names.h"
+#include "oci_origin.h"
 #include "oci_push.h"
 #include "package_hash.h"
 #include "provider_publish.h"
@@ -121,9 +123,17 @@ Destination open_destination(const PushOptions& options,
     destination.name_prefix = p;
   }
   if (!options.to.empty()) {
-    throw InputError("--to \"" + options.to + "\": expected oci-layout:DIR");
+    if (!options.to.starts_with("oci-layout:") || options.to.size() == std::string("oci-layout:").size())
+      throw InputError("--to \"" + options.to + "\": expected oci-layout:DIR");
+    destination.target = std::make_unique<OciLayoutTarget>(options.to.substr(std::string("oci-layout:").size()));
+    return destination;
   }
-  if (!service) throw InputError("say where to publish: --service NAME (a service of the configuration)");
+  if (!service)
+    throw InputError("say where to publish: --service NAME (a service of the configuration) or --to oci-layout:DIR");
+  if (is_layout_origin(service->origin_url)) {
+    destination.target = std::make_unique<OciLayoutTarget>(layout_directory(service->origin_url));
+    return destination;
+  }
 
   RegistryEndpoint endpoint;
   endpoint.base_url = service->origin_url;
@@ -206,6 +216,8 @@ bool parse_options(const std::vector<std::string>& args, PushOptions& options, i
       ("help,h", "show this help")
       ("service", po::value<std::string>(&options.service)->value_name("NAME"),
        "the configured service to publish into (its origin_url, name_prefix and origin_credentials)")
+      ("to", po::value<std::string>(&options.to)->value_name("oci-layout:DIR"),
+       "write into an OCI image layout directory instead of the service's registry (created when missing)")
       ("name-prefix", po::value<std::string>(&options.name_prefix)->value_name("PREFIX"),
        "repository prefix instead of the service's name_prefix")
       ("force", po::bool_switch(&options.force), "replace a version that exists with different content")

@@ -13,14 +13,6 @@ from test_push import PLATFORMS, PREFIX, file_h1, run_push, write_packages
 from test_push_module import write_module
 
 
-@pytest.fixture(scope="session")
-def oras():
-    path = os.environ.get("OTR_ORAS")
-    if not path:
-        pytest.skip("OTR_ORAS not set: run scripts/run-integration-tests.sh, which builds oras (needs Go)")
-    return path
-
-
 class Oras:
     def __init__(self, binary, home):
         self.binary = binary
