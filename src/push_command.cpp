@@ -12,6 +12,7 @@
 #include "docker_credentials.h"
 #include "http_client.h"
 #include "input_error.h"
+#include "mirror_import.h"
 #include "module_publish.h"
 #include "module_zip.h"
 #include "oci_layout.h"
@@ -143,7 +144,45 @@ Destination open_destination(const PushOptions& options,
   return destination;
 }
 
+// Every release of a `providers mirror` directory; a release that fails (a conflict, a registry
+// error) is reported and the others still go. Exit status 1 when any failed.
+int push_from_mirror(const PushOptions& options, Destination& destination, PushReporter& reporter) {
+  if (!options.positional.empty())
+    throw InputError("--from-mirror takes no ADDRESS, VERSION or ZIP arguments (it publishes every release it finds)");
+  std::vector<std::string> notes;
+  std::vector<MirrorRelease> releases = scan_provider_mirror(options.from_mirror, notes);
+  for (const std::string& note : notes) std::cerr << "note: " << note << "\n";
+  if (releases.empty()) throw InputError("--from-mirror \"" + options.from_mirror + "\" holds no provider packages");
+  // Every package is read and checked before anything is sent.
+  for (MirrorRelease& release : releases) {
+    hash_provider_packages(release.packages);
+    check_mirror_hashes(release);
+  }
+  PublishSettings settings;
+  settings.force = options.force;
+  settings.source = options.source;
+  int failed = 0;
+  for (const MirrorRelease& release : releases) {
+    std::string repository = provider_repository(destination.name_prefix, *hostname_to_component(release.address.hostname),
+                                                 release.address.ns, release.address.type);
+    try {
+      publish_provider_release(*destination.target, repository, release.address, release.version, release.packages,
+                               settings, reporter);
+    } catch (const PublishConflict& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      ++failed;
+    } catch (const RegistryError& e) {
+      std::cerr << "error: " << release.address.to_string() << " " << release.version << ": " << e.what() << "\n";
+      ++failed;
+    }
+  }
+  reporter.line(std::to_string(releases.size() - static_cast<size_t>(failed)) + " of " +
+                std::to_string(releases.size()) + " releases from " + options.from_mirror + " are published");
+  return failed == 0 ? 0 : 1;
+}
+
 int push_provider(const PushOptions& options, Destination& destination, PushReporter& reporter) {
+  if (!options.from_mirror.empty()) return push_from_mirror(options, destination, reporter);
   if (options.positional.size() < 3)
     throw InputError("push provider needs ADDRESS VERSION ZIP... (or --from-mirror DIR)");
   ProviderAddress address = parse_provider_address(options.positional[0]);
@@ -220,6 +259,8 @@ bool parse_options(const std::vector<std::string>& args, PushOptions& options, i
        "write into an OCI image layout directory instead of the service's registry (created when missing)")
       ("name-prefix", po::value<std::string>(&options.name_prefix)->value_name("PREFIX"),
        "repository prefix instead of the service's name_prefix")
+      ("from-mirror", po::value<std::string>(&options.from_mirror)->value_name("DIR"),
+       "push provider: every release in a directory written by `terraform/tofu providers mirror`")
       ("force", po::bool_switch(&options.force), "replace a version that exists with different content")
       ("source", po::value<std::string>(&options.source)->value_name("URL"),
        "org.opencontainers.image.source annotation (where the code lives)")

@@ -180,3 +180,23 @@ def test_bearer_registry_with_an_identity_token(token_registry, tmp_path):
                                                                           ["linux_amd64"]).values(),
              docker_config=docker)
     assert r.returncode == 1 and "token service" in r.stderr
+
+
+def test_bearer_registry_mount_asks_for_both_repositories(token_registry, tmp_path):
+    from test_push_from_mirror import write_mirror
+    mirror = str(tmp_path / "mirror")
+    write_mirror(mirror)
+    config = write_config(tmp_path, token_registry.url)
+    docker_dir = tmp_path / "docker"
+    docker_dir.mkdir()
+    (docker_dir / "config.json").write_text(json.dumps({"auths": {host_of(token_registry): {"auth": ROBOT_AUTH.split()[1]}}}))
+    before = len(token_registry.realm.scopes)
+    r = subprocess.run([servers.BINARY, "--config", config, "push", "provider", "--service", "pub", "--from-mirror",
+                        mirror], capture_output=True, text=True, timeout=120,
+                       env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DOCKER_CONFIG": str(docker_dir)})
+    assert r.returncode == 0, r.stderr
+    assert "mounted from terraform-providers/registry.opentofu.org/hashicorp/random" in r.stdout
+    # The mount needs pull on the source and push on the target: one token for both scopes.
+    target = "repository:%s/hashicorp/random:pull,push" % PREFIX
+    source = "repository:terraform-providers/registry.opentofu.org/hashicorp/random:pull"
+    assert any(set(s) == {target, source} for s in token_registry.realm.scopes[before:]), token_registry.realm.scopes
