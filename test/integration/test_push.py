@@ -218,3 +218,37 @@ def test_a_registry_that_is_down_is_a_clear_error(workdir, tmp_path):
     r = run_push(config, "provider", "--service", "mirror", "acme/down", "1.0.0", *zips.values())
     assert r.returncode == 1
     assert "registry unreachable" in r.stderr
+
+
+def test_progress_bars_on_a_terminal_and_plain_lines_otherwise(app_config, tmp_path):
+    import pty
+    import select
+    big = tmp_path / "terraform-provider-progress_1.0.0_linux_amd64.zip"
+    with open(big, "wb") as f:
+        f.write(ocipush.provider_zip("terraform-provider-progress_v1.0.0", size=8 << 20, seed=str(tmp_path)))
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([servers.BINARY, "--config", app_config, "push", "provider", "--service", "mirror",
+                             "acme/progress", "1.0.0", str(big)], stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    terminal = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        assert ready, "no output on the terminal"
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    stdout = proc.stdout.read().decode()
+    assert proc.wait(60) == 0
+    os.close(master)
+    text = terminal.decode()
+    assert "\rlinux_amd64 [" in text and "8.0 MiB / 8.0 MiB" in text and "#" * 30 in text
+    assert "\x1b[K" in text  # the bar is cleared before summary lines
+    assert "linux_amd64  terraform-provider-progress_1.0.0_linux_amd64.zip  8.0 MiB  uploaded" in stdout
+
+    # Not a terminal (and --quiet): summary lines only, no bar anywhere.
+    plain = run_push(app_config, "provider", "--service", "mirror", "--force", "acme/progress", "1.0.0", str(big))
+    assert plain.returncode == 0 and "[#" not in plain.stderr + plain.stdout and "\r" not in plain.stderr

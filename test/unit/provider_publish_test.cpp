@@ -4,6 +4,7 @@
 #include "input_error.h"
 #include "provider_publish.h"
 #include "provider_release.h"
+#include "push_report.h"
 #include "sha256.h"
 
 using namespace otr;
@@ -93,6 +94,14 @@ BOOST_AUTO_TEST_CASE(packages_are_checked_against_the_address_and_version) {
   BOOST_TEST(error({"data/terraform-provider-gadget_1.0.0_linux_amd64.zip"}).find("not \"widget\"") != std::string::npos);
   BOOST_TEST(error({"data/terraform-provider-widget_1.0.0_linux_amd64.zip"}, "2.0.0").find("not 2.0.0") !=
              std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(sizes_for_people) {
+  BOOST_TEST(human_size(0) == "0 B");
+  BOOST_TEST(human_size(1023) == "1023 B");
+  BOOST_TEST(human_size(1536) == "1.5 KiB");
+  BOOST_TEST(human_size(20 << 20) == "20.0 MiB");
+  BOOST_TEST(human_size(5LL << 30) == "5.0 GiB");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
