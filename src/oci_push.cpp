@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -73,7 +74,13 @@ class FileSource {
 std::string registry_error_text(const std::string& body) {
   JsonPtr doc = json_parse(body);
   const cJSON* errors = doc ? json_array(doc.get(), "errors") : nullptr;
-  if (errors == nullptr) return {};
+  if (errors == nullptr) {
+    // A short plain-text answer ("Method not allowed") says more than nothing.
+    std::string text = body.substr(0, body.find('\n'));
+    bool printable = !text.empty() && text.size() <= 200 &&
+                     std::all_of(text.begin(), text.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+    return printable && !doc ? text : std::string();
+  }
   std::string text;
   const cJSON* e = nullptr;
   cJSON_ArrayForEach(e, errors) {

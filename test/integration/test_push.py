@@ -252,3 +252,25 @@ def test_progress_bars_on_a_terminal_and_plain_lines_otherwise(app_config, tmp_p
     # Not a terminal (and --quiet): summary lines only, no bar anywhere.
     plain = run_push(app_config, "provider", "--service", "mirror", "--force", "acme/progress", "1.0.0", str(big))
     assert plain.returncode == 0 and "[#" not in plain.stderr + plain.stdout and "\r" not in plain.stderr
+
+
+def test_a_registry_that_refuses_is_named_with_its_reason(workdir, tmp_path):
+    d = str(tmp_path / "readonly")
+    os.makedirs(d)
+    registry = servers.DockerRegistry(d)
+    with open(registry.config) as f:
+        text = f.read()
+    with open(registry.config, "w") as f:  # storage in maintenance: reads work, writes are refused
+        f.write(text.replace("  delete:\n    enabled: true\n",
+                             "  delete:\n    enabled: true\n  maintenance:\n    readonly:\n      enabled: true\n"))
+    registry.start()
+    try:
+        config = str(tmp_path / "ro.hcl")
+        servers.write_app_config(config, registry.url)
+        zips = write_packages(tmp_path, "readonly", "1.0.0", ["linux_amd64"])
+        r = run_push(config, "provider", "--service", "mirror", "acme/readonly", "1.0.0", *zips.values())
+        assert r.returncode == 1
+        assert "the registry refused it (status 405): Method not allowed" in r.stderr, r.stderr
+        assert r.stderr.count("\n") == 1  # one clear line, no noise
+    finally:
+        registry.stop()
