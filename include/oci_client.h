@@ -29,6 +29,9 @@ struct RegistryEndpoint {
   // An OAuth2 refresh token (docker's "identitytoken"): exchanged at the registry's token service
   // with grant_type=refresh_token instead of Basic credentials. "" = none.
   std::string identity_token;
+  // Publishing: every token asked for a repository covers "pull,push" (as docker and oras ask when
+  // they push), even when a challenge names only "pull", so one token serves the whole push.
+  bool push_access = false;
 };
 
 class OciClient : public OciReader {

@@ -156,13 +156,15 @@ bool OciClient::answer_challenge(const IncomingResponse& response, const std::st
     auto scope = challenge.params.find("scope");
     // Several scopes (a cross-repository mount needs two) come space-separated in one challenge
     // parameter and go to the token service as repeated scope parameters, as docker sends them.
-    std::string scopes = scope != challenge.params.end() ? scope->second : "repository:" + repository + ":" + actions;
+    const std::string wanted = endpoint_.push_access ? "pull,push" : actions;
+    std::string scopes = scope != challenge.params.end() ? scope->second : "repository:" + repository + ":" + wanted;
     bool first_scope = true;
     for (size_t start = 0; start <= scopes.size();) {
       size_t space = scopes.find(' ', start);
       std::string one = scopes.substr(start, space == std::string::npos ? std::string::npos : space - start);
       start = space == std::string::npos ? scopes.size() + 1 : space + 1;
       if (one.empty()) continue;
+      if (one == "repository:" + repository + ":pull") one = "repository:" + repository + ":" + wanted;
       url += std::string(first_scope ? "" : "&") + "scope=" + percent_encode(one);
       first_scope = false;
     }

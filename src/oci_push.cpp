@@ -94,7 +94,9 @@ std::string registry_error_text(const std::string& body) {
 }
 
 RegistryTarget::RegistryTarget(RegistryEndpoint endpoint)
-    : endpoint_(std::move(endpoint)), client_(endpoint_, auth_, "", stats_) {}
+    : endpoint_(std::move(endpoint)), client_(endpoint_, auth_, "", stats_) {
+  endpoint_.push_access = true;
+}
 
 std::string RegistryTarget::location(const std::string& repository) const {
   return host_of(endpoint_.base_url) + "/" + repository;
