@@ -13,8 +13,8 @@ BUILD    ?= build
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Wpedantic -Werror=return-type -pthread -MMD -MP
-CPPFLAGS += -Iinclude $(shell pkg-config --cflags libcurl libcjson openssl 2>/dev/null)
-LDLIBS   += -lfcgi -lgpgme $(shell pkg-config --libs libcurl libcjson openssl 2>/dev/null || echo -lcurl -lcjson -lssl -lcrypto) \
+CPPFLAGS += -Iinclude $(shell pkg-config --cflags libcurl libcjson openssl libzip 2>/dev/null)
+LDLIBS   += -lfcgi -lgpgme $(shell pkg-config --libs libcurl libcjson openssl libzip 2>/dev/null || echo -lcurl -lcjson -lssl -lcrypto -lzip) \
             -lboost_program_options -pthread
 
 SOURCES   := $(wildcard src/*.cpp)

@@ -1,5 +1,6 @@
 // Outgoing HTTP through libcurl: one-shot requests with bodies held in memory up to a limit,
-// several requests at once, and streamed downloads.
+// several requests at once, streamed downloads, and uploads (a small body in memory, or a body
+// streamed from a callback, e.g. a file read in chunks).
 //
 // Connections, DNS answers and TLS sessions are shared by every thread of the process, so a worker
 // reuses its connections to a registry. Redirects are never followed here: callers decide whether
@@ -8,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -22,7 +24,7 @@ namespace otr {
 void http_global_init();
 
 struct OutgoingRequest {
-  std::string method = "GET";  // "GET" or "HEAD"
+  std::string method = "GET";  // "GET", "HEAD", or with a request body "POST", "PUT", "PATCH"
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   Seconds connect_timeout{5};
@@ -30,6 +32,13 @@ struct OutgoingRequest {
   Seconds stall_timeout{0};    // cut when under 1 byte/s for this long; 0 = off
   std::size_t max_body = 4u << 20;  // one-shot requests only
   std::string ca_file;              // PEM CA bundle instead of the system's; "" = the system's
+  // Request body of POST/PUT/PATCH, sent with its Content-Length: `body`, or else `body_source`,
+  // called for the next bytes into `buffer` (at most `size`), returning how many it wrote; it must
+  // deliver exactly `body_size` bytes. A source that throws aborts the transfer (kAborted).
+  // Streamed bodies cannot be replayed: the caller retries with a fresh source.
+  std::string body;
+  std::function<std::size_t(char* buffer, std::size_t size)> body_source;
+  std::int64_t body_size = 0;
 };
 
 enum class TransportError {

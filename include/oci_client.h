@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "http_client.h"
+#include "oci_reader.h"
 #include "registry_auth.h"
 #include "registry_error.h"
 #include "request_stats.h"
@@ -25,6 +26,12 @@ struct RegistryEndpoint {
   std::string base_url;  // "http[s]://host[:port][/path]" without trailing '/'
   OriginCredentials credentials;
   OriginSettings settings;
+  // An OAuth2 refresh token (docker's "identitytoken"): exchanged at the registry's token service
+  // with grant_type=refresh_token instead of Basic credentials. "" = none.
+  std::string identity_token;
+  // Publishing: every token asked for a repository covers "pull,push" (as docker and oras ask when
+  // they push), even when a challenge names only "pull", so one token serves the whole push.
+  bool push_access = false;
 };
 
 // The endpoint a service block (ProviderMirrorConfig, ProviderRegistryConfig, ...) describes.
@@ -33,18 +40,7 @@ RegistryEndpoint endpoint_of(const ServiceConfig& config) {
   return {config.origin_url, config.credentials, config.origin};
 }
 
-struct FetchedManifest {
-  std::string digest;      // verified "sha256:..." of body
-  std::string media_type;  // from Content-Type, else the body's mediaType
-  std::string body;
-};
-
-struct BlobInfo {
-  std::int64_t size = -1;  // -1 when the registry did not say
-  std::string content_type;
-};
-
-class OciClient {
+class OciClient : public OciReader {
  public:
   OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::string caller_authorization,
             RequestStats& stats);
@@ -74,12 +70,23 @@ class OciClient {
   // The registry's own URL for a blob (for direct downloads).
   std::string blob_url(const std::string& repository, const std::string& digest) const;
 
+  // For the write side (oci_push.h): one round trip for `repository` with this client's
+  // credentials; a 401 challenge is answered once and the request retried (not when its body is
+  // streamed from a source: then the 401 is returned). A bearer challenge without a scope asks for
+  // "repository:<repository>:<actions>". Transport failures are in the response, not thrown.
+  IncomingResponse send(OutgoingRequest request, const std::string& repository, const std::string& actions);
+  // A request with this registry's timeouts and CA settings; `url` may be a path from "/v2/".
+  OutgoingRequest new_request(const std::string& method, const std::string& url) const;
+  const std::string& base_url() const { return endpoint_.base_url; }
+
  private:
   // One round trip with the current credentials; on a 401 challenge, obtains credentials and
   // retries once.
-  IncomingResponse fetch(OutgoingRequest request, const std::string& repository);
+  IncomingResponse fetch(OutgoingRequest request, const std::string& repository,
+                         const std::string& actions = "pull");
   std::string authorization_for(const std::string& repository);
-  bool answer_challenge(const IncomingResponse& response, const std::string& repository);
+  bool answer_challenge(const IncomingResponse& response, const std::string& repository,
+                        const std::string& actions = "pull");
   OutgoingRequest make_request(const std::string& method, const std::string& url) const;
   std::string cache_key(const std::string& repository) const;
 
@@ -91,5 +98,9 @@ class OciClient {
 
 // Throws the RegistryError matching a transport failure or an unexpected status.
 [[noreturn]] void throw_for_response(const IncomingResponse& response, const std::string& what);
+
+// Resolves a Location or Link target (absolute, "//host/...", "/path" or relative) against the
+// URL it came from.
+std::string resolve_registry_url(const std::string& base, const std::string& target);
 
 }  // namespace otr

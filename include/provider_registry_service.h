@@ -50,7 +50,7 @@ class ProviderRegistryService {
   void serve_checksums(const Request& request, const Provider& provider, const std::string& version, bool signature,
                        ResponseSink& sink, RequestStats& stats) const;
   // The release's SHA256SUMS, its signature and the public key that verifies it.
-  Checksums checksums(OciClient& client, const Provider& provider, const std::string& cache_prefix,
+  Checksums checksums(OciReader& client, const Provider& provider, const std::string& cache_prefix,
                       const Release& release, const Version& version, RequestStats& stats) const;
 
   ProviderRegistryConfig config_;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "metadata_cache.h"
-#include "oci_client.h"
+#include "oci_reader.h"
 #include "provider_release.h"
 #include "request_stats.h"
 #include "semver.h"
@@ -33,7 +33,7 @@ struct Release {
 
 class ReleaseReader {
  public:
-  ReleaseReader(OciClient& client, MetadataCache& cache, std::string cache_prefix, RequestStats& stats);
+  ReleaseReader(OciReader& client, MetadataCache& cache, std::string cache_prefix, RequestStats& stats);
 
   // Every tag of `repository` that is a version, ascending. kNotFound for an unknown repository.
   std::vector<Version> versions(const std::string& repository);
@@ -50,7 +50,7 @@ class ReleaseReader {
   std::vector<std::shared_ptr<const std::string>> manifests(const std::string& repository,
                                                             const std::vector<std::string>& references);
 
-  OciClient& client_;
+  OciReader& client_;
   MetadataCache& cache_;
   std::string prefix_;
   RequestStats& stats_;

@@ -6,12 +6,16 @@
 #   test/tools/opentofu/         the OpenTofu CLI (its version is the one require line of that go.mod)
 #   test/tools/terraform/        HashiCorp Terraform v1.5.7, the last MPL-licensed release
 #   test/tools/provider-widget/  terraform-provider-widget, a small real provider for `tofu apply`
+#   test/tools/oras/             the oras CLI, to read back what `push` wrote (integration tests)
+#
+# Usage: scripts/build-test-tools.sh [opentofu] [terraform] [provider-widget] [oras]   (default: all of them)
 #
 # Prints shell assignments for the test runner on stdout, progress on stderr:
 #   OTR_TOFU=/path/to/tofu
 #   OTR_TOFU_VERSION=v1.12.6
 #   OTR_TERRAFORM=/path/to/terraform
 #   OTR_WIDGET_PROVIDER=/path/to/terraform-provider-widget   (built for this machine's os_arch)
+#   OTR_ORAS=/path/to/oras
 # Cache: $OTR_TOOLS_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/oci-distribution-terraform-registry/tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,12 +42,22 @@ build() {
   echo "$target"
 }
 
-tofu_version=$(awk '$1 == "require" && $2 == "github.com/opentofu/opentofu" { print $3 }' test/tools/opentofu/go.mod)
-tofu=$(build opentofu github.com/opentofu/opentofu/cmd/tofu tofu)
-terraform=$(build terraform github.com/hashicorp/terraform terraform)
-widget=$(build provider-widget . terraform-provider-widget)
-
-echo "OTR_TOFU=$tofu"
-echo "OTR_TOFU_VERSION=$tofu_version"
-echo "OTR_TERRAFORM=$terraform"
-echo "OTR_WIDGET_PROVIDER=$widget"
+wanted=" ${*:-opentofu terraform provider-widget oras} "
+if [[ $wanted == *" opentofu "* ]]; then
+  tofu_version=$(awk '$1 == "require" && $2 == "github.com/opentofu/opentofu" { print $3 }' test/tools/opentofu/go.mod)
+  tofu=$(build opentofu github.com/opentofu/opentofu/cmd/tofu tofu)
+  echo "OTR_TOFU=$tofu"
+  echo "OTR_TOFU_VERSION=$tofu_version"
+fi
+if [[ $wanted == *" terraform "* ]]; then
+  terraform=$(build terraform github.com/hashicorp/terraform terraform)
+  echo "OTR_TERRAFORM=$terraform"
+fi
+if [[ $wanted == *" provider-widget "* ]]; then
+  widget=$(build provider-widget . terraform-provider-widget)
+  echo "OTR_WIDGET_PROVIDER=$widget"
+fi
+if [[ $wanted == *" oras "* ]]; then
+  oras=$(build oras oras.land/oras/cmd/oras oras)
+  echo "OTR_ORAS=$oras"
+fi

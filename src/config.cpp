@@ -448,7 +448,14 @@ void read_service_origin(Checker& check, const hcl::Block& block, const ServerCo
       std::string rest = scheme_end == std::string::npos ? "" : u.substr(scheme_end + 3);
       std::string authority = rest.substr(0, rest.find('/'));
       if (scheme == "file") {
-        check.error(a->value.pos, "origin_url: file:// origins (OCI image layout directories) are not supported yet");
+        // An OCI image layout directory: file:///absolute/path (no host).
+        if (!rest.starts_with("/") || rest.find_first_of("?#") != std::string::npos) {
+          check.error(a->value.pos, "origin_url: an OCI image layout directory is given as file:///absolute/path, "
+                                    "not \"" + u + "\"");
+        } else {
+          while (rest.size() > 1 && rest.ends_with("/")) rest.pop_back();
+          service.origin_url = "file://" + rest;
+        }
       } else if ((scheme != "http" && scheme != "https") || authority.empty()) {
         check.error(a->value.pos, "origin_url must be an http:// or https:// URL of an OCI Distribution registry, "
                                   "not \"" + u + "\"");
@@ -486,7 +493,18 @@ void read_service_origin(Checker& check, const hcl::Block& block, const ServerCo
     seen_credentials = true;
     read_credentials(check, b, service.credentials);
   }
-  if (service.proxy_packages && server.query_string_secret.empty()) {
+  if (service.origin_url.starts_with("file://")) {
+    // A layout on disk has no URL of its own for clients: every download goes through this server.
+    const hcl::Attribute* a = Checker::find(body, "proxy_packages");
+    if (a && !service.proxy_packages)
+      check.error(a->value.pos, "proxy_packages = false cannot work with a file:// origin: packages in an OCI "
+                                "image layout are only reachable through this server");
+    else if (server.query_string_secret.empty())
+      check.error(block.pos, "a file:// origin serves downloads through this server, which needs "
+                             "server.query_string_secret (or query_string_secret_file, or the environment variable " +
+                                 std::string(kSecretEnvVar) + ") to seal download URLs");
+    service.proxy_packages = true;
+  } else if (service.proxy_packages && server.query_string_secret.empty()) {
     const hcl::Attribute* a = Checker::find(body, "proxy_packages");
     check.error(a ? a->value.pos : block.pos,
                 "proxy_packages = true needs server.query_string_secret (or query_string_secret_file, or the "

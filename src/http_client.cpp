@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <mutex>
@@ -77,6 +78,7 @@ struct Transfer {
   const HeadersCallback* on_headers = nullptr;  // streaming only
   const DataCallback* on_data = nullptr;        // streaming only
   bool headers_delivered = false;
+  std::size_t body_sent = 0;  // of request->body
   bool too_large = false;
   bool aborted = false;
   char error_buffer[CURL_ERROR_SIZE] = {};
@@ -127,6 +129,24 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     return 0;
   }
   t->response.body.append(data, n);
+  return n;
+}
+
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const OutgoingRequest& r = *t->request;
+  size_t room = size * count;
+  if (r.body_source) {
+    try {
+      return r.body_source(buffer, room);
+    } catch (...) {
+      t->aborted = true;
+      return CURL_READFUNC_ABORT;
+    }
+  }
+  size_t n = std::min(room, r.body.size() - t->body_sent);
+  r.body.copy(buffer, n, t->body_sent);
+  t->body_sent += n;
   return n;
 }
 
@@ -198,6 +218,13 @@ void prepare(Transfer& t, CURL* easy) {
   }
   if (r.method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, &on_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, &t);
+    curl_off_t size = r.body_source ? static_cast<curl_off_t>(r.body_size) : static_cast<curl_off_t>(r.body.size());
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, size);
   } else if (r.method != "GET") {
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
   }

@@ -1,4 +1,4 @@
-// Command line: global options, then a subcommand (server, check-config, version).
+// Command line: global options, then a subcommand (server, check-config, push, version).
 //
 // Exit codes follow sysexits: 0 ok, 1 runtime failure (and check-config finding errors),
 // 64 usage error, 78 unusable configuration.
@@ -18,6 +18,7 @@
 #include "fcgi_server.h"
 #include "http_client.h"
 #include "log.h"
+#include "push_command.h"
 #include "registry_app.h"
 #include "version_info.h"
 
@@ -38,6 +39,7 @@ const char* kUsage =
     "Commands:\n"
     "  server        run the FastCGI worker pool (or serve the socket a web server handed us)\n"
     "  check-config  validate the configuration and print every problem\n"
+    "  push          publish providers and modules into a service's registry (or an OCI image layout)\n"
     "  version       print the version\n"
     "\n"
     "Run 'oci-distribution-terraform-registry COMMAND --help' for a command's options.\n";
@@ -218,6 +220,20 @@ int main(int argc, char** argv) {
                                rest, exit_code))
       return exit_code;
     return command_server(config_path);
+  }
+  if (command == "push") {
+    return run_push_command(rest, [&]() -> std::optional<Config> {
+      std::string path;
+      if (!locate_config(config_path, path)) return std::nullopt;
+      try {
+        Config config = load_config_file(path);
+        print_diagnostics(config.warnings);
+        return config;
+      } catch (const ConfigError& e) {
+        print_diagnostics(e.diagnostics());
+        return std::nullopt;
+      }
+    });
   }
   std::cerr << "error: unknown command \"" << command << "\"\n\n" << kUsage;
   return kExitUsage;

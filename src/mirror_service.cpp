@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "oci_origin.h"
 #include "oci_names.h"
 #include "provider_release.h"
 #include "package_download.h"
@@ -77,8 +78,8 @@ void ProviderMirrorService::handle(const Request& request, const std::vector<std
 void ProviderMirrorService::serve_index(const Request& request, const Provider& provider, ResponseSink& sink,
                                         RequestStats& stats) const {
   std::string authorization = request.headers.get("Authorization");
-  OciClient client(endpoint_, auth_, authorization, stats);
-  ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
+  std::unique_ptr<OciReader> client = open_origin(endpoint_, auth_, authorization, stats);
+  ReleaseReader reader(*client, cache_, service_cache_prefix(config_.name, authorization), stats);
   std::vector<Version> versions = reader.versions(provider.repository);
   if (versions.empty()) return send(sink, json_error(404, "no such provider or version in this mirror"));
   JsonPtr doc = json_new_object();
@@ -96,8 +97,8 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
   std::string authorization = request.headers.get("Authorization");
   std::string identity = identity_key(authorization);
-  OciClient client(endpoint_, auth_, authorization, stats);
-  ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
+  std::unique_ptr<OciReader> client = open_origin(endpoint_, auth_, authorization, stats);
+  ReleaseReader reader(*client, cache_, service_cache_prefix(config_.name, authorization), stats);
   std::vector<PlatformPackage> packages = reader.release(provider.repository, *version).packages;
 
   const std::int64_t expires_at = sealed_url_expiry(server_.package_url_ttl.count());
@@ -113,7 +114,7 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
       url = sealed_download_path(*sealer_, request, config_.name, provider.repository, p.digest,
                                  provider_package_filename(provider.type, *version, p.os, p.arch), expires_at);
     } else {
-      url = client.blob_url(provider.repository, p.digest);
+      url = client->blob_url(provider.repository, p.digest);
     }
     cJSON* archive = json_add(archives, platform.c_str(), json_new_object());
     json_add_string(archive, "url", url);

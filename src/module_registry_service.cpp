@@ -2,6 +2,7 @@
 
 #include "log.h"
 #include "oci_names.h"
+#include "oci_origin.h"
 #include "package_download.h"
 #include "provider_release.h"
 #include "registry_documents.h"
@@ -54,7 +55,8 @@ void ModuleRegistryService::handle(const Request& request, const std::vector<std
 void ModuleRegistryService::serve_versions(const Request& request, const Module& module, ResponseSink& sink,
                                            RequestStats& stats) const {
   std::string authorization = request.headers.get("Authorization");
-  OciClient client(endpoint_, auth_, authorization, stats);
+  std::unique_ptr<OciReader> origin = open_origin(endpoint_, auth_, authorization, stats);
+  OciReader& client = *origin;
   ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
   std::vector<Version> versions = reader.versions(module.repository);
   if (versions.empty()) return send(sink, json_error(404, "no such module or version in this registry"));
@@ -71,7 +73,8 @@ void ModuleRegistryService::serve_download(const Request& request, const Module&
   std::string authorization = request.headers.get("Authorization");
   std::string key = service_cache_prefix(config_.name, authorization) + module.repository;
   std::string tag = version_to_tag(*version);
-  OciClient client(endpoint_, auth_, authorization, stats);
+  std::unique_ptr<OciReader> origin = open_origin(endpoint_, auth_, authorization, stats);
+  OciReader& client = *origin;
   std::shared_ptr<const std::string> body;
   if (auto digest = cache_.tag_digest(key + ":" + tag)) body = cache_.manifest(key + "@" + *digest);
   if (body) {

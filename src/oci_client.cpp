@@ -122,7 +122,9 @@ OciClient::OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::str
 std::string OciClient::cache_key(const std::string& repository) const {
   // Tokens belong to the exact credentials that obtained them (two services may share a username).
   const OriginCredentials& c = endpoint_.credentials;
-  std::string identity = c.username.empty() ? "anonymous" : sha256_hex(c.username + '\0' + c.password).substr(0, 32);
+  std::string identity = c.username.empty() && endpoint_.identity_token.empty()
+                             ? "anonymous"
+                             : sha256_hex(c.username + '\0' + c.password + '\0' + endpoint_.identity_token).substr(0, 32);
   return endpoint_.base_url + "\n" + identity + "\n" + repository;
 }
 
@@ -134,7 +136,8 @@ std::string OciClient::authorization_for(const std::string& repository) {
   return {};
 }
 
-bool OciClient::answer_challenge(const IncomingResponse& response, const std::string& repository) {
+bool OciClient::answer_challenge(const IncomingResponse& response, const std::string& repository,
+                                 const std::string& actions) {
   // A caller's own credentials, or a configured token, are final: a 401 is the answer.
   if (!caller_authorization_.empty() || !endpoint_.credentials.token.empty()) return false;
   const OriginCredentials& creds = endpoint_.credentials;
@@ -151,12 +154,34 @@ bool OciClient::answer_challenge(const IncomingResponse& response, const std::st
     if (auto service = challenge.params.find("service"); service != challenge.params.end())
       url += "service=" + percent_encode(service->second) + "&";
     auto scope = challenge.params.find("scope");
-    url += "scope=" + percent_encode(scope != challenge.params.end() ? scope->second
-                                                                      : "repository:" + repository + ":pull");
+    // Several scopes (a cross-repository mount needs two) come space-separated in one challenge
+    // parameter and go to the token service as repeated scope parameters, as docker sends them.
+    const std::string wanted = endpoint_.push_access ? "pull,push" : actions;
+    std::string scopes = scope != challenge.params.end() ? scope->second : "repository:" + repository + ":" + wanted;
+    bool first_scope = true;
+    for (size_t start = 0; start <= scopes.size();) {
+      size_t space = scopes.find(' ', start);
+      std::string one = scopes.substr(start, space == std::string::npos ? std::string::npos : space - start);
+      start = space == std::string::npos ? scopes.size() + 1 : space + 1;
+      if (one.empty()) continue;
+      if (one == "repository:" + repository + ":pull") one = "repository:" + repository + ":" + wanted;
+      url += std::string(first_scope ? "" : "&") + "scope=" + percent_encode(one);
+      first_scope = false;
+    }
     OutgoingRequest token_request = make_request("GET", url);
     token_request.max_body = 1u << 20;
-    if (!creds.username.empty())
+    if (!endpoint_.identity_token.empty()) {
+      // OAuth2 refresh-token grant, as docker does with an identity token: the same parameters
+      // as a form body.
+      token_request.method = "POST";
+      token_request.url = realm->second;
+      token_request.body = url.substr(realm->second.size() + 1) +
+                           "&grant_type=refresh_token&client_id=oci-distribution-terraform-registry&refresh_token=" +
+                           percent_encode(endpoint_.identity_token);
+      token_request.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+    } else if (!creds.username.empty()) {
       token_request.headers.push_back("Authorization: " + basic_authorization(creds.username, creds.password));
+    }
     ++stats_.registry_calls;
     IncomingResponse answer = http_fetch(token_request);
     if (answer.error != TransportError::kNone || answer.status != 200) throw_for_response(answer, "token service");
@@ -185,7 +210,8 @@ OutgoingRequest OciClient::make_request(const std::string& method, const std::st
   return r;
 }
 
-IncomingResponse OciClient::fetch(OutgoingRequest request, const std::string& repository) {
+IncomingResponse OciClient::fetch(OutgoingRequest request, const std::string& repository,
+                                  const std::string& actions) {
   const std::vector<std::string> base_headers = request.headers;
   for (int attempt = 0;; ++attempt) {
     request.headers = base_headers;
@@ -194,10 +220,22 @@ IncomingResponse OciClient::fetch(OutgoingRequest request, const std::string& re
     ++stats_.registry_calls;
     IncomingResponse response = http_fetch(request);
     if (response.error == TransportError::kNone && response.status == 401 && attempt == 0 &&
-        answer_challenge(response, repository))
+        !request.body_source && answer_challenge(response, repository, actions))
       continue;
     return response;
   }
+}
+
+IncomingResponse OciClient::send(OutgoingRequest request, const std::string& repository, const std::string& actions) {
+  return fetch(std::move(request), repository, actions);
+}
+
+OutgoingRequest OciClient::new_request(const std::string& method, const std::string& url) const {
+  return make_request(method, url.starts_with("/") ? endpoint_.base_url + url : url);
+}
+
+std::string resolve_registry_url(const std::string& base, const std::string& target) {
+  return resolve_url(base, target);
 }
 
 std::vector<std::string> OciClient::list_tags(const std::string& repository) {

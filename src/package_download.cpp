@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "log.h"
+#include "oci_origin.h"
 #include "responses.h"
 
 namespace otr {
@@ -38,19 +39,19 @@ void serve_sealed_download(const Request& request, const std::string& service, c
   if (grant.service != service || grant.digest != digest)
     return send(sink, json_error(403, "this download link is not valid"));
 
-  OciClient client(endpoint, auth, grant.authorization, stats);
+  std::unique_ptr<OciReader> client = open_origin(endpoint, auth, grant.authorization, stats);
   Headers headers;
   headers.set("Content-Type", content_type);
   headers.set("Cache-Control", "private, max-age=86400, immutable");
   headers.set("ETag", "\"" + digest + "\"");
   try {
     if (request.method == "HEAD") {
-      BlobInfo info = client.head_blob(grant.repository, digest);
+      BlobInfo info = client->head_blob(grant.repository, digest);
       if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));
       sink.start(200, headers);
       return;
     }
-    client.stream_blob(
+    client->stream_blob(
         grant.repository, digest,
         [&](const BlobInfo& info) {
           if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));

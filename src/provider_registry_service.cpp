@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "oci_names.h"
+#include "oci_origin.h"
 #include "package_download.h"
 #include "provider_release.h"
 #include "registry_documents.h"
@@ -22,7 +23,7 @@ constexpr std::size_t kMaxPublisherFile = 1u << 20;  // SHA256SUMS, signature or
 std::string zip_hex(const std::string& digest) { return digest.starts_with("sha256:") ? digest.substr(7) : ""; }
 
 // A small blob (at most `limit` bytes) read whole, digest-checked by the client.
-std::string read_small_blob(OciClient& client, const std::string& repository, const std::string& digest,
+std::string read_small_blob(OciReader& client, const std::string& repository, const std::string& digest,
                             std::size_t limit) {
   std::string out;
   client.stream_blob(
@@ -104,7 +105,8 @@ void ProviderRegistryService::handle(const Request& request, const std::vector<s
 void ProviderRegistryService::serve_versions(const Request& request, const Provider& provider, ResponseSink& sink,
                                              RequestStats& stats) const {
   std::string authorization = request.headers.get("Authorization");
-  OciClient client(endpoint_, auth_, authorization, stats);
+  std::unique_ptr<OciReader> origin = open_origin(endpoint_, auth_, authorization, stats);
+  OciReader& client = *origin;
   ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
   std::vector<Version> versions = reader.versions(provider.repository);
   if (versions.empty()) return send(sink, json_error(404, "no such provider or version in this registry"));
@@ -113,7 +115,7 @@ void ProviderRegistryService::serve_versions(const Request& request, const Provi
   send(sink, json_document(request, std::move(body), etag_source, server_.tags_cache_ttl));
 }
 
-ProviderRegistryService::Checksums ProviderRegistryService::checksums(OciClient& client, const Provider& provider,
+ProviderRegistryService::Checksums ProviderRegistryService::checksums(OciReader& client, const Provider& provider,
                                                                       const std::string& prefix, const Release& release,
                                                                       const Version& version, RequestStats& stats) const {
   Checksums out;
@@ -166,7 +168,8 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
   if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
   std::string authorization = request.headers.get("Authorization");
   std::string prefix = service_cache_prefix(config_.name, authorization);
-  OciClient client(endpoint_, auth_, authorization, stats);
+  std::unique_ptr<OciReader> origin = open_origin(endpoint_, auth_, authorization, stats);
+  OciReader& client = *origin;
   ReleaseReader reader(client, cache_, prefix, stats);
   Release release = reader.release(provider.repository, *version);
   auto package = std::find_if(release.packages.begin(), release.packages.end(),
@@ -220,7 +223,8 @@ void ProviderRegistryService::serve_checksums(const Request& request, const Prov
     sealed = opened.grant->digest;
   }
   std::string prefix = service_cache_prefix(config_.name, authorization);
-  OciClient client(endpoint_, auth_, authorization, stats);
+  std::unique_ptr<OciReader> origin = open_origin(endpoint_, auth_, authorization, stats);
+  OciReader& client = *origin;
   ReleaseReader reader(client, cache_, prefix, stats);
   Release release = reader.release(provider.repository, *version);
   if (!sealed.empty() && sealed != release.digest) return send(sink, json_error(403, "this link is not valid"));

@@ -5,7 +5,7 @@
 
 namespace otr {
 
-ReleaseReader::ReleaseReader(OciClient& client, MetadataCache& cache, std::string cache_prefix, RequestStats& stats)
+ReleaseReader::ReleaseReader(OciReader& client, MetadataCache& cache, std::string cache_prefix, RequestStats& stats)
     : client_(client), cache_(cache), prefix_(std::move(cache_prefix)), stats_(stats) {}
 
 std::vector<Version> ReleaseReader::versions(const std::string& repository) {

@@ -139,3 +139,12 @@ def frontend(request, tls):
 @pytest.fixture
 def client(nginx, tls):
     return servers.Client(nginx.url, tls[0])
+
+
+@pytest.fixture(scope="session")
+def oras():
+    """The oras CLI (OTR_ORAS, built by scripts/run-integration-tests.sh from its Go module)."""
+    path = os.environ.get("OTR_ORAS")
+    if not path:
+        pytest.skip("OTR_ORAS not set: run scripts/run-integration-tests.sh, which builds oras (needs Go)")
+    return path

@@ -1,0 +1,37 @@
+// Publishing one module package in OpenTofu's module layout (see README "push module"): an image
+// manifest with artifactType application/vnd.opentofu.modulepkg, the empty config and one
+// archive/zip layer, tagged with the version ('+' written '_'), in repository
+// <name_prefix>/<namespace>/<name>/<system> (lower-cased: OCI names are). OpenTofu installs it with
+// source = "oci://<registry>/<repository>?tag=<version>".
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "oci_push.h"
+#include "provider_publish.h"
+#include "push_report.h"
+
+namespace otr {
+
+struct ModuleAddress {
+  std::string ns;      // lower-cased
+  std::string name;
+  std::string system;  // the target system, e.g. "aws"
+  std::string to_string() const { return ns + "/" + name + "/" + system; }
+};
+
+// "NAMESPACE/NAME/SYSTEM" (Terraform's module registry grammar). Throws InputError.
+ModuleAddress parse_module_address(std::string_view text);
+
+// "<prefix>/<namespace>/<name>/<system>" (no leading '/' when prefix is empty).
+std::string module_repository(std::string_view prefix, const ModuleAddress& address);
+
+// Publishes the zip at `zip_path` as `address` VERSION. `file_name` goes in the layer's
+// org.opencontainers.image.title. An identical package already under the tag is a no-op; a
+// different one is refused (PublishConflict) unless settings.force.
+PublishOutcome publish_module(ArtifactTarget& target, const std::string& repository, const ModuleAddress& address,
+                              const std::string& version, const std::string& zip_path, const std::string& file_name,
+                              const PublishSettings& settings, PushReporter& reporter);
+
+}  // namespace otr

@@ -1,0 +1,19 @@
+// Zips a module directory deterministically, so that the same tree always gives the same bytes
+// (and a re-push of an unchanged module is a no-op):
+//  - entries sorted by path, directories as "dir/" entries, paths relative to the directory;
+//  - every time stamp 1980-01-01 00:00:00 (the zip format's epoch), Unix permissions 0755 for
+//    directories and executables, 0644 for other files; nothing of owners or the clock;
+//  - .git and .terraform directories (at any depth) are left out; so are symbolic links to
+//    directories and special files. A symbolic link to a file is stored as that file.
+// The files are streamed into the zip by libzip, never held in memory.
+#pragma once
+
+#include <string>
+
+namespace otr {
+
+// Writes the zip of `directory` to `zip_path` (replacing it). Returns the number of files stored.
+// Throws InputError when `directory` is not a directory, PackageError when writing fails.
+int zip_module_directory(const std::string& directory, const std::string& zip_path);
+
+}  // namespace otr

@@ -1,0 +1,39 @@
+// How providers are named on the command line and on disk: source addresses and package file names.
+// Malformed input throws InputError with a message that shows the expected form.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace otr {
+
+inline constexpr const char* kDefaultProviderHost = "registry.terraform.io";
+
+// A provider source address, lower-cased: "acme/widget" is registry.terraform.io/acme/widget;
+// "example.com:8443/acme/widget" keeps its host.
+struct ProviderAddress {
+  std::string hostname;  // "registry.terraform.io", "example.com:8443"
+  std::string ns;
+  std::string type;
+  std::string to_string() const { return hostname + "/" + ns + "/" + type; }
+};
+ProviderAddress parse_provider_address(std::string_view text);
+
+// "terraform-provider-TYPE_VERSION_OS_ARCH.zip" (a path's last component): what `terraform
+// providers mirror`, goreleaser and the registries call provider packages.
+struct PackageFileName {
+  std::string type;     // as written (case kept)
+  std::string version;  // canonical semver, "+" kept
+  std::string os;       // "linux"
+  std::string arch;     // "amd64"
+  std::string platform() const { return os + "_" + arch; }
+};
+PackageFileName parse_package_file_name(std::string_view path);
+
+std::string package_file_name(std::string_view type, std::string_view version, std::string_view os,
+                              std::string_view arch);
+
+// OS and architecture words as Terraform writes them: lower-case letters and digits.
+bool is_platform_word(std::string_view word);
+
+}  // namespace otr

@@ -1,0 +1,204 @@
+"""`push` into registries that demand credentials: htpasswd (Basic) and bearer tokens, with credentials
+from --username/--password-stdin, the service's origin_credentials, ~/.docker/config.json (auths,
+identity tokens) and docker credential helper programs. Secrets never appear in the output."""
+
+import base64
+import json
+import os
+import subprocess
+import urllib.request
+
+import pytest
+
+import servers
+from registry_tokens import ISSUER, SERVICE, Realm, TokenIssuer
+from test_push import PREFIX, write_packages
+
+ROBOT_AUTH = "Basic " + base64.b64encode(b"robot:pw").decode()
+
+
+def write_config(directory, registry_url, credentials=""):
+    path = os.path.join(str(directory), "push.hcl")
+    with open(path, "w") as f:
+        f.write('provider_mirror "pub" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n%s}\n'
+                % (registry_url, credentials))
+    return path
+
+
+def push(config, home, *args, stdin=None, docker_config=None, path_prefix=None):
+    """Runs `push provider --service pub ...` with its own HOME (and DOCKER_CONFIG when given)."""
+    env = {"PATH": (path_prefix + ":" if path_prefix else "") + os.environ.get("PATH", "/usr/bin:/bin"),
+           "HOME": str(home)}
+    if docker_config is not None:
+        d = os.path.join(str(home), "docker")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "config.json"), "w") as f:
+            json.dump(docker_config, f)
+        env["DOCKER_CONFIG"] = d
+    return subprocess.run([servers.BINARY, "--config", config, "push", "provider", "--service", "pub", *args],
+                          capture_output=True, text=True, input=stdin, env=env, timeout=120)
+
+
+def read_back(registry, repo, tag, authorization):
+    req = urllib.request.Request("%s/v2/%s/manifests/%s" % (registry.url, repo, tag),
+                                 headers={"Accept": "application/vnd.oci.image.index.v1+json",
+                                          "Authorization": authorization})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def assert_no_secret(proc, *secrets):
+    for secret in secrets:
+        assert secret not in proc.stdout and secret not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def htpasswd_registry(workdir):
+    d = str(workdir / "push-htpasswd")
+    os.makedirs(d)
+    htpasswd = os.path.join(d, "htpasswd")
+    with open(htpasswd, "w") as f:
+        f.write(subprocess.run(["htpasswd", "-Bbn", "robot", "pw"], check=True, capture_output=True, text=True).stdout)
+    registry = servers.DockerRegistry(d, auth=["auth:", "  htpasswd:", "    realm: test", "    path: " + htpasswd]).start()
+    yield registry
+    registry.stop()
+
+
+@pytest.fixture(scope="module")
+def token_registry(workdir):
+    d = str(workdir / "push-token")
+    os.makedirs(d)
+    issuer = TokenIssuer(d)
+    realm = Realm(issuer, grant_requested=True)
+    registry = servers.DockerRegistry(d, auth=[
+        "auth:", "  token:", "    realm: " + realm.url, "    service: " + SERVICE, "    issuer: " + ISSUER,
+        "    rootcertbundle: " + issuer.cert]).start()
+    registry.issuer, registry.realm = issuer, realm
+    yield registry
+    registry.stop()
+    realm.stop()
+
+
+def host_of(registry):
+    return registry.url.split("://", 1)[1]
+
+
+def test_without_credentials_a_push_is_refused_clearly(htpasswd_registry, tmp_path):
+    zips = write_packages(tmp_path, "nocreds", "1.0.0", ["linux_amd64"])
+    r = push(write_config(tmp_path, htpasswd_registry.url), tmp_path, "acme/nocreds", "1.0.0", *zips.values())
+    assert r.returncode == 1
+    assert "denied" in r.stderr and "docker login" in r.stderr and "--password-stdin" in r.stderr
+
+
+def test_username_and_password_from_stdin(htpasswd_registry, tmp_path):
+    zips = write_packages(tmp_path, "stdin", "1.0.0", ["linux_amd64"])
+    config = write_config(tmp_path, htpasswd_registry.url)
+    wrong = push(config, tmp_path, "--username", "robot", "--password-stdin", "acme/stdin", "1.0.0", *zips.values(),
+                 stdin="nope\n")
+    assert wrong.returncode == 1 and "denied" in wrong.stderr
+    assert_no_secret(wrong, "nope")
+    r = push(config, tmp_path, "--username", "robot", "--password-stdin", "acme/stdin", "1.0.0", *zips.values(),
+             stdin="pw\n")
+    assert r.returncode == 0, r.stderr
+    assert_no_secret(r, ROBOT_AUTH.split()[1])
+    assert read_back(htpasswd_registry, PREFIX + "/acme/stdin", "1.0.0", ROBOT_AUTH)["manifests"]
+    empty = push(config, tmp_path, "--username", "robot", "--password-stdin", "acme/stdin", "1.0.0", *zips.values(),
+                 stdin="")
+    assert empty.returncode == 64 and "nothing was read" in empty.stderr
+    alone = push(config, tmp_path, "--username", "robot", "acme/stdin", "1.0.0", *zips.values())
+    assert alone.returncode == 64 and "go together" in alone.stderr
+
+
+def test_service_origin_credentials(htpasswd_registry, tmp_path):
+    zips = write_packages(tmp_path, "configured", "1.0.0", ["linux_amd64"])
+    config = write_config(tmp_path, htpasswd_registry.url,
+                          '  origin_credentials {\n    username = "robot"\n    password = "pw"\n  }\n')
+    r = push(config, tmp_path, "acme/configured", "1.0.0", *zips.values())
+    assert r.returncode == 0, r.stderr
+    assert read_back(htpasswd_registry, PREFIX + "/acme/configured", "1.0.0", ROBOT_AUTH)["manifests"]
+
+
+def test_docker_config_auths(htpasswd_registry, tmp_path):
+    zips = write_packages(tmp_path, "dockercfg", "1.0.0", ["linux_amd64"])
+    config = write_config(tmp_path, htpasswd_registry.url)
+    docker = {"auths": {"http://" + host_of(htpasswd_registry): {"auth": ROBOT_AUTH.split()[1]}}}
+    r = push(config, tmp_path, "acme/dockercfg", "1.0.0", *zips.values(), docker_config=docker)
+    assert r.returncode == 0, r.stderr
+    assert "using the credentials of %s/docker/config.json for %s" % (tmp_path, host_of(htpasswd_registry)) in r.stderr
+    assert_no_secret(r, ROBOT_AUTH.split()[1])
+    assert read_back(htpasswd_registry, PREFIX + "/acme/dockercfg", "1.0.0", ROBOT_AUTH)["manifests"]
+    broken = push(config, tmp_path, "acme/dockercfg", "1.0.0", *zips.values(), docker_config=[])
+    assert broken.returncode == 1 and "config.json: the docker configuration is not a JSON object" in broken.stderr
+
+
+def test_docker_credential_helper(htpasswd_registry, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helper = bin_dir / "docker-credential-otrtest"
+    asked = tmp_path / "asked"
+    helper.write_text('#!/bin/sh\n[ "$1" = get ] || exit 2\ncat > %s\n'
+                      'printf \'{"ServerURL":"x","Username":"robot","Secret":"pw"}\'\n' % asked)
+    helper.chmod(0o755)
+    zips = write_packages(tmp_path, "helper", "1.0.0", ["linux_amd64"])
+    config = write_config(tmp_path, htpasswd_registry.url)
+    docker = {"credHelpers": {host_of(htpasswd_registry): "otrtest"}, "credsStore": "does-not-exist"}
+    r = push(config, tmp_path, "acme/helper", "1.0.0", *zips.values(), docker_config=docker, path_prefix=str(bin_dir))
+    assert r.returncode == 0, r.stderr
+    assert asked.read_text().strip() == host_of(htpasswd_registry)
+    assert read_back(htpasswd_registry, PREFIX + "/acme/helper", "1.0.0", ROBOT_AUTH)["manifests"]
+    # The store (for every other registry) names a helper that does not exist: a clear error.
+    docker = {"credsStore": "does-not-exist"}
+    r = push(config, tmp_path, "acme/helper", "1.0.0", *zips.values(), docker_config=docker)
+    assert r.returncode == 1 and "docker-credential-does-not-exist cannot be run" in r.stderr
+
+
+def test_bearer_registry_with_docker_login_asks_for_push_scope(token_registry, tmp_path):
+    zips = write_packages(tmp_path, "bearer", "1.0.0", ["linux_amd64", "darwin_arm64"])
+    config = write_config(tmp_path, token_registry.url)
+    docker = {"auths": {host_of(token_registry): {"username": "robot", "password": "pw"}}}
+    r = push(config, tmp_path, "acme/bearer", "1.0.0", *zips.values(), docker_config=docker)
+    assert r.returncode == 0, r.stderr
+    repo = PREFIX + "/acme/bearer"
+    # Like docker and oras, one token with push access from the first request on (no pull-only detour).
+    asked = [scopes for scopes in token_registry.realm.scopes if any(repo + ":" in x for x in scopes)]
+    assert asked == [["repository:%s:pull,push" % repo]]
+    token = token_registry.issuer.mint(repo)
+    assert len(read_back(token_registry, repo, "1.0.0", "Bearer " + token)["manifests"]) == 2
+    again = push(config, tmp_path, "acme/bearer", "1.0.0", *zips.values(), docker_config=docker)
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+def test_bearer_registry_with_an_identity_token(token_registry, tmp_path):
+    zips = write_packages(tmp_path, "identity", "1.0.0", ["linux_amd64"])
+    config = write_config(tmp_path, token_registry.url)
+    docker = {"auths": {host_of(token_registry): {"identitytoken": Realm.REFRESH_TOKEN}}}
+    r = push(config, tmp_path, "acme/identity", "1.0.0", *zips.values(), docker_config=docker)
+    assert r.returncode == 0, r.stderr
+    assert_no_secret(r, Realm.REFRESH_TOKEN)
+    repo = PREFIX + "/acme/identity"
+    assert read_back(token_registry, repo, "1.0.0", "Bearer " + token_registry.issuer.mint(repo))["manifests"]
+    docker = {"auths": {host_of(token_registry): {"identitytoken": "wrong"}}}
+    r = push(config, tmp_path, "acme/identity", "1.0.1", *write_packages(tmp_path / "b", "identity", "1.0.1",
+                                                                          ["linux_amd64"]).values(),
+             docker_config=docker)
+    assert r.returncode == 1 and "token service" in r.stderr
+
+
+def test_bearer_registry_mount_asks_for_both_repositories(token_registry, tmp_path):
+    from test_push_from_mirror import write_mirror
+    mirror = str(tmp_path / "mirror")
+    write_mirror(mirror)
+    config = write_config(tmp_path, token_registry.url)
+    docker_dir = tmp_path / "docker"
+    docker_dir.mkdir()
+    (docker_dir / "config.json").write_text(json.dumps({"auths": {host_of(token_registry): {"auth": ROBOT_AUTH.split()[1]}}}))
+    before = len(token_registry.realm.scopes)
+    r = subprocess.run([servers.BINARY, "--config", config, "push", "provider", "--service", "pub", "--from-mirror",
+                        mirror], capture_output=True, text=True, timeout=120,
+                       env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DOCKER_CONFIG": str(docker_dir)})
+    assert r.returncode == 0, r.stderr
+    assert "mounted from terraform-providers/registry.opentofu.org/hashicorp/random" in r.stdout
+    # The mount needs pull on the source and push on the target: one token for both scopes.
+    target = "repository:%s/hashicorp/random:pull,push" % PREFIX
+    source = "repository:terraform-providers/registry.opentofu.org/hashicorp/random:pull"
+    assert any(set(s) == {target, source} for s in token_registry.realm.scopes[before:]), token_registry.realm.scopes

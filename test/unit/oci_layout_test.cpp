@@ -1,0 +1,99 @@
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "oci_layout.h"
+#include "registry_error.h"
+#include "sha256.h"
+
+using namespace otr;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Layout {
+  fs::path dir = fs::temp_directory_path() / ("otr-layout-" + std::to_string(::getpid()));
+  Layout() { fs::remove_all(dir); }
+  ~Layout() { fs::remove_all(dir); }
+};
+
+RegistryFailure failure_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const RegistryError& e) {
+    return e.failure();
+  }
+  BOOST_FAIL("no RegistryError");
+  return RegistryFailure::kBadResponse;
+}
+
+BlobUpload memory_blob(const std::string& data) {
+  return BlobUpload{"sha256:" + sha256_hex(data), static_cast<std::int64_t>(data.size()), "", data};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(oci_layout)
+
+BOOST_AUTO_TEST_CASE(written_tags_read_back_per_repository) {
+  Layout l;
+  const std::string m1 = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"x"})";
+  const std::string m2 = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"})";
+  {
+    OciLayoutTarget target(l.dir.string());
+    BOOST_TEST((target.put_blob("a/b", memory_blob("hello"), nullptr) == BlobOutcome::kUploaded));
+    BOOST_TEST((target.put_blob("c/d", memory_blob("hello"), nullptr) == BlobOutcome::kPresent));  // shared blobs
+    target.put_manifest("a/b", "1.0.0", "application/vnd.oci.image.manifest.v1+json", m1);
+    target.put_manifest("a/bc", "2.0.0", "application/vnd.oci.image.manifest.v1+json", m2);
+    target.put_manifest("a/b", "1.0.0", "application/vnd.oci.image.manifest.v1+json", m2);  // retagged
+    BOOST_TEST(target.manifest_by_tag("a/b", "1.0.0")->body == m2);
+    BOOST_TEST(!target.manifest_by_tag("a/b", "9.9.9").has_value());
+  }
+  OciLayoutReader reader(l.dir.string());
+  BOOST_TEST(reader.list_tags("a/b") == std::vector<std::string>{"1.0.0"});  // not a/bc's tags
+  BOOST_TEST(reader.list_tags("a/bc") == std::vector<std::string>{"2.0.0"});
+  BOOST_TEST((failure_of([&] { reader.list_tags("a"); }) == RegistryFailure::kNotFound));
+  FetchedManifest m = reader.get_manifest("a/b", "1.0.0");
+  BOOST_TEST(m.body == m2);
+  BOOST_TEST(m.media_type == "application/vnd.oci.image.manifest.v1+json");
+  BOOST_TEST(reader.get_manifest("a/b", "sha256:" + sha256_hex(m1)).body == m1);  // untagged, by digest
+  BOOST_TEST(reader.head_blob("a/b", "sha256:" + sha256_hex("hello")).size == 5);
+  BOOST_TEST((failure_of([&] { reader.head_blob("a/b", "sha256:" + std::string(64, '0')); }) == RegistryFailure::kNotFound));
+  BOOST_TEST((failure_of([&] { reader.get_manifest("a/b", "../../etc/passwd"); }) == RegistryFailure::kNotFound));
+  BOOST_TEST(reader.blob_url("a/b", "sha256:" + sha256_hex("hello")).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_tampered_blob_never_delivers_its_last_chunk) {
+  Layout l;
+  std::string data(300 * 1024, 'x');
+  BlobUpload blob = memory_blob(data);
+  {
+    OciLayoutTarget target(l.dir.string());
+    target.put_blob("r", blob, nullptr);
+  }
+  OciLayoutReader reader(l.dir.string());
+  std::string got;
+  reader.stream_blob("r", blob.digest, [](const BlobInfo& i) { return i.size == 300 * 1024; },
+                     [&](std::string_view c) { got.append(c); return true; });
+  BOOST_TEST(got == data);
+  {
+    std::fstream f(reader.blob_path(blob.digest), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10);
+    f.put('y');
+  }
+  got.clear();
+  BOOST_TEST((failure_of([&] {
+               reader.stream_blob("r", blob.digest, [](const BlobInfo&) { return true; },
+                                  [&](std::string_view c) { got.append(c); return true; });
+             }) == RegistryFailure::kBadResponse));
+  BOOST_TEST(got.size() < data.size());
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_index_is_a_broken_origin) {
+  OciLayoutReader reader("/nonexistent/layout");
+  BOOST_TEST((failure_of([&] { reader.list_tags("a/b"); }) == RegistryFailure::kUnreachable));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
