@@ -47,6 +47,7 @@ void hash_provider_packages(std::vector<ProviderPackage>& packages);
 struct PublishSettings {
   bool force = false;      // replace a version that exists with other content
   std::string source;      // org.opencontainers.image.source ("" = none)
+  std::string protocols;   // kProtocolsAnnotation on the index, e.g. "6.0" ("" = none: registries assume 5.0,6.0)
   std::string created;     // org.opencontainers.image.created ("" = created_timestamp())
 };
 

@@ -192,7 +192,10 @@ PublishOutcome publish_provider_release(ArtifactTarget& target, const std::strin
     reporter.line("  " + platform + "  " + p.file_name + "  " + human_size(p.size) + "  " + result + "  " + p.h1);
   }
   std::string index = provider_index(
-      entries, {{kVersionAnnotation, version}, {kCreatedAnnotation, created}, {kSourceAnnotation, settings.source}});
+      entries, {{kVersionAnnotation, version},
+                {kCreatedAnnotation, created},
+                {kSourceAnnotation, settings.source},
+                {kProtocolsAnnotation, settings.protocols}});
   target.put_manifest(repository, tag, kIndexMediaType, index);
   reporter.line((outcome == PublishOutcome::kReplaced ? "replaced " : "published ") + what + " (" +
                 std::to_string(packages.size()) + " platform" + (packages.size() == 1 ? "" : "s") + ") at " + where +

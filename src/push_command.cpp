@@ -58,6 +58,7 @@ struct PushOptions {
   bool password_stdin = false;
   bool quiet = false;
   std::string from_mirror;
+  std::string protocols;
   std::vector<std::string> positional;
 };
 
@@ -65,7 +66,35 @@ struct PushOptions {
 struct Destination {
   std::unique_ptr<ArtifactTarget> target;
   std::string name_prefix;
+  // A provider_registry's hostname component ("" = none); nullopt = the provider address's hostname.
+  std::optional<std::string> provider_hostname;
 };
+
+std::string provider_repository_at(const Destination& destination, const ProviderAddress& address) {
+  if (!destination.provider_hostname)
+    return provider_repository(destination.name_prefix, *hostname_to_component(address.hostname), address.ns,
+                               address.type);
+  if (destination.provider_hostname->empty())
+    return (destination.name_prefix.empty() ? "" : destination.name_prefix + "/") + address.ns + "/" + address.type;
+  return provider_repository(destination.name_prefix, *hostname_to_component(*destination.provider_hostname),
+                             address.ns, address.type);
+}
+
+// "5.0,6.0" as given, after checking every item is MAJOR.MINOR.
+std::string checked_protocols(const std::string& text) {
+  size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t dot = item.find('.');
+    bool ok = dot != std::string::npos && dot > 0 && dot + 1 < item.size() &&
+              item.find_first_not_of("0123456789.") == std::string::npos && item.find('.', dot + 1) == std::string::npos;
+    if (!ok) throw InputError("--protocols \"" + text + "\": expected plugin protocol versions like 6.0 or 5.0,6.0");
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return text;
+}
 
 std::string read_password_stdin() {
   std::string password((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
@@ -114,6 +143,7 @@ Destination open_destination(const PushOptions& options,
       throw InputError("--service " + options.service + ": no such service in " + config->path +
                        " (services: " + publish_service_names(*config) + ")");
     destination.name_prefix = service->name_prefix;
+    destination.provider_hostname = service->provider_hostname;
   }
   if (options.name_prefix_given) {
     std::string p = options.name_prefix;
@@ -161,10 +191,10 @@ int push_from_mirror(const PushOptions& options, Destination& destination, PushR
   PublishSettings settings;
   settings.force = options.force;
   settings.source = options.source;
+  settings.protocols = checked_protocols(options.protocols);
   int failed = 0;
   for (const MirrorRelease& release : releases) {
-    std::string repository = provider_repository(destination.name_prefix, *hostname_to_component(release.address.hostname),
-                                                 release.address.ns, release.address.type);
+    std::string repository = provider_repository_at(destination, release.address);
     try {
       publish_provider_release(*destination.target, repository, release.address, release.version, release.packages,
                                settings, reporter);
@@ -191,11 +221,11 @@ int push_provider(const PushOptions& options, Destination& destination, PushRepo
   std::vector<std::string> zips(options.positional.begin() + 2, options.positional.end());
   std::vector<ProviderPackage> packages = check_provider_packages(address, version->to_string(), zips);
   hash_provider_packages(packages);
-  std::string repository =
-      provider_repository(destination.name_prefix, *hostname_to_component(address.hostname), address.ns, address.type);
+  std::string repository = provider_repository_at(destination, address);
   PublishSettings settings;
   settings.force = options.force;
   settings.source = options.source;
+  settings.protocols = checked_protocols(options.protocols);
   publish_provider_release(*destination.target, repository, address, version->to_string(), packages, settings,
                            reporter);
   return 0;
@@ -244,6 +274,7 @@ int push_module(const PushOptions& options, Destination& destination, PushReport
   PublishSettings settings;
   settings.force = options.force;
   settings.source = options.source;
+  settings.protocols = checked_protocols(options.protocols);
   publish_module(*destination.target, module_repository(destination.name_prefix, address), address,
                  version->to_string(), zip_path, file_name, settings, reporter);
   return 0;
@@ -264,6 +295,9 @@ bool parse_options(const std::vector<std::string>& args, PushOptions& options, i
       ("force", po::bool_switch(&options.force), "replace a version that exists with different content")
       ("source", po::value<std::string>(&options.source)->value_name("URL"),
        "org.opencontainers.image.source annotation (where the code lives)")
+      ("protocols", po::value<std::string>(&options.protocols)->value_name("LIST"),
+       "push provider: plugin protocol versions, e.g. 6.0 or 5.0,6.0, served by a provider_registry "
+       "(default there: 5.0,6.0)")
       ("username", po::value<std::string>(&options.username)->value_name("USER"),
        "registry user name; the password (or token) is read with --password-stdin")
       ("password-stdin", po::bool_switch(&options.password_stdin), "read the password from standard input")

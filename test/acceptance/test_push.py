@@ -7,12 +7,11 @@
 
 import json
 import os
-import subprocess
 
 import pytest
 
 import servers
-from conftest import PLATFORMS, executable_zip, host_platform, lock_entries, mirror_cli_config, project
+from conftest import host_platform, lock_entries, mirror_cli_config, project, push, widget_packages
 import ocipush
 
 PUSHED_CONFIG = '''terraform {
@@ -32,29 +31,6 @@ output "greeting" {
   value = widget_thing.demo.greeting
 }
 '''
-
-
-def push(config, *args):
-    proc = subprocess.run([servers.BINARY, "--config", config, "push", *args], capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, "push %s failed:\n%s\n%s" % (" ".join(args), proc.stdout, proc.stderr)
-    return proc
-
-
-def widget_packages(directory, tools, version):
-    """terraform-provider-widget_VERSION_OS_ARCH.zip: the real provider for this machine, stand-ins for others."""
-    os.makedirs(directory, exist_ok=True)
-    with open(tools.widget, "rb") as f:
-        binary = f.read()
-    paths = []
-    for p in sorted(set(PLATFORMS) | {host_platform()}):
-        entry = "terraform-provider-widget_v" + version + (".exe" if p.startswith("windows") else "")
-        data = binary if p == host_platform() else ("stand-in for %s\n" % p).encode()
-        path = os.path.join(directory, "terraform-provider-widget_%s_%s.zip" % (version, p))
-        with open(path, "wb") as f:
-            f.write(executable_zip(entry, data))
-        paths.append(path)
-    return paths
 
 
 def h1_of(path):

@@ -15,7 +15,8 @@ import pytest
 
 import ocipush
 import servers
-from conftest import PLATFORMS, GpgKey, executable_zip, host_platform, lock_entries, plain, project
+from conftest import (PLATFORMS, GpgKey, executable_zip, host_platform, lock_entries, plain, project, push,
+                      widget_packages)
 
 PREFIX = "terraform-providers/registry.terraform.io"
 MODULE_REPO = "terraform-modules/acme/net/aws"
@@ -61,7 +62,7 @@ def stack(workdir, registry, widget, tools, tls):
         ocipush.attach_signed_checksums(push, repo, "1.0.0", shasums, s.publisher.sign(shasums),
                                         key_for_clients.public_armored)
 
-    config = os.path.join(d, "config.hcl")
+    config = s.config = os.path.join(d, "config.hcl")
     with open(config, "w") as f:
         f.write('provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
                 '  signing_key_file = "%s"\n  proxy_packages = true\n  origin_ca_file = "%s"\n}\n'
@@ -270,3 +271,26 @@ def test_terraform_installs_through_the_registry_with_signature_verification(sta
         assert "zh:" + stack.widget.releases["1.1.0"][platform][0][7:] in hashes
     terraform.run(work, "apply", "-auto-approve")
     assert terraform.run(work, "output", "-raw", "greeting").stdout == "hello, demo"
+
+
+def test_pushed_releases_install_through_the_registry_protocols(stack, tools, tofu_factory, tmp_path):
+    """`push --service` into the provider_registry and module_registry services, then the real client."""
+    zips = widget_packages(str(tmp_path / "zips"), tools, "3.0.0")
+    push(stack.config, "provider", "--service", "registry", "--protocols", "6.0", "pushers/widget", "3.0.0", *zips)
+    versions = stack.client.get("/registry/pushers/widget/versions").json()["versions"]
+    assert [(v["version"], v["protocols"]) for v in versions] == [("3.0.0", ["6.0"])]
+
+    module = tmp_path / "module"
+    module.mkdir()
+    (module / "main.tf").write_text('output "name" {\n  value = "pushed module"\n}\n')
+    push(stack.config, "module", "--service", "modules", "acme/pushed/aws", "0.3.0", str(module))
+
+    tofu = tofu_factory("")
+    work = project(str(tmp_path / "work"), widget_config(stack.host, "3.0.0").replace("acme/", "pushers/") +
+                   'module "pushed" {\n  source  = "127.0.0.1:%d/acme/pushed/aws"\n  version = "0.3.0"\n}\n\n'
+                   'output "module" {\n  value = module.pushed.name\n}\n' % stack.nginx.port)
+    init = tofu.run(work, "init")
+    assert "Installed %s/pushers/widget v3.0.0" % stack.host in plain(init.stdout)
+    tofu.run(work, "apply", "-auto-approve")
+    assert tofu.run(work, "output", "-raw", "module").stdout == "pushed module"
+    assert tofu.run(work, "output", "-raw", "greeting").stdout == "hello, demo"
