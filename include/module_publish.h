@@ -9,23 +9,11 @@
 #include <string_view>
 
 #include "oci_push.h"
+#include "provider_naming.h"
 #include "provider_publish.h"
 #include "push_report.h"
 
 namespace otr {
-
-struct ModuleAddress {
-  std::string ns;      // lower-cased
-  std::string name;
-  std::string system;  // the target system, e.g. "aws"
-  std::string to_string() const { return ns + "/" + name + "/" + system; }
-};
-
-// "NAMESPACE/NAME/SYSTEM" (Terraform's module registry grammar). Throws InputError.
-ModuleAddress parse_module_address(std::string_view text);
-
-// "<prefix>/<namespace>/<name>/<system>" (no leading '/' when prefix is empty).
-std::string module_repository(std::string_view prefix, const ModuleAddress& address);
 
 // Publishes the zip at `zip_path` as `address` VERSION. `file_name` goes in the layer's
 // org.opencontainers.image.title. An identical package already under the tag is a no-op; a

@@ -1,4 +1,5 @@
-// How providers are named on the command line and on disk: source addresses and package file names.
+// How providers and modules are named on the command line and on disk: source addresses and package
+// file names.
 // Malformed input throws InputError with a message that shows the expected form.
 #pragma once
 
@@ -35,5 +36,18 @@ std::string package_file_name(std::string_view type, std::string_view version, s
 
 // OS and architecture words as Terraform writes them: lower-case letters and digits.
 bool is_platform_word(std::string_view word);
+
+struct ModuleAddress {
+  std::string ns;      // lower-cased
+  std::string name;
+  std::string system;  // the target system, e.g. "aws"
+  std::string to_string() const { return ns + "/" + name + "/" + system; }
+};
+
+// "NAMESPACE/NAME/SYSTEM" (Terraform's module registry grammar). Throws InputError.
+ModuleAddress parse_module_address(std::string_view text);
+
+// Its repository: "<prefix>/<namespace>/<name>/<system>" (no leading '/' when prefix is empty).
+std::string module_repository(std::string_view prefix, const ModuleAddress& address);
 
 }  // namespace otr

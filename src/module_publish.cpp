@@ -1,12 +1,10 @@
 #include "module_publish.h"
 
-#include <algorithm>
-#include <cctype>
 #include <vector>
 
 #include "artifact_manifest.h"
 #include "input_error.h"
-#include "json.h"
+#include "registry_error.h"
 #include "oci_names.h"
 #include "package_hash.h"
 #include "provider_release.h"
@@ -17,56 +15,16 @@ namespace otr {
 
 namespace {
 
-std::vector<std::string> split(std::string_view text, char separator) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t at = text.find(separator, start);
-    parts.emplace_back(text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-    if (at == std::string_view::npos) return parts;
-    start = at + 1;
+// The zip layer a module manifest holds, or "" when it is not one.
+std::string module_layer_digest(const FetchedManifest& m) {
+  try {
+    return parse_module_manifest(m.body);
+  } catch (const RegistryError&) {
+    return {};
   }
 }
 
-// The zip layer a module manifest holds, or "" when it is not one.
-std::string module_layer_digest(const FetchedManifest& m) {
-  JsonPtr doc = json_parse(m.body);
-  if (!doc || json_string(doc.get(), "artifactType").value_or("") != kModuleArtifactType) return {};
-  const cJSON* layers = json_array(doc.get(), "layers");
-  if (layers == nullptr || cJSON_GetArraySize(layers) != 1) return {};
-  const cJSON* layer = cJSON_GetArrayItem(layers, 0);
-  if (json_string(layer, "mediaType").value_or("") != kZipLayerMediaType) return {};
-  return json_string(layer, "digest").value_or("");
-}
-
 }  // namespace
-
-ModuleAddress parse_module_address(std::string_view text) {
-  std::vector<std::string> parts = split(text, '/');
-  const std::string expected = "expected NAMESPACE/NAME/SYSTEM, e.g. acme/network/aws";
-  if (parts.size() != 3) throw InputError("module address \"" + std::string(text) + "\" does not parse: " + expected);
-  ModuleAddress address;
-  auto ns = provider_name_to_component(parts[0]);
-  auto name = provider_name_to_component(parts[1]);
-  std::string system = parts[2];
-  bool system_ok = !system.empty() && system.size() <= 64 &&
-                   std::all_of(system.begin(), system.end(), [](unsigned char c) { return std::isalnum(c); });
-  std::transform(system.begin(), system.end(), system.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (!ns || !name || !system_ok)
-    throw InputError("module address \"" + std::string(text) +
-                     "\": namespace and name are letters, digits, '-' and '_', the system letters and digits (" +
-                     expected + ")");
-  address.ns = *ns;
-  address.name = *name;
-  address.system = system;
-  return address;
-}
-
-std::string module_repository(std::string_view prefix, const ModuleAddress& address) {
-  std::string repo;
-  if (!prefix.empty()) repo = std::string(prefix) + "/";
-  return repo + address.ns + "/" + address.name + "/" + address.system;
-}
 
 PublishOutcome publish_module(ArtifactTarget& target, const std::string& repository, const ModuleAddress& address,
                               const std::string& version, const std::string& zip_path, const std::string& file_name,

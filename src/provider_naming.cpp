@@ -95,4 +95,31 @@ std::string package_file_name(std::string_view type, std::string_view version, s
          std::string(arch) + ".zip";
 }
 
+ModuleAddress parse_module_address(std::string_view text) {
+  std::vector<std::string> parts = split(text, '/');
+  const std::string expected = "expected NAMESPACE/NAME/SYSTEM, e.g. acme/network/aws";
+  if (parts.size() != 3) throw InputError("module address \"" + std::string(text) + "\" does not parse: " + expected);
+  ModuleAddress address;
+  auto ns = provider_name_to_component(parts[0]);
+  auto name = provider_name_to_component(parts[1]);
+  std::string system = parts[2];
+  bool system_ok = !system.empty() && system.size() <= 64 &&
+                   std::all_of(system.begin(), system.end(), [](unsigned char c) { return std::isalnum(c); });
+  std::transform(system.begin(), system.end(), system.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (!ns || !name || !system_ok)
+    throw InputError("module address \"" + std::string(text) +
+                     "\": namespace and name are letters, digits, '-' and '_', the system letters and digits (" +
+                     expected + ")");
+  address.ns = *ns;
+  address.name = *name;
+  address.system = system;
+  return address;
+}
+
+std::string module_repository(std::string_view prefix, const ModuleAddress& address) {
+  std::string repo;
+  if (!prefix.empty()) repo = std::string(prefix) + "/";
+  return repo + address.ns + "/" + address.name + "/" + address.system;
+}
+
 }  // namespace otr

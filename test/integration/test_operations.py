@@ -134,7 +134,10 @@ def test_killed_worker_reload_and_recycling_lose_no_request(ops):
         before = set(app.worker_pids())
         app.process.signal(signal.SIGHUP)
         servers.wait_until(lambda: not (before & set(app.worker_pids())), "the old generation to drain")
-        load.wait_for(400)  # max_requests_per_worker = 150: workers recycle meanwhile
+        # max_requests_per_worker = 150: a worker of the new generation recycles while requests flow.
+        servers.wait_until(lambda: "worker recycled after 150 requests" in app.log(), "a worker to recycle",
+                           timeout=60)
+        load.wait_for(50)  # and its replacement serves
     finally:
         load.stop()
     assert load.failures == []
