@@ -18,6 +18,7 @@
 
 #include "base64.h"
 #include "json.h"
+#include "unique_fd.h"
 
 extern char** environ;
 
@@ -30,22 +31,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // A spawned child that is killed and reaped if it is still running when we leave.
 class Child {
@@ -156,10 +141,10 @@ std::optional<DockerCredential> run_credential_helper(const std::string& helper,
   int in_pipe[2];
   int out_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) != 0) throw CredentialError(program + ": " + std::strerror(errno));
-  Fd in_read(in_pipe[0]), in_write(in_pipe[1]);
+  UniqueFd in_read(in_pipe[0]), in_write(in_pipe[1]);
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw CredentialError(program + ": " + std::strerror(errno));
-  Fd out_read(out_pipe[0]), out_write(out_pipe[1]);
-  Fd null_fd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  UniqueFd out_read(out_pipe[0]), out_write(out_pipe[1]);
+  UniqueFd null_fd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
 
   SpawnActions actions;
   posix_spawn_file_actions_adddup2(&actions.actions, in_read.get(), STDIN_FILENO);

@@ -15,6 +15,7 @@
 #include "provider_release.h"
 #include "registry_error.h"
 #include "sha256.h"
+#include "unique_fd.h"
 
 namespace fs = std::filesystem;
 
@@ -25,24 +26,6 @@ namespace {
 constexpr size_t kChunk = 128 * 1024;
 constexpr const char* kLayoutFile = "{\"imageLayoutVersion\":\"1.0.0\"}";
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 // A file written beside its final name and renamed into place; removed if never committed.
 class PendingFile {
@@ -89,7 +72,7 @@ class PendingFile {
 }
 
 std::string read_small_file(const std::string& path, std::size_t limit, const std::string& what) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) layout_error(RegistryFailure::kNotFound, path + ": " + what + " not found");
     layout_error(RegistryFailure::kUnreachable, path + ": " + std::strerror(errno));
@@ -196,7 +179,7 @@ void OciLayoutReader::stream_blob(const std::string&, const std::string& digest,
                                   const std::function<bool(const BlobInfo&)>& on_start,
                                   const std::function<bool(std::string_view)>& on_data) {
   std::string path = blob_path(digest);
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) layout_error(RegistryFailure::kNotFound, directory_ + ": no blob " + digest);
     layout_error(RegistryFailure::kUnreachable, path + ": " + std::strerror(errno));
@@ -230,7 +213,7 @@ OciLayoutTarget::OciLayoutTarget(std::string directory)
   fs::create_directories(directory_ + "/blobs/sha256", ec);
   if (ec) throw std::runtime_error("oci-layout:" + directory_ + ": cannot create the directory: " + ec.message());
   std::string marker = directory_ + "/oci-layout";
-  Fd fd(::open(marker.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(marker.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (fd.get() < 0) throw std::runtime_error(marker + ": " + std::strerror(errno));
   if (::flock(fd.get(), LOCK_EX) != 0) throw std::runtime_error(marker + ": cannot lock: " + std::strerror(errno));
   struct stat st {};
@@ -286,7 +269,7 @@ BlobOutcome OciLayoutTarget::put_blob(const std::string&, const BlobUpload& blob
     hash.update(blob.data);
     out.write(blob.data);
   } else {
-    Fd in(::open(blob.path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd in(::open(blob.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (in.get() < 0) throw std::runtime_error(blob.path + ": " + std::strerror(errno));
     std::vector<char> buffer(kChunk);
     std::int64_t copied = 0;

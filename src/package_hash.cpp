@@ -11,6 +11,7 @@
 
 #include "base64.h"
 #include "sha256.h"
+#include "unique_fd.h"
 #include "zip_handle.h"
 
 namespace otr {
@@ -19,19 +20,6 @@ namespace {
 
 constexpr size_t kChunk = 64 * 1024;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string zip_open_error(int code) {
   zip_error_t error;
@@ -44,7 +32,7 @@ std::string zip_open_error(int code) {
 }  // namespace
 
 FileDigest file_sha256(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) throw PackageError(path + ": " + std::strerror(errno));
   Sha256 hash;
   FileDigest result;
