@@ -38,6 +38,10 @@ class OpenPgpSigner {
   // A binary (not armored) detached signature over `data`. Thread-safe. Throws SigningError.
   std::string sign(std::string_view data) const;
 
+  // The key ID (16 upper-case hex digits) of the first key in `public_key` (armored or binary),
+  // read without importing it. Thread-safe. Throws SigningError when it holds no key.
+  std::string key_id_of(std::string_view public_key) const;
+
  private:
   std::string home_;
   std::string passphrase_;

@@ -184,4 +184,18 @@ std::string OpenPgpSigner::sign(std::string_view data) const {
   return signature;
 }
 
+std::string OpenPgpSigner::key_id_of(std::string_view public_key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Context ctx = new_context(home_, nullptr);
+  Data data = data_from(public_key);
+  check(gpgme_op_keylist_from_data_start(ctx.get(), data.get(), 0), "cannot read the public key");
+  gpgme_key_t raw = nullptr;
+  gpgme_error_t err = gpgme_op_keylist_next(ctx.get(), &raw);
+  gpgme_op_keylist_end(ctx.get());
+  Key key(raw);
+  if (err != 0 || key == nullptr || key->subkeys == nullptr || key->subkeys->keyid == nullptr)
+    throw SigningError("the public key holds no OpenPGP key");
+  return key->subkeys->keyid;
+}
+
 }  // namespace otr

@@ -144,6 +144,13 @@ ProviderRegistryService::Checksums ProviderRegistryService::checksums(OciReader&
     out.shasums = cached_blob(ref.shasums_digest);
     out.signature = cached_blob(ref.signature_digest);
     out.public_key = cached_blob(ref.public_key_digest);
+    std::string id_key = "key id\n" + ref.public_key_digest;
+    if (auto hit = cache_.manifest(id_key)) {
+      out.key_id = *hit;
+    } else {
+      out.key_id = signer_->key_id_of(out.public_key);
+      cache_.put_manifest(id_key, out.key_id);
+    }
     return out;
   }
   out.shasums = make_shasums(provider.type, version, release.packages);

@@ -224,6 +224,10 @@ def test_tofu_providers_lock_records_all_three_platforms(stack, tofu_factory, tm
 
 
 def test_publisher_signature_from_oci_is_served_and_verified(stack, tofu_factory, tmp_path):
+    doc = stack.client.get("/registry/acme/signed/1.0.0/download/linux/amd64").json()
+    key = doc["signing_keys"]["gpg_public_keys"][0]
+    assert key["key_id"] == stack.publisher.key_id
+    assert key["ascii_armor"] == stack.publisher.public_armored.decode()
     tofu = tofu_factory("")
     config = widget_config(stack.host, "1.0.0").replace("acme/widget", "acme/signed").replace("widget_thing", "signed_thing")
     config = config.split('resource "signed_thing"')[0]
