@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "sha256.h"
+
 namespace otr {
 
 ReleaseReader::ReleaseReader(OciReader& client, MetadataCache& cache, std::string cache_prefix, RequestStats& stats)
@@ -80,7 +82,7 @@ Release ReleaseReader::release(const std::string& repository, const Version& ver
   auto top = manifests(repository, {tag})[0];
   ReleaseManifest m = parse_release_manifest(*top, "");
   Release out;
-  out.digest = cache_.tag_digest(repo_key(repository) + ":" + tag).value_or("");
+  out.digest = "sha256:" + sha256_hex(*top);  // what the registry verified it by
   out.protocols = m.protocols;
   out.shasums_manifest = m.shasums_manifest;
   out.packages = std::move(m.packages);

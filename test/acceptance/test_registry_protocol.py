@@ -143,6 +143,21 @@ def test_download_document_and_signed_checksums(stack):
     assert head.headers["Content-Length"] == str(size)
 
 
+def test_checksum_urls_carry_the_callers_credentials_sealed(stack):
+    """Clients fetch SHA256SUMS without credentials: a caller's token rides sealed, and only for that release."""
+    base = "/registry/acme/widget/1.1.0/download/linux/amd64"
+    doc = stack.client.get(base, headers={"Authorization": "Bearer caller-token"}).json()
+    assert "?token=" in doc["shasums_url"] and "caller-token" not in doc["shasums_url"]
+    sums = stack.client.get(resolve(base, doc["shasums_url"]))
+    assert sums.status == 200
+    assert sums.headers["Cache-Control"].startswith("private")
+    tampered = doc["shasums_url"][:-2] + ("AA" if not doc["shasums_url"].endswith("AA") else "BB")
+    assert stack.client.get(resolve(base, tampered)).status == 403
+    other_release = resolve("/registry/acme/widget/1.0.0/download/linux/amd64", doc["shasums_url"])
+    assert stack.client.get(other_release).status == 403
+    assert "caller-token" not in stack.app.log()
+
+
 def resolve(base, relative):
     return urllib.parse.urljoin(base, relative)
 
