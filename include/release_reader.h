@@ -1,8 +1,8 @@
-// Reads provider releases out of a registry for one service and one caller, through the worker's
-// MetadataCache: tag lists and tag -> digest for a short TTL, manifests by digest for good. Cache keys
-// start with `cache_prefix`, which names the service and the caller (see identity_key()), so answers
-// are never shared between callers with different credentials. Shared by the provider mirror and the
-// provider registry services. Registry failures are thrown as RegistryError.
+// Reads releases (provider releases, module versions) out of an origin for one service and one
+// caller, through the worker's MetadataCache: tag lists and tag -> digest for a short TTL, manifests
+// by digest for good. Cache keys start with `cache_prefix`, which names the service and the caller
+// (see service_cache_prefix()), so answers are never shared between callers with different
+// credentials. Shared by the mirror and both registry services. Failures are thrown as RegistryError.
 #pragma once
 
 #include <string>
@@ -43,6 +43,11 @@ class ReleaseReader {
 
   // One release with its packages (platform manifests fetched concurrently where not cached).
   Release release(const std::string& repository, const Version& version);
+
+  // The manifest a tag or digest names (a module version's, say).
+  std::shared_ptr<const std::string> manifest(const std::string& repository, const std::string& reference) {
+    return manifests(repository, {reference})[0];
+  }
 
  private:
   std::string repo_key(const std::string& repository) const { return prefix_ + repository; }

@@ -71,21 +71,10 @@ void ModuleRegistryService::serve_download(const Request& request, const Module&
   auto version = parse_version(version_text);
   if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
   std::string authorization = request.headers.get("Authorization");
-  std::string key = service_cache_prefix(config_.name, authorization) + module.repository;
-  std::string tag = version_to_tag(*version);
   std::unique_ptr<OciReader> origin = open_origin(endpoint_, auth_, authorization, stats);
   OciReader& client = *origin;
-  std::shared_ptr<const std::string> body;
-  if (auto digest = cache_.tag_digest(key + ":" + tag)) body = cache_.manifest(key + "@" + *digest);
-  if (body) {
-    ++stats.cache_hits;
-  } else {
-    FetchedManifest fetched = client.get_manifest(module.repository, tag);
-    cache_.put_tag_digest(key + ":" + tag, fetched.digest);
-    body = std::make_shared<const std::string>(fetched.body);
-    cache_.put_manifest(key + "@" + fetched.digest, std::move(fetched.body));
-  }
-  std::string zip = parse_module_manifest(*body);
+  ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
+  std::string zip = parse_module_manifest(*reader.manifest(module.repository, version_to_tag(*version)));
   std::string location;
   if (config_.proxy_packages && sealer_ != nullptr) {
     location = sealed_download_path(*sealer_, request, config_.name, module.repository, zip,
