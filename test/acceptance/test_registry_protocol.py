@@ -76,6 +76,7 @@ def stack(workdir, registry, widget, tools, tls):
     s.nginx = servers.Nginx(os.path.join(d, "nginx"), s.app.socket, tls).start()
     s.host = "localhost:%d" % s.nginx.port
     s.client = servers.Client("https://%s" % s.host, tls[0])
+    s.client_ca = tls[0]
     yield s
     s.nginx.stop()
     s.app.stop()
@@ -313,3 +314,32 @@ def test_pushed_releases_install_through_the_registry_protocols(stack, tools, to
     tofu.run(work, "apply", "-auto-approve")
     assert tofu.run(work, "output", "-raw", "module").stdout == "pushed module"
     assert tofu.run(work, "output", "-raw", "greeting").stdout == "hello, demo"
+
+
+@pytest.fixture(scope="module", params=["apache", "lighttpd"])
+def other_front(request, stack, workdir, tls):
+    """The same configuration behind Apache+mod_fcgid or lighttpd, from the shipped examples."""
+    d = workdir / ("registry-protocol-" + request.param)
+    d.mkdir()
+    kind = servers.Apache if request.param == "apache" else servers.Lighttpd
+    server = kind(str(d), stack.config, tls).start()
+    server.name = request.param
+    yield server
+    server.stop()
+
+
+def test_registries_behind_apache_and_lighttpd(stack, other_front, tofu_factory, tmp_path):
+    client = servers.Client(other_front.url, stack.client_ca)
+    assert client.get("/.well-known/terraform.json").json() == {"providers.v1": "/registry/", "modules.v1": "/modules/"}
+    host = "localhost:%d" % other_front.port
+    tofu = tofu_factory("")
+    work = project(str(tmp_path / "work"), widget_config(host) +
+                   'module "net" {\n  source  = "127.0.0.1:%d/acme/net/aws"\n  version = "~> 1.0"\n'
+                   '  prefix  = "%s"\n}\n\noutput "name" {\n  value = module.net.name\n}\n'
+                   % (other_front.port, other_front.name))
+    init = tofu.run(work, "init")
+    out = plain(init.stdout)
+    assert "Installed %s/acme/widget v1.1.0" % host in out
+    assert stack.operator.key_id in out
+    tofu.run(work, "apply", "-auto-approve")
+    assert tofu.run(work, "output", "-raw", "name").stdout == "%s-net-aws-1.1.0" % other_front.name
