@@ -16,6 +16,7 @@
 
 #include "oci_push.h"
 #include "oci_reader.h"
+#include "unique_fd.h"
 
 namespace otr {
 
@@ -61,9 +62,6 @@ class OciLayoutReader : public OciReader {
 class OciLayoutTarget : public ArtifactTarget {
  public:
   explicit OciLayoutTarget(std::string directory);
-  ~OciLayoutTarget() override;
-  OciLayoutTarget(const OciLayoutTarget&) = delete;
-  OciLayoutTarget& operator=(const OciLayoutTarget&) = delete;
 
   std::string location(const std::string& repository) const override;
   std::optional<FetchedManifest> manifest_by_tag(const std::string& repository, const std::string& tag) override;
@@ -76,7 +74,7 @@ class OciLayoutTarget : public ArtifactTarget {
  private:
   std::string directory_;
   OciLayoutReader reader_;
-  int lock_fd_ = -1;
+  UniqueFd lock_;  // the exclusive flock on <directory>/oci-layout, held while this target lives
 };
 
 }  // namespace otr

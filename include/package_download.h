@@ -27,8 +27,9 @@ std::string sealed_download_path(const TokenSealer& sealer, const Request& reque
                                  const std::string& repository, const std::string& digest,
                                  const std::string& filename, std::int64_t expires_at);
 
-// Answers a _packages request for `service` (403 for a bad, foreign or expired token; the
-// registry's failures mapped to 401/404/502/504). `content_type` is sent with the bytes.
+// Answers a _packages request for `service` (404 when `sealer` is null: the service does not
+// proxy downloads; 403 for a bad, foreign or expired token; the registry's failures mapped to
+// 401/404/502/504). `content_type` is sent with the bytes.
 void serve_sealed_download(const Request& request, const std::string& service, const std::string& digest,
                            const TokenSealer* sealer, const RegistryEndpoint& endpoint, AuthCache& auth,
                            const std::string& content_type, ResponseSink& sink, RequestStats& stats);

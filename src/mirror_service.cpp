@@ -129,8 +129,8 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
 
 void ProviderMirrorService::serve_download(const Request& request, const std::string& digest, ResponseSink& sink,
                                            RequestStats& stats) const {
-  if (!config_.proxy_packages) return send(sink, json_error(404, "this mirror does not proxy package downloads"));
-  serve_sealed_download(request, config_.name, digest, sealer_, endpoint_, auth_, "application/zip", sink, stats);
+  serve_sealed_download(request, config_.name, digest, config_.proxy_packages ? sealer_ : nullptr, endpoint_, auth_,
+                        "application/zip", sink, stats);
 }
 
 void ProviderMirrorService::serve_page(const Request& request, ResponseSink& sink) const {

@@ -23,11 +23,9 @@ ModuleRegistryService::ModuleRegistryService(const ModuleRegistryConfig& config,
 
 void ModuleRegistryService::handle(const Request& request, const std::vector<std::string>& segments,
                                    bool trailing_slash, ResponseSink& sink, RequestStats& stats) const {
-  if (segments.size() == 3 && segments[0] == kPackagesSegment && !trailing_slash) {
-    if (!config_.proxy_packages) return send(sink, json_error(404, "this registry does not proxy module downloads"));
-    return serve_sealed_download(request, config_.name, segments[1], sealer_, endpoint_, auth_, "application/zip",
-                                 sink, stats);
-  }
+  if (segments.size() == 3 && segments[0] == kPackagesSegment && !trailing_slash)
+    return serve_sealed_download(request, config_.name, segments[1], config_.proxy_packages ? sealer_ : nullptr,
+                                 endpoint_, auth_, "application/zip", sink, stats);
   const bool versions = segments.size() == 4 && segments[3] == "versions";
   const bool download = segments.size() == 5 && segments[4] == "download";
   if (trailing_slash || !(versions || download))

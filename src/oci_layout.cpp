@@ -234,11 +234,7 @@ OciLayoutTarget::OciLayoutTarget(std::string directory)
     file.write("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}");
     file.commit();
   }
-  lock_fd_ = fd.release();
-}
-
-OciLayoutTarget::~OciLayoutTarget() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
+  lock_.reset(fd.release());
 }
 
 std::string OciLayoutTarget::location(const std::string& repository) const {

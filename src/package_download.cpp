@@ -27,7 +27,7 @@ std::string sealed_download_path(const TokenSealer& sealer, const Request& reque
 void serve_sealed_download(const Request& request, const std::string& service, const std::string& digest,
                            const TokenSealer* sealer, const RegistryEndpoint& endpoint, AuthCache& auth,
                            const std::string& content_type, ResponseSink& sink, RequestStats& stats) {
-  if (sealer == nullptr) return send(sink, json_error(404, "this service does not proxy downloads"));
+  if (sealer == nullptr) return send(sink, json_error(404, "this service does not proxy package downloads"));
   std::string token = query_param(request.query, "token");
   TokenSealer::Opened opened = sealer->open(token, std::time(nullptr));
   if (!opened.grant) {

@@ -64,11 +64,9 @@ ProviderRegistryService::ProviderRegistryService(const ProviderRegistryConfig& c
 
 void ProviderRegistryService::handle(const Request& request, const std::vector<std::string>& segments,
                                      bool trailing_slash, ResponseSink& sink, RequestStats& stats) const {
-  if (segments.size() == 3 && segments[0] == kPackagesSegment && !trailing_slash) {
-    if (!config_.proxy_packages) return send(sink, json_error(404, "this registry does not proxy package downloads"));
-    return serve_sealed_download(request, config_.name, segments[1], sealer_, endpoint_, auth_, "application/zip",
-                                 sink, stats);
-  }
+  if (segments.size() == 3 && segments[0] == kPackagesSegment && !trailing_slash)
+    return serve_sealed_download(request, config_.name, segments[1], config_.proxy_packages ? sealer_ : nullptr,
+                                 endpoint_, auth_, "application/zip", sink, stats);
   const bool versions = segments.size() == 3 && segments[2] == "versions";
   const bool download = segments.size() == 6 && segments[3] == "download";
   const bool sums = segments.size() == 4 && (segments[3] == kShasumsFile || segments[3] == kSignatureFile);

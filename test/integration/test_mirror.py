@@ -148,6 +148,14 @@ def test_direct_downloads_point_at_the_registry(client, registry, published):
         assert "sha256:" + hashlib.sha256(blob.read()).hexdigest() == digest
 
 
+def test_a_direct_service_does_not_proxy_even_with_a_sealed_url(client, published):
+    """A token sealed for the proxying service does not open downloads on a service that does not proxy."""
+    url = client.get(NULL + "/3.2.0.json").json()["archives"]["linux_amd64"]["url"]
+    r = client.get(url.replace("/mirror/", "/direct/", 1))
+    assert r.status == 404
+    assert r.json()["errors"] == ["this service does not proxy package downloads"]
+
+
 def test_unknown_service_and_method(client):
     r = client.get("/nothing/here")
     assert r.status == 404
