@@ -118,26 +118,25 @@ def widget(registry, tools, tls):
     return publish_widget(registry.url, tools, ca_file=tls[0])
 
 
-def write_config(path, registry_url, ca_file, services, listen=None):
-    """services: {name: proxy_packages}. Every service aliases OpenTofu's default hostname."""
-    with open(path, "w") as f:
-        for name, proxy in services.items():
-            f.write('provider_mirror "%s" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
-                    '  proxy_packages = %s\n  host_aliases = { "registry.opentofu.org" = "registry.terraform.io" }\n'
-                    '  origin_ca_file = "%s"\n}\n' % (name, registry_url, "true" if proxy else "false", ca_file))
-        f.write('server {\n  query_string_secret = "%s"\n  worker_processes = 2\n  worker_threads = 4\n'
-                '  connect_timeout = "2s"\n  request_timeout = "5s"\n' % servers.SECRET)
-        if listen:
-            f.write('  listen_addr = "%s"\n  socket_mode = "0666"\n' % listen)
-        f.write("}\n")
-    os.chmod(path, 0o644)
-    return path
+TIMEOUTS = '  connect_timeout = "2s"\n  request_timeout = "5s"\n'
+
+
+def mirror_services(registry_url, ca_file, services):
+    """provider_mirror blocks, services: {name: proxy_packages}. Each aliases OpenTofu's default hostname."""
+    return "".join('provider_mirror "%s" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+                   '  proxy_packages = %s\n  host_aliases = { "registry.opentofu.org" = "registry.terraform.io" }\n'
+                   '  origin_ca_file = "%s"\n}\n' % (name, registry_url, "true" if proxy else "false", ca_file)
+                   for name, proxy in services.items())
 
 
 @pytest.fixture(scope="session")
 def app_config(workdir, registry, tls, widget):
-    return write_config(str(workdir / "config.hcl"), registry.url, tls[0], {"mirror": True, "direct": False},
-                        listen="unix:" + str(workdir / "app.sock"))
+    path = str(workdir / "config.hcl")
+    with open(path, "w") as f:
+        f.write(mirror_services(registry.url, tls[0], {"mirror": True, "direct": False}) +
+                servers.server_block(str(workdir), workers=2, extra=TIMEOUTS))
+    os.chmod(path, 0o644)
+    return path
 
 
 @pytest.fixture(scope="session")

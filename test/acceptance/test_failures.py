@@ -6,7 +6,7 @@ import time
 import pytest
 
 import servers
-from conftest import mirror_cli_config, plain, project, publish_widget, write_config
+from conftest import TIMEOUTS, mirror_cli_config, mirror_services, plain, project, publish_widget
 
 
 @pytest.fixture(scope="module")
@@ -15,14 +15,9 @@ def outage_stack(workdir, tls, tools):
     os.makedirs(d)
     registry = servers.DockerRegistry(d).start()
     publish_widget(registry.url, tools, versions=("1.1.0",))
-    config = write_config(os.path.join(d, "config.hcl"), registry.url, tls[0], {"mirror": True},
-                          listen="unix:" + os.path.join(d, "app.sock"))
-    app = servers.AppPool(d, config).start()
-    os.makedirs(os.path.join(d, "nginx"))
-    nginx = servers.Nginx(os.path.join(d, "nginx"), app.socket, tls).start()
-    yield nginx, registry
-    nginx.stop()
-    app.stop()
+    stack = servers.NginxStack(d, mirror_services(registry.url, tls[0], {"mirror": True}), tls, extra=TIMEOUTS)
+    yield stack.nginx, registry
+    stack.stop()
     registry.stop()
 
 

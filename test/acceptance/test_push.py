@@ -84,19 +84,10 @@ def airgap(workdir, registry, tls):
     d = workdir / "airgap"
     d.mkdir()
     layout = str(d / "layout")
-    config = str(d / "config.hcl")
-    with open(config, "w") as f:
-        f.write('provider_mirror "airgap" {\n  origin_url = "file://%s"\n  name_prefix = "terraform-providers"\n}\n'
-                % layout)
-        f.write('server {\n  listen_addr = "unix:%s/app.sock"\n  socket_mode = "0666"\n  query_string_secret = "%s"\n'
-                '  worker_processes = 1\n  worker_threads = 4\n}\n' % (d, servers.SECRET))
-    os.chmod(config, 0o644)
-    app = servers.AppPool(str(d), config).start()
-    (d / "nginx").mkdir()
-    server = servers.Nginx(str(d / "nginx"), app.socket, tls).start()
-    yield server, config, layout
-    server.stop()
-    app.stop()
+    stack = servers.NginxStack(str(d), 'provider_mirror "airgap" {\n  origin_url = "file://%s"\n'
+                                       '  name_prefix = "terraform-providers"\n}\n' % layout, tls)
+    yield stack.nginx, stack.config, layout
+    stack.stop()
 
 
 def write_packed_mirror(directory, tools, version):

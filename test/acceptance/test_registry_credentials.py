@@ -9,7 +9,7 @@ import os
 import pytest
 
 import servers
-from conftest import WIDGET_REPO, lock_entries, mirror_cli_config, plain, project, publish_widget, write_config
+from conftest import WIDGET_REPO, lock_entries, mirror_cli_config, mirror_services, plain, project, publish_widget
 from registry_tokens import ISSUER, SERVICE, Realm, TokenIssuer
 
 ADDRESS = "registry.opentofu.org/acme/widget"
@@ -26,16 +26,9 @@ def token_stack(workdir, tls, tools):
         "    rootcertbundle: " + issuer.cert]).start()
     widget = publish_widget(registry.url, tools, authorization="Bearer " + issuer.mint(WIDGET_REPO, ("pull", "push")),
                             versions=("1.1.0",))
-    app_dir = os.path.join(d, "app")
-    os.makedirs(app_dir)
-    config = write_config(os.path.join(app_dir, "config.hcl"), registry.url, tls[0], {"private": True},
-                          listen="unix:" + os.path.join(app_dir, "app.sock"))
-    app = servers.AppPool(app_dir, config).start()
-    os.makedirs(os.path.join(app_dir, "nginx"))
-    nginx = servers.Nginx(os.path.join(app_dir, "nginx"), app.socket, tls).start()
-    yield nginx, app, issuer, widget
-    nginx.stop()
-    app.stop()
+    stack = servers.NginxStack(os.path.join(d, "app"), mirror_services(registry.url, tls[0], {"private": True}), tls)
+    yield stack.nginx, stack.app, issuer, widget
+    stack.stop()
     registry.stop()
     realm.stop()
 

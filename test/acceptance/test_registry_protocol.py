@@ -62,24 +62,18 @@ def stack(workdir, registry, widget, tools, tls):
         ocipush.attach_signed_checksums(push, repo, "1.0.0", shasums, s.publisher.sign(shasums),
                                         key_for_clients.public_armored)
 
-    config = s.config = os.path.join(d, "config.hcl")
-    with open(config, "w") as f:
-        f.write('provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
-                '  signing_key_file = "%s"\n  proxy_packages = true\n  origin_ca_file = "%s"\n}\n'
-                'module_registry "modules" {\n  origin_url = "%s"\n  name_prefix = "terraform-modules"\n'
-                '  proxy_packages = true\n  origin_ca_file = "%s"\n}\n'
-                'server {\n  listen_addr = "unix:%s/app.sock"\n  socket_mode = "0666"\n  query_string_secret = "%s"\n'
-                '  worker_processes = 2\n  worker_threads = 4\n}\n'
-                % (registry.url, s.operator.secret_file, tls[0], registry.url, tls[0], d, servers.SECRET))
-    s.app = servers.AppPool(d, config).start()
-    os.makedirs(os.path.join(d, "nginx"))
-    s.nginx = servers.Nginx(os.path.join(d, "nginx"), s.app.socket, tls).start()
+    s.stack = servers.NginxStack(
+        d, 'provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+           '  signing_key_file = "%s"\n  proxy_packages = true\n  origin_ca_file = "%s"\n}\n'
+           'module_registry "modules" {\n  origin_url = "%s"\n  name_prefix = "terraform-modules"\n'
+           '  proxy_packages = true\n  origin_ca_file = "%s"\n}\n'
+           % (registry.url, s.operator.secret_file, tls[0], registry.url, tls[0]), tls, workers=2)
+    s.config, s.app, s.nginx = s.stack.config, s.stack.app, s.stack.nginx
     s.host = "localhost:%d" % s.nginx.port
     s.client = servers.Client("https://%s" % s.host, tls[0])
     s.client_ca = tls[0]
     yield s
-    s.nginx.stop()
-    s.app.stop()
+    s.stack.stop()
     s.operator.stop()
     s.publisher.stop()
 

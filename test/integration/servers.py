@@ -198,6 +198,12 @@ class AppPool:
         return self.process.output() if self.process else open(os.path.join(self.directory, "app.log")).read()
 
 
+def server_block(directory, workers=1, threads=4, extra=""):
+    """The tests' server block: a unix socket in `directory` (AppPool's) that web servers reach, the test secret."""
+    return ('server {\n  listen_addr = "unix:%s/app.sock"\n  socket_mode = "0666"\n  query_string_secret = "%s"\n'
+            '  worker_processes = %d\n  worker_threads = %d\n%s}\n' % (directory, SECRET, workers, threads, extra))
+
+
 # ---------------------------------------------------------------- web servers
 
 def substitute(text, replacements):
@@ -241,6 +247,26 @@ class Nginx:
     def stop(self):
         if self.process:
             self.process.stop()
+
+
+class NginxStack:
+    """The application behind nginx in `directory`: config.hcl is `services` (HCL) plus server_block()."""
+
+    def __init__(self, directory, services, tls, **server):
+        os.makedirs(directory, exist_ok=True)
+        self.config = os.path.join(directory, "config.hcl")
+        with open(self.config, "w") as f:
+            f.write(services + server_block(directory, **server))
+        os.chmod(self.config, 0o644)
+        self.app = AppPool(directory, self.config).start()
+        os.makedirs(os.path.join(directory, "nginx"), exist_ok=True)
+        self.nginx = Nginx(os.path.join(directory, "nginx"), self.app.socket, tls).start()
+        self.url, self.port = self.nginx.url, self.nginx.port
+        self.client = Client(self.url, tls[0])
+
+    def stop(self):
+        self.nginx.stop()
+        self.app.stop()
 
 
 class Lighttpd:

@@ -28,21 +28,14 @@ def airgap(workdir, registry, tls):
     d = workdir / "airgap"
     d.mkdir()
     layout = str(d / "layout")
-    config = str(d / "config.hcl")
-    with open(config, "w") as f:
-        f.write('provider_mirror "reg" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
-                '  proxy_packages = true\n}\n' % registry.url)
-        f.write('provider_mirror "airgap" {\n  origin_url = "file://%s"\n  name_prefix = "terraform-providers"\n'
-                '  host_aliases = { "registry.opentofu.org" = "registry.terraform.io" }\n}\n' % layout)
-        f.write('provider_mirror "nowhere" {\n  origin_url = "file://%s/missing"\n}\n' % d)
-        f.write('server {\n  listen_addr = "unix:%s/app.sock"\n  socket_mode = "0666"\n  query_string_secret = "%s"\n'
-                '  worker_processes = 1\n  worker_threads = 4\n}\n' % (d, servers.SECRET))
-    app = servers.AppPool(str(d), config).start()
-    (d / "nginx").mkdir()
-    nginx = servers.Nginx(str(d / "nginx"), app.socket, tls).start()
-    yield {"config": config, "layout": layout, "client": servers.Client(nginx.url, tls[0]), "app": app}
-    nginx.stop()
-    app.stop()
+    services = ('provider_mirror "reg" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+                '  proxy_packages = true\n}\n' % registry.url +
+                'provider_mirror "airgap" {\n  origin_url = "file://%s"\n  name_prefix = "terraform-providers"\n'
+                '  host_aliases = { "registry.opentofu.org" = "registry.terraform.io" }\n}\n' % layout +
+                'provider_mirror "nowhere" {\n  origin_url = "file://%s/missing"\n}\n' % d)
+    stack = servers.NginxStack(str(d), services, tls)
+    yield {"config": stack.config, "layout": layout, "client": stack.client, "app": stack.app}
+    stack.stop()
 
 
 def test_layout_serves_the_same_documents_as_the_registry(airgap, registry, tmp_path):

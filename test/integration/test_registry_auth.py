@@ -22,19 +22,10 @@ def publish(registry_url, authorization):
 
 def stack(directory, registry_url, services, tls):
     """The application with the given provider_mirror blocks, behind nginx."""
-    os.makedirs(directory, exist_ok=True)
-    config = os.path.join(directory, "config.hcl")
-    with open(config, "w") as f:
-        for name, extra in services.items():
-            f.write('provider_mirror "%s" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
-                    '  proxy_packages = true\n%s}\n' % (name, registry_url, extra))
-        f.write('server {\n  listen_addr = "unix:%s/app.sock"\n  socket_mode = "0666"\n'
-                '  query_string_secret = "%s"\n  worker_processes = 1\n  worker_threads = 4\n}\n'
-                % (directory, servers.SECRET))
-    app = servers.AppPool(directory, config).start()
-    os.makedirs(os.path.join(directory, "nginx"), exist_ok=True)
-    nginx = servers.Nginx(os.path.join(directory, "nginx"), app.socket, tls).start()
-    return app, nginx, servers.Client(nginx.url, tls[0])
+    blocks = "".join('provider_mirror "%s" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+                     '  proxy_packages = true\n%s}\n' % (name, registry_url, extra) for name, extra in services.items())
+    s = servers.NginxStack(directory, blocks, tls)
+    return s.app, s.nginx, s.client
 
 
 @pytest.fixture(scope="module")
