@@ -10,7 +10,7 @@ import pytest
 
 import servers
 from conftest import WIDGET_REPO, lock_entries, mirror_cli_config, mirror_services, plain, project, publish_widget
-from registry_tokens import ISSUER, SERVICE, Realm, TokenIssuer
+from registry_tokens import Realm, TokenIssuer, token_auth
 
 ADDRESS = "registry.opentofu.org/acme/widget"
 
@@ -21,9 +21,7 @@ def token_stack(workdir, tls, tools):
     os.makedirs(d)
     issuer = TokenIssuer(d)
     realm = Realm(issuer)
-    registry = servers.DockerRegistry(d, auth=[
-        "auth:", "  token:", "    realm: " + realm.url, "    service: " + SERVICE, "    issuer: " + ISSUER,
-        "    rootcertbundle: " + issuer.cert]).start()
+    registry = servers.DockerRegistry(d, auth=token_auth(realm, issuer)).start()
     widget = publish_widget(registry.url, tools, authorization="Bearer " + issuer.mint(WIDGET_REPO, ("pull", "push")),
                             versions=("1.1.0",))
     stack = servers.NginxStack(os.path.join(d, "app"), mirror_services(registry.url, tls[0], {"private": True}), tls)

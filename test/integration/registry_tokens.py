@@ -121,3 +121,10 @@ class Realm:
 
     def stop(self):
         self.server.shutdown()
+
+
+def token_auth(realm, issuer):
+    """docker-registry's `auth:` lines for bearer tokens from `realm`, signed by `issuer`."""
+    return ["auth:", "  token:", "    realm: " + realm.url, "    service: " + SERVICE, "    issuer: " + ISSUER,
+            "    rootcertbundle: " + issuer.cert]
+

@@ -126,6 +126,14 @@ def make_tls(directory):
 
 # ---------------------------------------------------------------- the OCI registry
 
+def htpasswd_auth(directory, user="robot", password="pw"):
+    """docker-registry's `auth:` lines for Basic auth with one bcrypt user (htpasswd, apache2-utils)."""
+    path = os.path.join(directory, "htpasswd")
+    with open(path, "w") as f:
+        f.write(subprocess.run(["htpasswd", "-Bbn", user, password], check=True, capture_output=True, text=True).stdout)
+    return ["auth:", "  htpasswd:", "    realm: test", "    path: " + path]
+
+
 class DockerRegistry:
     """Debian's docker-registry (distribution 2.8) with temporary storage."""
 

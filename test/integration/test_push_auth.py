@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 import servers
-from registry_tokens import ISSUER, SERVICE, Realm, TokenIssuer
+from registry_tokens import Realm, TokenIssuer, token_auth
 from test_push import PREFIX, write_packages
 
 ROBOT_AUTH = "Basic " + base64.b64encode(b"robot:pw").decode()
@@ -56,10 +56,7 @@ def assert_no_secret(proc, *secrets):
 def htpasswd_registry(workdir):
     d = str(workdir / "push-htpasswd")
     os.makedirs(d)
-    htpasswd = os.path.join(d, "htpasswd")
-    with open(htpasswd, "w") as f:
-        f.write(subprocess.run(["htpasswd", "-Bbn", "robot", "pw"], check=True, capture_output=True, text=True).stdout)
-    registry = servers.DockerRegistry(d, auth=["auth:", "  htpasswd:", "    realm: test", "    path: " + htpasswd]).start()
+    registry = servers.DockerRegistry(d, auth=servers.htpasswd_auth(d)).start()
     yield registry
     registry.stop()
 
@@ -70,9 +67,7 @@ def token_registry(workdir):
     os.makedirs(d)
     issuer = TokenIssuer(d)
     realm = Realm(issuer, grant_requested=True)
-    registry = servers.DockerRegistry(d, auth=[
-        "auth:", "  token:", "    realm: " + realm.url, "    service: " + SERVICE, "    issuer: " + ISSUER,
-        "    rootcertbundle: " + issuer.cert]).start()
+    registry = servers.DockerRegistry(d, auth=token_auth(realm, issuer)).start()
     registry.issuer, registry.realm = issuer, realm
     yield registry
     registry.stop()

@@ -3,13 +3,12 @@
 import base64
 import hashlib
 import os
-import subprocess
 
 import pytest
 
 import ocipush
 import servers
-from registry_tokens import ISSUER, SERVICE, Realm, TokenIssuer
+from registry_tokens import Realm, TokenIssuer, token_auth
 
 REPO = "terraform-providers/registry.terraform.io/acme/private"
 
@@ -32,10 +31,7 @@ def stack(directory, registry_url, services, tls):
 def htpasswd_stack(workdir, tls):
     d = str(workdir / "htpasswd")
     os.makedirs(d)
-    htpasswd = os.path.join(d, "htpasswd")
-    with open(htpasswd, "w") as f:
-        f.write(subprocess.run(["htpasswd", "-Bbn", "robot", "pw"], check=True, capture_output=True, text=True).stdout)
-    registry = servers.DockerRegistry(d, auth=["auth:", "  htpasswd:", "    realm: test", "    path: " + htpasswd]).start()
+    registry = servers.DockerRegistry(d, auth=servers.htpasswd_auth(d)).start()
     published = publish(registry.url, "Basic " + base64.b64encode(b"robot:pw").decode())
     app, nginx, client = stack(os.path.join(d, "app"), registry.url, {
         "anonymous": "",
@@ -79,9 +75,7 @@ def token_stack(workdir, tls):
     os.makedirs(d)
     issuer = TokenIssuer(d)
     realm = Realm(issuer)
-    registry = servers.DockerRegistry(d, auth=[
-        "auth:", "  token:", "    realm: " + realm.url, "    service: " + SERVICE, "    issuer: " + ISSUER,
-        "    rootcertbundle: " + issuer.cert]).start()
+    registry = servers.DockerRegistry(d, auth=token_auth(realm, issuer)).start()
     published = publish(registry.url, "Bearer " + issuer.mint(REPO, ("pull", "push")))
     app, nginx, client = stack(os.path.join(d, "app"), registry.url, {
         "anonymous": "",
