@@ -42,8 +42,9 @@ RegistryEndpoint endpoint_of(const ServiceConfig& config) {
 
 class OciClient : public OciReader {
  public:
+  // `endpoint`, `auth`, `stats` and `transport` must outlive the client.
   OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::string caller_authorization,
-            RequestStats& stats);
+            RequestStats& stats, HttpTransport& transport = curl_transport());
 
   // Every tag of the repository, following Link pagination. Unknown repository -> kNotFound.
   std::vector<std::string> list_tags(const std::string& repository);
@@ -70,9 +71,10 @@ class OciClient : public OciReader {
   // The registry's own URL for a blob (for direct downloads).
   std::string blob_url(const std::string& repository, const std::string& digest) const;
 
-  // For the write side (oci_push.h): one round trip for `repository` with this client's
-  // credentials; a 401 challenge is answered once and the request retried (not when its body is
-  // streamed from a source: then the 401 is returned). A bearer challenge without a scope asks for
+  // For the write side (oci_push.h): one round trip for `repository`, with this client's
+  // credentials when `request.url` is on the registry's own origin (never elsewhere: an upload
+  // Location may name another host); a 401 challenge from the registry is answered once and the
+  // request retried (not when its body is streamed from a source: then the 401 is returned). A bearer challenge without a scope asks for
   // "repository:<repository>:<actions>". Transport failures are in the response, not thrown.
   IncomingResponse send(OutgoingRequest request, const std::string& repository, const std::string& actions);
   // A request with this registry's timeouts and CA settings; `url` may be a path from "/v2/".
@@ -89,11 +91,14 @@ class OciClient : public OciReader {
                         const std::string& actions = "pull");
   OutgoingRequest make_request(const std::string& method, const std::string& url) const;
   std::string cache_key(const std::string& repository) const;
+  // `url` is on the registry's origin (scheme, host and port, default ports normalised).
+  bool is_registry_url(const std::string& url) const;
 
   const RegistryEndpoint& endpoint_;
   AuthCache& auth_;
   std::string caller_authorization_;
   RequestStats& stats_;
+  HttpTransport& transport_;
 };
 
 // Throws the RegistryError matching a transport failure or an unexpected status.

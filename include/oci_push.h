@@ -52,7 +52,8 @@ class ArtifactTarget {
 
 class RegistryTarget : public ArtifactTarget {
  public:
-  explicit RegistryTarget(RegistryEndpoint endpoint);
+  // `transport` must outlive the target.
+  explicit RegistryTarget(RegistryEndpoint endpoint, HttpTransport& transport = curl_transport());
 
   std::string location(const std::string& repository) const override;
   std::optional<FetchedManifest> manifest_by_tag(const std::string& repository, const std::string& tag) override;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -81,10 +82,14 @@ struct Transfer {
   std::size_t body_sent = 0;  // of request->body
   bool too_large = false;
   bool aborted = false;
+  // An exception thrown by a caller's callback: caught inside the libcurl callback (it must never
+  // unwind through libcurl), the transfer aborted, and rethrown once libcurl has returned.
+  std::exception_ptr failure;
   char error_buffer[CURL_ERROR_SIZE] = {};
   EasyPtr owned;        // concurrent transfers own their handle
   CURL* easy = nullptr;  // the handle in use (owned, or this thread's reusable one)
   SlistPtr header_list;
+  long buffer_size = 0;  // CURLOPT_BUFFERSIZE; 0 = libcurl's default
 
   bool deliver_headers() {
     if (headers_delivered) return true;
@@ -94,92 +99,119 @@ struct Transfer {
   }
 };
 
+// Every libcurl callback goes through this: an exception may not unwind through libcurl (the
+// handle would be left mid-transfer and unusable), so it is kept for rethrow() and the transfer is
+// stopped with `abort_value`.
+template <class Body>
+size_t guarded(Transfer* t, size_t abort_value, Body&& body) {
+  try {
+    return body();
+  } catch (...) {
+    t->failure = std::current_exception();
+    t->aborted = true;
+    return abort_value;
+  }
+}
+
 size_t on_header_line(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  std::string_view line(data, size * count);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  if (line.starts_with("HTTP/")) {
-    // A new response (after 100-continue or an auth round): start over.
-    t->response.headers = Headers();
-    size_t sp = line.find(' ');
-    t->response.status = sp == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
+  return guarded(t, 0, [&]() -> size_t {
+    std::string_view line(data, size * count);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.starts_with("HTTP/")) {
+      // A new response (after 100-continue or an auth round): start over.
+      t->response.headers = Headers();
+      size_t sp = line.find(' ');
+      t->response.status = sp == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
+      return size * count;
+    }
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos && colon > 0) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      t->response.headers.add(std::string(line.substr(0, colon)), std::string(value));
+    }
     return size * count;
-  }
-  size_t colon = line.find(':');
-  if (colon != std::string_view::npos && colon > 0) {
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    t->response.headers.add(std::string(line.substr(0, colon)), std::string(value));
-  }
-  return size * count;
+  });
 }
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  size_t n = size * count;
-  if (t->on_data != nullptr) {
-    if (!t->deliver_headers() || !(*t->on_data)(std::string_view(data, n))) {
-      t->aborted = true;
+  return guarded(t, 0, [&]() -> size_t {
+    size_t n = size * count;
+    if (t->on_data != nullptr) {
+      if (!t->deliver_headers() || !(*t->on_data)(std::string_view(data, n))) {
+        t->aborted = true;
+        return 0;
+      }
+      return n;
+    }
+    if (t->response.body.size() + n > t->request->max_body) {
+      t->too_large = true;
       return 0;
     }
+    t->response.body.append(data, n);
     return n;
-  }
-  if (t->response.body.size() + n > t->request->max_body) {
-    t->too_large = true;
-    return 0;
-  }
-  t->response.body.append(data, n);
-  return n;
+  });
 }
 
 size_t on_read(char* buffer, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  const OutgoingRequest& r = *t->request;
-  size_t room = size * count;
-  if (r.body_source) {
-    try {
-      return r.body_source(buffer, room);
-    } catch (...) {
-      t->aborted = true;
-      return CURL_READFUNC_ABORT;
-    }
-  }
-  size_t n = std::min(room, r.body.size() - t->body_sent);
-  r.body.copy(buffer, n, t->body_sent);
-  t->body_sent += n;
-  return n;
+  return guarded(t, CURL_READFUNC_ABORT, [&]() -> size_t {
+    const OutgoingRequest& r = *t->request;
+    size_t room = size * count;
+    if (r.body_source) return r.body_source(buffer, room);
+    size_t n = std::min(room, r.body.size() - t->body_sent);
+    r.body.copy(buffer, n, t->body_sent);
+    t->body_sent += n;
+    return n;
+  });
 }
 
 // This thread's handle for one-at-a-time transfers: reusing it keeps its connections alive, so a
-// worker thread talks to a registry over warm connections.
+// worker thread talks to a registry over warm connections. A transfer that failed (timeout, abort,
+// a callback's exception) gives its handle up instead of returning it: the next transfer starts
+// from a fresh handle, so one failure can never spoil the thread's later transfers.
 class ThreadHandle {
  public:
   ThreadHandle() {
-    static thread_local EasyPtr handle;
-    static thread_local bool busy = false;
-    if (busy) {  // a nested transfer (never expected) gets a handle of its own
+    if (busy_flag()) {  // a nested transfer (never expected) gets a handle of its own
       own_.reset(curl_easy_init());
       easy_ = own_.get();
     } else {
+      EasyPtr& handle = thread_handle();
       if (!handle) handle.reset(curl_easy_init());
       curl_easy_reset(handle.get());  // keeps live connections, drops every option
       easy_ = handle.get();
-      busy_ = &busy;
-      busy = true;
+      reused_ = true;
+      busy_flag() = true;
     }
     if (easy_ == nullptr) throw std::runtime_error("curl_easy_init failed");
   }
   ~ThreadHandle() {
-    if (busy_ != nullptr) *busy_ = false;
+    if (!reused_) return;
+    busy_flag() = false;
+    if (failed_) thread_handle().reset();
   }
   ThreadHandle(const ThreadHandle&) = delete;
   ThreadHandle& operator=(const ThreadHandle&) = delete;
   CURL* get() const { return easy_; }
+  // The transfer on this handle did not complete normally: do not reuse the handle.
+  void discard() { failed_ = true; }
 
  private:
+  static EasyPtr& thread_handle() {
+    static thread_local EasyPtr handle;
+    return handle;
+  }
+  static bool& busy_flag() {
+    static thread_local bool busy = false;
+    return busy;
+  }
   EasyPtr own_;
   CURL* easy_ = nullptr;
-  bool* busy_ = nullptr;
+  bool reused_ = false;
+  bool failed_ = false;
 };
 
 // At most this many connections to one registry per thread: a provider with hundreds of versions
@@ -239,6 +271,7 @@ void prepare(Transfer& t, CURL* easy) {
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  if (t.buffer_size > 0) curl_easy_setopt(h, CURLOPT_BUFFERSIZE, t.buffer_size);
 }
 
 void finish(Transfer& t, CURLcode code) {
@@ -247,7 +280,8 @@ void finish(Transfer& t, CURLcode code) {
     long status = 0;
     curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
     r.status = static_cast<int>(status);
-    // A body-less response (HEAD, 304, empty 200) never reached on_body.
+    // A body-less response (HEAD, 304, empty 200) never reached on_body; this runs outside
+    // libcurl, so the callback's exceptions may simply propagate.
     if (t.on_headers != nullptr && !t.deliver_headers()) r.error = TransportError::kAborted;
     return;
   }
@@ -283,17 +317,27 @@ void http_global_init() {
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
 }
 
-IncomingResponse http_fetch(const OutgoingRequest& request) {
+namespace {
+
+// Runs one transfer on this thread's reusable handle; a callback's exception is rethrown here.
+IncomingResponse perform_one(Transfer& t) {
   ThreadHandle handle;
-  Transfer t;
-  t.request = &request;
   prepare(t, handle.get());
-  finish(t, curl_easy_perform(t.easy));
+  CURLcode code = curl_easy_perform(t.easy);
+  if (code != CURLE_OK) handle.discard();
+  if (t.failure) std::rethrow_exception(t.failure);
+  finish(t, code);
   return std::move(t.response);
 }
 
-std::vector<IncomingResponse> http_fetch_all(const std::vector<OutgoingRequest>& requests) {
-  if (requests.size() == 1) return {http_fetch(requests.front())};
+IncomingResponse fetch_one(const OutgoingRequest& request) {
+  Transfer t;
+  t.request = &request;
+  return perform_one(t);
+}
+
+std::vector<IncomingResponse> fetch_concurrently(const std::vector<OutgoingRequest>& requests) {
+  if (requests.size() == 1) return {fetch_one(requests.front())};
   std::vector<Transfer> transfers(requests.size());
   CURLM* multi = thread_multi();
   // Handles leave the multi handle whatever happens, so it can be reused by the next call.
@@ -312,7 +356,7 @@ std::vector<IncomingResponse> http_fetch_all(const std::vector<OutgoingRequest>&
     if (!t.owned) throw std::runtime_error("curl_easy_init failed");
     prepare(t, t.owned.get());
     curl_easy_setopt(t.easy, CURLOPT_PRIVATE, &t);
-    curl_multi_add_handle(multi, t.easy);
+    if (curl_multi_add_handle(multi, t.easy) != CURLM_OK) throw std::runtime_error("curl_multi_add_handle failed");
   }
   int running = 0;
   do {
@@ -334,23 +378,41 @@ std::vector<IncomingResponse> http_fetch_all(const std::vector<OutgoingRequest>&
     }
     if (running > 0) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
   } while (running > 0);
+  for (Transfer& t : transfers)
+    if (t.failure) std::rethrow_exception(t.failure);  // `detach` takes the handles out of `multi` as this unwinds
   std::vector<IncomingResponse> out;
   out.reserve(transfers.size());
   for (Transfer& t : transfers) out.push_back(std::move(t.response));
   return out;
 }
 
-IncomingResponse http_stream(const OutgoingRequest& request, const HeadersCallback& on_headers,
-                             const DataCallback& on_data) {
-  ThreadHandle handle;
+IncomingResponse stream_one(const OutgoingRequest& request, const HeadersCallback& on_headers,
+                            const DataCallback& on_data) {
   Transfer t;
   t.request = &request;
   t.on_headers = &on_headers;
   t.on_data = &on_data;
-  prepare(t, handle.get());
-  curl_easy_setopt(t.easy, CURLOPT_BUFFERSIZE, 128L * 1024);
-  finish(t, curl_easy_perform(t.easy));
-  return std::move(t.response);
+  t.buffer_size = 128L * 1024;
+  return perform_one(t);
+}
+
+class CurlTransport : public HttpTransport {
+ public:
+  IncomingResponse fetch(const OutgoingRequest& request) override { return fetch_one(request); }
+  std::vector<IncomingResponse> fetch_all(const std::vector<OutgoingRequest>& requests) override {
+    return fetch_concurrently(requests);
+  }
+  IncomingResponse stream(const OutgoingRequest& request, const HeadersCallback& on_headers,
+                          const DataCallback& on_data) override {
+    return stream_one(request, on_headers, on_data);
+  }
+};
+
+}  // namespace
+
+HttpTransport& curl_transport() {
+  static CurlTransport transport;
+  return transport;
 }
 
 }  // namespace otr

@@ -36,13 +36,16 @@ std::string percent_encode(std::string_view s) {
   return out;
 }
 
-// "scheme://authority" of an absolute URL, lower-cased; "" when `url` is not absolute.
+// "scheme://authority" of an absolute URL, lower-cased, without the scheme's default port; ""
+// when `url` is not absolute. Two URLs with the same origin reach the same server.
 std::string origin_of(std::string_view url) {
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return {};
   size_t path_start = url.find_first_of("/?#", scheme_end + 3);
   std::string origin(url.substr(0, path_start));
   std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (origin.starts_with("https://") && origin.ends_with(":443")) origin.resize(origin.size() - 4);
+  if (origin.starts_with("http://") && origin.ends_with(":80")) origin.resize(origin.size() - 3);
   return origin;
 }
 
@@ -116,8 +119,13 @@ void throw_for_response(const IncomingResponse& r, const std::string& what) {
 }
 
 OciClient::OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::string caller_authorization,
-                     RequestStats& stats)
-    : endpoint_(endpoint), auth_(auth), caller_authorization_(std::move(caller_authorization)), stats_(stats) {}
+                     RequestStats& stats, HttpTransport& transport)
+    : endpoint_(endpoint), auth_(auth), caller_authorization_(std::move(caller_authorization)), stats_(stats),
+      transport_(transport) {}
+
+bool OciClient::is_registry_url(const std::string& url) const {
+  return origin_of(url) == origin_of(endpoint_.base_url);
+}
 
 std::string OciClient::cache_key(const std::string& repository) const {
   // Tokens belong to the exact credentials that obtained them (two services may share a username).
@@ -149,7 +157,14 @@ bool OciClient::answer_challenge(const IncomingResponse& response, const std::st
     }
     if (challenge.scheme != "bearer") continue;
     auto realm = challenge.params.find("realm");
-    if (realm == challenge.params.end() || origin_of(realm->second).empty()) continue;
+    if (realm == challenge.params.end()) continue;
+    const bool https_realm = realm->second.starts_with("https://");
+    if (!https_realm && !realm->second.starts_with("http://")) continue;
+    // Credentials (and the token that comes back) for an https registry never travel in the clear.
+    if (endpoint_.base_url.starts_with("https://") && !https_realm)
+      throw RegistryError(RegistryFailure::kBadResponse,
+                          "the registry's token service is a plain http:// URL; credentials for an https registry "
+                          "are only sent over https");
     std::string url = realm->second + (realm->second.find('?') == std::string::npos ? "?" : "&");
     if (auto service = challenge.params.find("service"); service != challenge.params.end())
       url += "service=" + percent_encode(service->second) + "&";
@@ -183,7 +198,7 @@ bool OciClient::answer_challenge(const IncomingResponse& response, const std::st
       token_request.headers.push_back("Authorization: " + basic_authorization(creds.username, creds.password));
     }
     ++stats_.registry_calls;
-    IncomingResponse answer = http_fetch(token_request);
+    IncomingResponse answer = transport_.fetch(token_request);
     if (answer.error != TransportError::kNone || answer.status != 200) throw_for_response(answer, "token service");
     JsonPtr doc = json_parse(answer.body);
     std::optional<std::string> token = doc ? json_string(doc.get(), "token") : std::nullopt;
@@ -212,14 +227,17 @@ OutgoingRequest OciClient::make_request(const std::string& method, const std::st
 
 IncomingResponse OciClient::fetch(OutgoingRequest request, const std::string& repository,
                                   const std::string& actions) {
+  // Credentials go to the registry's own origin only: an upload Location or a redirect may name
+  // another host (blob storage), which gets the request without them.
+  const bool own_origin = is_registry_url(request.url);
   const std::vector<std::string> base_headers = request.headers;
   for (int attempt = 0;; ++attempt) {
     request.headers = base_headers;
-    std::string authorization = authorization_for(repository);
+    std::string authorization = own_origin ? authorization_for(repository) : std::string();
     if (!authorization.empty()) request.headers.push_back("Authorization: " + authorization);
     ++stats_.registry_calls;
-    IncomingResponse response = http_fetch(request);
-    if (response.error == TransportError::kNone && response.status == 401 && attempt == 0 &&
+    IncomingResponse response = transport_.fetch(request);
+    if (own_origin && response.error == TransportError::kNone && response.status == 401 && attempt == 0 &&
         !request.body_source && answer_challenge(response, repository, actions))
       continue;
     return response;
@@ -303,7 +321,7 @@ std::vector<FetchedManifest> OciClient::get_manifests(const std::string& reposit
     requests.push_back(std::move(r));
   }
   stats_.registry_calls += static_cast<int>(requests.size());
-  std::vector<IncomingResponse> responses = http_fetch_all(requests);
+  std::vector<IncomingResponse> responses = transport_.fetch_all(requests);
   std::vector<FetchedManifest> out;
   out.reserve(digests.size());
   for (size_t i = 0; i < digests.size(); ++i) {
@@ -324,17 +342,10 @@ std::string OciClient::blob_url(const std::string& repository, const std::string
 
 BlobInfo OciClient::head_blob(const std::string& repository, const std::string& digest) {
   std::string url = blob_url(repository, digest);
-  const std::string registry_origin = origin_of(endpoint_.base_url);
   std::string what = "blob " + repository + "@" + digest;
   for (int hop = 0; hop <= kMaxRedirects; ++hop) {
-    OutgoingRequest request = make_request("HEAD", url);
-    IncomingResponse response;
-    if (origin_of(url) == registry_origin) {
-      response = fetch(request, repository);
-    } else {
-      ++stats_.registry_calls;
-      response = http_fetch(request);  // blob storage: never the registry's credentials
-    }
+    // fetch() sends the registry's credentials to the registry only, never to blob storage.
+    IncomingResponse response = fetch(make_request("HEAD", url), repository);
     if (response.error == TransportError::kNone && is_redirect(response.status) &&
         !response.headers.get("Location").empty()) {
       url = resolve_url(url, response.headers.get("Location"));
@@ -354,14 +365,13 @@ void OciClient::stream_blob(const std::string& repository, const std::string& di
                             const std::function<bool(const BlobInfo&)>& on_start,
                             const std::function<bool(std::string_view)>& on_data) {
   std::string url = blob_url(repository, digest);
-  const std::string registry_origin = origin_of(endpoint_.base_url);
   const std::string what = "blob " + repository + "@" + digest;
   bool answered_challenge = false;
   for (int hop = 0; hop <= kMaxRedirects; ++hop) {
     OutgoingRequest request = make_request("GET", url);
     request.total_timeout = Seconds(0);
     request.stall_timeout = endpoint_.settings.download_stall_timeout;
-    if (origin_of(url) == registry_origin) {
+    if (is_registry_url(url)) {
       std::string authorization = authorization_for(repository);
       if (!authorization.empty()) request.headers.push_back("Authorization: " + authorization);
     }
@@ -392,7 +402,7 @@ void OciClient::stream_blob(const std::string& repository, const std::string& di
       return true;
     };
     ++stats_.registry_calls;
-    IncomingResponse response = http_stream(request, headers_cb, data_cb);
+    IncomingResponse response = transport_.stream(request, headers_cb, data_cb);
     if (started) {
       if (receiver_stopped) return;
       if (response.error != TransportError::kNone) throw_for_response(response, what + " (download cut)");
@@ -401,7 +411,7 @@ void OciClient::stream_blob(const std::string& repository, const std::string& di
       if (!held.empty()) on_data(held);
       return;
     }
-    if (response.status == 401 && !answered_challenge && origin_of(url) == registry_origin &&
+    if (response.status == 401 && !answered_challenge && is_registry_url(url) &&
         answer_challenge(response, repository)) {
       answered_challenge = true;
       continue;

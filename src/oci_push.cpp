@@ -93,8 +93,8 @@ std::string registry_error_text(const std::string& body) {
   return text;
 }
 
-RegistryTarget::RegistryTarget(RegistryEndpoint endpoint)
-    : endpoint_(std::move(endpoint)), client_(endpoint_, auth_, "", stats_) {
+RegistryTarget::RegistryTarget(RegistryEndpoint endpoint, HttpTransport& transport)
+    : endpoint_(std::move(endpoint)), client_(endpoint_, auth_, "", stats_, transport) {
   endpoint_.push_access = true;
 }
 

@@ -16,7 +16,8 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.path.join(ROOT, "build", "oci-distribution-terraform-registry")
+# OTR_BINARY: another build to test (e.g. make BUILD=/tmp/b); default: this checkout's build/.
+BINARY = os.environ.get("OTR_BINARY") or os.path.join(ROOT, "build", "oci-distribution-terraform-registry")
 SECRET = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 
