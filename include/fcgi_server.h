@@ -20,6 +20,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <sys/types.h>
 
 #include "config.h"
 #include "http.h"
@@ -38,7 +41,21 @@ class Application {
 
 using ApplicationFactory = std::function<std::unique_ptr<Application>(const Config&)>;
 
+// What the application hears of the process model, for what it keeps outside the process (the
+// signer's private GnuPG homes) and must not leave behind when a process ends without running its
+// destructors. Each hook may be empty.
+struct ProcessHooks {
+  // Once, before serving, in the process that owns the listening socket (the master, or a process
+  // a web server spawned): clean up after processes of an earlier run.
+  std::function<void()> on_start;
+  // In the master, after it has reaped the worker `pid` (however it ended).
+  std::function<void(pid_t pid)> on_worker_gone;
+  // In a worker about to _exit() with requests still running (past shutdown_timeout).
+  std::function<void()> before_abrupt_exit;
+};
+
 // Runs until told to stop. `config_path` is re-read on SIGHUP. Returns the process exit code.
-int run_server(const std::string& config_path, const Config& config, const ApplicationFactory& factory);
+int run_server(const std::string& config_path, const Config& config, const ApplicationFactory& factory,
+               const ProcessHooks& hooks = {});
 
 }  // namespace otr

@@ -12,6 +12,7 @@
 
 namespace otr {
 
-int serve_requests(int listen_fd, const Config& config, const ApplicationFactory& factory);
+// hooks.before_abrupt_exit runs before an _exit() past shutdown_timeout.
+int serve_requests(int listen_fd, const Config& config, const ApplicationFactory& factory, const ProcessHooks& hooks);
 
 }  // namespace otr

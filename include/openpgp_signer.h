@@ -4,9 +4,16 @@
 // Signing goes through GnuPG's own library, gpgme (Debian: libgpgme-dev, gnupg): OpenPGP packet
 // formats, key parsing, passphrases and algorithms stay GnuPG's job, and any key GnuPG can use works
 // (RSA, Ed25519, with a signing subkey or not). The key is imported into a private GnuPG home created
-// for this process under $TMPDIR (default /tmp), which the destructor removes after stopping its
-// gpg-agent; the user's own keyrings are never touched.
+// for this process, "otr-gnupg-<pid>-XXXXXX" under signing_home_parent(), which the destructor
+// removes after stopping its gpg-agent; the user's own keyrings are never touched.
+//
+// A process that ends without destructors (a worker past its shutdown deadline, SIGKILL, a crash)
+// would leave its home, with the secret key, behind: remove_own_signing_homes() is for the exits the
+// program controls, remove_signing_homes_of() for the master after it reaps a worker, and
+// sweep_stale_signing_homes() for start-up (homes of processes that no longer exist).
 #pragma once
+
+#include <sys/types.h>
 
 #include <memory>
 #include <mutex>
@@ -50,5 +57,19 @@ class OpenPgpSigner {
   std::string public_key_;
   mutable std::mutex mutex_;
 };
+
+// Where the private GnuPG homes go: the first entry of $RUNTIME_DIRECTORY (systemd's
+// RuntimeDirectory=, private to the service and removed when it stops) if set, else $TMPDIR, else /tmp.
+std::string signing_home_parent();
+
+// Removes the GnuPG homes of signers of this process now (stopping their agents), for an exit that
+// will not run destructors. The signers must not be used afterwards. Thread-safe.
+void remove_own_signing_homes();
+
+// Removes the homes that process `pid` (gone: reaped by the caller) left under signing_home_parent().
+void remove_signing_homes_of(pid_t pid);
+
+// Removes every home of this program, owned by this user, whose process no longer exists.
+void sweep_stale_signing_homes();
 
 }  // namespace otr

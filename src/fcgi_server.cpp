@@ -38,9 +38,10 @@ std::string describe_status(int status) {
 // The master of the worker pool: owns the listening socket, forks and watches the workers.
 class Master {
  public:
-  Master(int listen_fd, std::string config_path, const Config& config, const ApplicationFactory& factory)
+  Master(int listen_fd, std::string config_path, const Config& config, const ApplicationFactory& factory,
+         const ProcessHooks& hooks)
       : listen_fd_(listen_fd), config_path_(std::move(config_path)),
-        config_(std::make_unique<Config>(config)), factory_(factory) {}
+        config_(std::make_unique<Config>(config)), factory_(factory), hooks_(hooks) {}
 
   int run() {
     start_generation();
@@ -79,7 +80,7 @@ class Master {
       if (getppid() != master) _exit(0);
       int code = 1;
       try {
-        code = serve_requests(listen_fd_, *config_, factory_);
+        code = serve_requests(listen_fd_, *config_, factory_, hooks_);
       } catch (const std::exception& e) {
         log_error(std::string("worker failed: ") + e.what());
       }
@@ -100,6 +101,7 @@ class Master {
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       auto it = workers_.find(pid);
       if (it == workers_.end()) continue;
+      if (hooks_.on_worker_gone) hooks_.on_worker_gone(pid);
       Worker w = it->second;
       workers_.erase(it);
       if (w.generation != generation_) continue;  // an old generation draining after a reload
@@ -151,7 +153,7 @@ class Master {
       int status = 0;
       pid_t pid = waitpid(-1, &status, WNOHANG);
       if (pid > 0) {
-        workers_.erase(pid);
+        if (workers_.erase(pid) > 0 && hooks_.on_worker_gone) hooks_.on_worker_gone(pid);
         continue;
       }
       usleep(20 * 1000);
@@ -160,6 +162,7 @@ class Master {
       log_warning("worker " + std::to_string(pid) + " did not stop in time; killing it");
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
+      if (hooks_.on_worker_gone) hooks_.on_worker_gone(pid);
     }
     log_info("stopped");
     return 0;
@@ -169,6 +172,7 @@ class Master {
   std::string config_path_;
   std::unique_ptr<Config> config_;
   const ApplicationFactory& factory_;
+  const ProcessHooks& hooks_;
   std::map<pid_t, Worker> workers_;
   int generation_ = 0;
   int fast_failures_ = 0;
@@ -177,7 +181,8 @@ class Master {
 
 }  // namespace
 
-int run_server(const std::string& config_path, const Config& config, const ApplicationFactory& factory) {
+int run_server(const std::string& config_path, const Config& config, const ApplicationFactory& factory,
+               const ProcessHooks& hooks) {
   // Signals are handled synchronously (sigtimedwait) by the master and each worker's main thread;
   // blocked everywhere before any thread exists, so no thread is interrupted mid-write.
   sigset_t signals = handled_signals();
@@ -198,13 +203,14 @@ int run_server(const std::string& config_path, const Config& config, const Appli
     }
   }
   set_nonblocking(listener.fd);
+  if (hooks.on_start) hooks.on_start();
 
   if (listener.mode == ServeMode::kSpawned) {
     log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_threads) +
              " threads");
     int code = 1;
     try {
-      code = serve_requests(listener.fd, config, factory);
+      code = serve_requests(listener.fd, config, factory, hooks);
     } catch (const std::exception& e) {
       log_error(std::string("cannot serve: ") + e.what());
     }
@@ -212,7 +218,7 @@ int run_server(const std::string& config_path, const Config& config, const Appli
   }
   log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_processes) +
            " worker processes of " + std::to_string(config.server.worker_threads) + " threads");
-  int code = Master(listener.fd, config_path, config, factory).run();
+  int code = Master(listener.fd, config_path, config, factory, hooks).run();
   if (!listener.unix_path.empty()) unlink(listener.unix_path.c_str());
   return code;
 }

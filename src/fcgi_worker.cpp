@@ -161,7 +161,7 @@ void thread_main(WorkerState& state) {
 
 }  // namespace
 
-int serve_requests(int listen_fd, const Config& config, const ApplicationFactory& factory) {
+int serve_requests(int listen_fd, const Config& config, const ApplicationFactory& factory, const ProcessHooks& hooks) {
   std::unique_ptr<Application> app = factory(config);
   WorkerState state{listen_fd, *app, app->top_level_names(), config.server.max_requests_per_worker, {}, {}, {}, {}};
   std::vector<std::thread> threads;
@@ -187,6 +187,7 @@ int serve_requests(int listen_fd, const Config& config, const ApplicationFactory
     if (deadline == std::chrono::steady_clock::time_point{}) deadline = now + config.server.shutdown_timeout;
     if (now >= deadline) {
       log_warning("requests still running after shutdown_timeout; exiting without them");
+      if (hooks.before_abrupt_exit) hooks.before_abrupt_exit();
       _exit(1);
     }
   }

@@ -18,6 +18,7 @@
 #include "fcgi_server.h"
 #include "http_client.h"
 #include "log.h"
+#include "openpgp_signer.h"
 #include "push_command.h"
 #include "registry_app.h"
 #include "version_info.h"
@@ -143,8 +144,12 @@ int command_server(const std::string& config_path) {
   for (const Diagnostic& d : config->warnings) log_warning(d.to_string());
   http_global_init();
   std::filesystem::path absolute = std::filesystem::absolute(path);
+  ProcessHooks hooks;
+  hooks.on_start = [] { sweep_stale_signing_homes(); };
+  hooks.on_worker_gone = [](pid_t pid) { remove_signing_homes_of(pid); };
+  hooks.before_abrupt_exit = [] { remove_own_signing_homes(); };
   return run_server(absolute.string(), *config,
-                    [](const Config& c) { return std::make_unique<RegistryApp>(c); });
+                    [](const Config& c) { return std::make_unique<RegistryApp>(c); }, hooks);
 }
 
 }  // namespace

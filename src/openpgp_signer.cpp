@@ -1,18 +1,20 @@
 #include "openpgp_signer.h"
 
 #include <gpgme.h>
+#include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <vector>
-
-extern char** environ;
 
 namespace otr {
 
@@ -93,30 +95,74 @@ std::string take(Data& data) {
   return out;
 }
 
+constexpr const char* kHomePrefix = "otr-gnupg-";
+
+// The homes of this process's live signers.
+std::mutex& homes_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::set<std::string>& live_homes() {
+  static std::set<std::string> homes;
+  return homes;
+}
+
 std::string make_home() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/otr-gnupg-XXXXXX";
+  std::string pattern = signing_home_parent() + "/" + kHomePrefix + std::to_string(::getpid()) + "-XXXXXX";
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
   if (mkdtemp(buf.data()) == nullptr)
-    throw SigningError("cannot create a GnuPG home under " + pattern + ": " + std::strerror(errno));
+    throw SigningError("cannot create a GnuPG home under " + signing_home_parent() + ": " + std::strerror(errno));
+  std::lock_guard lock(homes_mutex());
+  live_homes().insert(buf.data());
   return buf.data();
 }
 
 // Stops the gpg-agent serving `home` (gpgconf --homedir HOME --kill gpg-agent), then removes it.
+// gpgconf gets a minimal environment: nothing of ours (secrets included) reaches it.
 void remove_home(const std::string& home) {
   std::vector<std::string> args = {"gpgconf", "--homedir", home, "--kill", "gpg-agent"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::string path = "PATH=/usr/local/bin:/usr/bin:/bin";
+  std::string home_env = "HOME=" + home;
+  std::vector<char*> envp = {path.data(), home_env.data(), nullptr};
   pid_t pid = 0;
-  if (posix_spawnp(&pid, "gpgconf", nullptr, nullptr, argv.data(), environ) == 0) {
+  if (posix_spawnp(&pid, "gpgconf", nullptr, nullptr, argv.data(), envp.data()) == 0) {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
   }
   std::error_code ignored;
   std::filesystem::remove_all(home, ignored);
+  std::lock_guard lock(homes_mutex());
+  live_homes().erase(home);
+}
+
+// The pid in "otr-gnupg-<pid>-XXXXXX", or -1 when `name` is not one of our homes.
+pid_t home_owner_pid(const std::string& name) {
+  if (!name.starts_with(kHomePrefix)) return -1;
+  std::string rest = name.substr(std::strlen(kHomePrefix));
+  size_t dash = rest.find('-');
+  if (dash == 0 || dash == std::string::npos || dash > 9 || rest.size() != dash + 7) return -1;
+  for (size_t i = 0; i < dash; ++i)
+    if (rest[i] < '0' || rest[i] > '9') return -1;
+  return static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+}
+
+// Removes our homes under signing_home_parent() for which `gone(pid)` holds.
+template <class Predicate>
+void remove_homes_where(Predicate gone) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(signing_home_parent(), ec)) {
+    std::string name = entry.path().filename().string();
+    pid_t pid = home_owner_pid(name);
+    if (pid <= 0 || !gone(pid)) continue;
+    struct stat st {};
+    if (::lstat(entry.path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    remove_home(entry.path().string());
+  }
 }
 
 }  // namespace
@@ -196,6 +242,33 @@ std::string OpenPgpSigner::key_id_of(std::string_view public_key) const {
   if (err != 0 || key == nullptr || key->subkeys == nullptr || key->subkeys->keyid == nullptr)
     throw SigningError("the public key holds no OpenPGP key");
   return key->subkeys->keyid;
+}
+
+std::string signing_home_parent() {
+  for (const char* name : {"RUNTIME_DIRECTORY", "TMPDIR"}) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    std::string dir(value);
+    return dir.substr(0, dir.find(':'));  // systemd lists several directories separated by ':'
+  }
+  return "/tmp";
+}
+
+void remove_own_signing_homes() {
+  std::set<std::string> homes;
+  {
+    std::lock_guard lock(homes_mutex());
+    homes = live_homes();
+  }
+  for (const std::string& home : homes) remove_home(home);
+}
+
+void remove_signing_homes_of(pid_t pid) {
+  remove_homes_where([pid](pid_t owner) { return owner == pid; });
+}
+
+void sweep_stale_signing_homes() {
+  remove_homes_where([](pid_t owner) { return owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH; });
 }
 
 }  // namespace otr

@@ -183,14 +183,17 @@ def write_app_config(path, registry_url, proxy=True, listen=None, extra_mirror="
 class AppPool:
     """The product's own worker pool (`server`), listening on a unix socket."""
 
-    def __init__(self, directory, config_path):
+    def __init__(self, directory, config_path, env=None):
+        """env: variables added to this process's environment for the pool."""
         self.directory = directory
         self.config_path = config_path
         self.socket = os.path.join(directory, "app.sock")
+        self.env = dict(os.environ, **env) if env else None
         self.process = None
 
     def start(self):
-        self.process = Process([BINARY, "--config", self.config_path, "server"], os.path.join(self.directory, "app.log"))
+        self.process = Process([BINARY, "--config", self.config_path, "server"], os.path.join(self.directory, "app.log"),
+                               env=self.env)
         self.process.wait_ready(lambda: socket_answers(self.socket), "the worker pool on " + self.socket)
         return self
 
@@ -261,13 +264,13 @@ class Nginx:
 class NginxStack:
     """The application behind nginx in `directory`: config.hcl is `services` (HCL) plus server_block()."""
 
-    def __init__(self, directory, services, tls, **server):
+    def __init__(self, directory, services, tls, app_env=None, **server):
         os.makedirs(directory, exist_ok=True)
         self.config = os.path.join(directory, "config.hcl")
         with open(self.config, "w") as f:
             f.write(services + server_block(directory, **server))
         os.chmod(self.config, 0o644)
-        self.app = AppPool(directory, self.config).start()
+        self.app = AppPool(directory, self.config, env=app_env).start()
         os.makedirs(os.path.join(directory, "nginx"), exist_ok=True)
         self.nginx = Nginx(os.path.join(directory, "nginx"), self.app.socket, tls).start()
         self.url, self.port = self.nginx.url, self.nginx.port

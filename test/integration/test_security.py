@@ -63,3 +63,110 @@ def test_an_oversized_publisher_file_is_a_clean_error_and_the_worker_keeps_servi
         assert doc.status == 200, doc.body
         assert signing.client.get(doc.json()["download_url"]).status == 200
     assert "is larger than expected" in signing.stack.app.log()
+
+
+# ---------------------------------------------------------------- 3: private GnuPG homes never outlive their process
+
+def gnupg_homes(directory):
+    return sorted(n for n in os.listdir(directory) if n.startswith("otr-gnupg-"))
+
+
+def agents_serving(home):
+    """Pids of gpg-agent processes started for `home` (they daemonise: not our children)."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"gpg-agent") and home.encode() in b" ".join(argv):
+            pids.append(int(pid))
+    return pids
+
+
+def dead_pid():
+    """A pid no process has (a stale home's owner)."""
+    for pid in range(4000000, 3000000, -1):
+        if not os.path.exists("/proc/%d" % pid):
+            return pid
+    raise AssertionError("no free pid found")
+
+
+def test_gnupg_homes_are_swept_at_start_removed_when_a_worker_is_killed_and_at_stop(workdir, tls, signing):
+    d = str(workdir / "gnupg-homes")
+    runtime = os.path.join(d, "runtime")
+    os.makedirs(runtime)
+    # What a crashed process of an earlier run left: a home with a private key in it.
+    stale = os.path.join(runtime, "otr-gnupg-%d-AbCdEf" % dead_pid())
+    os.makedirs(os.path.join(stale, "private-keys-v1.d"))
+    with open(os.path.join(stale, "private-keys-v1.d", "0123.key"), "w") as f:
+        f.write("secret")
+    stack = servers.NginxStack(
+        d, 'provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+           '  signing_key_file = "%s"\n}\n' % (signing.registry.url, signing.operator.secret_file),
+        tls, app_env={"RUNTIME_DIRECTORY": runtime}, workers=2)
+    try:
+        assert not os.path.exists(stale)
+        # Every worker signs once, so each has a home and an agent.
+        for _ in range(6):
+            assert stack.client.get("/registry/acme/widget/1.0.0/SHA256SUMS.sig").status == 200
+        workers = stack.app.worker_pids()
+        servers.wait_until(lambda: len(gnupg_homes(runtime)) == 2, "one GnuPG home per worker")
+        victim = workers[0]
+        victim_home = next(h for h in gnupg_homes(runtime) if h.startswith("otr-gnupg-%d-" % victim))
+        os.kill(victim, 9)
+        servers.wait_until(lambda: victim_home not in gnupg_homes(runtime), "the killed worker's home to be removed")
+        assert agents_serving(os.path.join(runtime, victim_home)) == []
+        servers.wait_until(lambda: len(stack.app.worker_pids()) == 2, "a replacement worker")
+        assert stack.client.get("/registry/acme/widget/1.0.0/SHA256SUMS.sig").status == 200
+    finally:
+        stack.stop()
+    assert gnupg_homes(runtime) == []
+
+
+def test_a_worker_that_exits_past_its_shutdown_deadline_removes_its_gnupg_home(workdir, signing):
+    """Spawned mode (as mod_fcgid runs it: no master to clean up after it), a request stuck on a
+    registry that never answers, SIGTERM: the process _exits after shutdown_timeout, home removed."""
+    import socket
+    import subprocess
+    import threading
+    d = str(workdir / "abrupt-exit")
+    runtime = os.path.join(d, "runtime")
+    os.makedirs(runtime)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(silent.accept()), daemon=True).start()
+    config = os.path.join(d, "config.hcl")
+    with open(config, "w") as f:
+        f.write('provider_registry "registry" {\n  origin_url = "http://127.0.0.1:%d"\n  signing_key_file = "%s"\n}\n'
+                'server {\n  shutdown_timeout = "1s"\n  request_timeout = "60s"\n  worker_threads = 2\n}\n'
+                % (silent.getsockname()[1], signing.operator.secret_file))
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(os.path.join(d, "fcgi.sock"))
+    listener.listen(8)
+    log = open(os.path.join(d, "app.log"), "wb")
+    proc = subprocess.Popen([servers.BINARY, "--config", config, "server"], stdin=listener.fileno(), stdout=log,
+                            stderr=subprocess.STDOUT, env=dict(os.environ, RUNTIME_DIRECTORY=runtime))
+    client = None
+    try:
+        servers.wait_until(lambda: len(gnupg_homes(runtime)) == 1, "the signer's GnuPG home")
+        home = os.path.join(runtime, gnupg_homes(runtime)[0])
+        env = dict(os.environ, REQUEST_METHOD="GET", REQUEST_URI="/registry/acme/x/versions",
+                   SCRIPT_NAME="/registry/acme/x/versions")
+        client = subprocess.Popen(["cgi-fcgi", "-bind", "-connect", os.path.join(d, "fcgi.sock")], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        servers.wait_until(lambda: accepted, "the request to reach the silent registry")
+        proc.terminate()
+        assert proc.wait(20) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if client:
+            client.kill()
+        log.close()
+    assert "exiting without them" in open(os.path.join(d, "app.log")).read()
+    assert gnupg_homes(runtime) == []
+    assert agents_serving(home) == []
