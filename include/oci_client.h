@@ -46,19 +46,21 @@ class OciClient : public OciReader {
   OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::string caller_authorization,
             RequestStats& stats, HttpTransport& transport = curl_transport());
 
-  // Every tag of the repository, following Link pagination. Unknown repository -> kNotFound.
-  std::vector<std::string> list_tags(const std::string& repository);
+  // Every tag of the repository, following Link pagination, at most settings.max_tag_list_bytes in
+  // all pages together (kBadResponse beyond). Unknown repository -> kNotFound.
+  std::vector<std::string> list_tags(const std::string& repository) override;
 
-  // A manifest or index by tag or digest. The body's digest is computed; when `reference` is a
-  // digest it must match (else kBadResponse).
-  FetchedManifest get_manifest(const std::string& repository, const std::string& reference);
+  // A manifest or index by tag or digest, at most min(max_bytes, settings.max_manifest_bytes). The
+  // body's digest is computed; when `reference` is a digest it must match (else kBadResponse).
+  FetchedManifest get_manifest(const std::string& repository, const std::string& reference,
+                               std::size_t max_bytes) override;
 
-  // Several manifests by digest, fetched concurrently; same order as `digests`.
-  std::vector<FetchedManifest> get_manifests(const std::string& repository,
-                                             const std::vector<std::string>& digests);
+  // Several manifests by tag or digest, fetched concurrently; same order as `references`.
+  std::vector<FetchedManifest> get_manifests(const std::string& repository, const std::vector<std::string>& references,
+                                             std::size_t max_bytes) override;
 
   // HEAD of a blob (follows redirects to blob storage without the registry's credentials).
-  BlobInfo head_blob(const std::string& repository, const std::string& digest);
+  BlobInfo head_blob(const std::string& repository, const std::string& digest) override;
 
   // Streams a blob. `on_start` gets the size and type before any byte and may return false to
   // stop. `on_data` gets the bytes; false (client gone) stops the download quietly. The last
@@ -66,10 +68,10 @@ class OciClient : public OciReader {
   // delivered (so the receiver's body ends short of its Content-Length) and kBadResponse is thrown.
   void stream_blob(const std::string& repository, const std::string& digest,
                    const std::function<bool(const BlobInfo&)>& on_start,
-                   const std::function<bool(std::string_view)>& on_data);
+                   const std::function<bool(std::string_view)>& on_data) override;
 
   // The registry's own URL for a blob (for direct downloads).
-  std::string blob_url(const std::string& repository, const std::string& digest) const;
+  std::string blob_url(const std::string& repository, const std::string& digest) const override;
 
   // For the write side (oci_push.h): one round trip for `repository`, with this client's
   // credentials when `request.url` is on the registry's own origin (never elsewhere: an upload

@@ -33,9 +33,10 @@ class OciLayoutReader : public OciReader {
   OciLayoutReader(std::string directory, std::size_t max_manifest_bytes = 4u << 20);
 
   std::vector<std::string> list_tags(const std::string& repository) override;
-  FetchedManifest get_manifest(const std::string& repository, const std::string& reference) override;
-  std::vector<FetchedManifest> get_manifests(const std::string& repository,
-                                             const std::vector<std::string>& digests) override;
+  FetchedManifest get_manifest(const std::string& repository, const std::string& reference,
+                               std::size_t max_bytes) override;
+  std::vector<FetchedManifest> get_manifests(const std::string& repository, const std::vector<std::string>& references,
+                                             std::size_t max_bytes) override;
   BlobInfo head_blob(const std::string& repository, const std::string& digest) override;
   void stream_blob(const std::string& repository, const std::string& digest,
                    const std::function<bool(const BlobInfo&)>& on_start,

@@ -4,6 +4,7 @@
 // Every failure is thrown as RegistryError (kNotFound for unknown repositories, tags, blobs).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,11 +30,16 @@ class OciReader {
   virtual ~OciReader() = default;
   // Every tag of the repository. Unknown repository -> kNotFound.
   virtual std::vector<std::string> list_tags(const std::string& repository) = 0;
-  // A manifest or index by tag or digest; when `reference` is a digest the body must match it.
-  virtual FetchedManifest get_manifest(const std::string& repository, const std::string& reference) = 0;
-  // Several manifests by digest; same order as `digests`.
+  // A manifest or index by tag or digest; when `reference` is a digest the body must match it. A
+  // body over `max_bytes` (or the origin's own max_manifest_bytes, whichever is smaller) is
+  // kBadResponse and is never held whole.
+  virtual FetchedManifest get_manifest(const std::string& repository, const std::string& reference,
+                                       std::size_t max_bytes) = 0;
+  // Several manifests by tag or digest, fetched concurrently where the origin can; same order as
+  // `references`. The first failure is thrown.
   virtual std::vector<FetchedManifest> get_manifests(const std::string& repository,
-                                                     const std::vector<std::string>& digests) = 0;
+                                                     const std::vector<std::string>& references,
+                                                     std::size_t max_bytes) = 0;
   virtual BlobInfo head_blob(const std::string& repository, const std::string& digest) = 0;
   // Streams a blob: `on_start` before any byte (false stops), `on_data` per chunk (false stops
   // quietly). The last chunk is held back until the digest is verified; on a mismatch it is never

@@ -3,6 +3,11 @@
 // by digest for good. Cache keys start with `cache_prefix`, which names the service and the caller
 // (see service_cache_prefix()), so answers are never shared between callers with different
 // credentials. Shared by the mirror and both registry services. Failures are thrown as RegistryError.
+//
+// The work one request can cause is bounded: manifests are read at most kReleaseManifestLimit bytes
+// each (release indexes, platform and module manifests are a few KB), summaries() fetches them
+// kSummaryBatch at a time, keeping only what it parsed, and a repository lists at most
+// kMaxListedVersions versions (the newest).
 #pragma once
 
 #include <string>
@@ -15,6 +20,10 @@
 #include "semver.h"
 
 namespace otr {
+
+inline constexpr std::size_t kReleaseManifestLimit = 64u << 10;
+inline constexpr std::size_t kSummaryBatch = 16;
+inline constexpr std::size_t kMaxListedVersions = 4096;
 
 // What a version tag says without opening the platform manifests.
 struct ReleaseSummary {
@@ -35,16 +44,19 @@ class ReleaseReader {
  public:
   ReleaseReader(OciReader& client, MetadataCache& cache, std::string cache_prefix, RequestStats& stats);
 
-  // Every tag of `repository` that is a version, ascending. kNotFound for an unknown repository.
+  // Every tag of `repository` that is a version, ascending; the newest kMaxListedVersions of them
+  // when there are more. kNotFound for an unknown repository.
   std::vector<Version> versions(const std::string& repository);
 
-  // The release manifests of `versions`, fetched concurrently where not cached.
+  // What the release manifests of `versions` say, fetched kSummaryBatch at a time where not
+  // cached. A version whose manifest is missing, too large or not a provider release is left out
+  // (and logged): the others stay installable. Other failures are thrown.
   std::vector<ReleaseSummary> summaries(const std::string& repository, const std::vector<Version>& versions);
 
   // One release with its packages (platform manifests fetched concurrently where not cached).
   Release release(const std::string& repository, const Version& version);
 
-  // The manifest a tag or digest names (a module version's, say).
+  // The manifest a tag or digest names (a module version's, or the publisher's checksums).
   std::shared_ptr<const std::string> manifest(const std::string& repository, const std::string& reference) {
     return manifests(repository, {reference})[0];
   }

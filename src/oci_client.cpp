@@ -260,12 +260,18 @@ std::vector<std::string> OciClient::list_tags(const std::string& repository) {
   std::vector<std::string> tags;
   // Registries page tag lists (some by default); ask for large pages and follow Link headers.
   std::string url = endpoint_.base_url + "/v2/" + repository + "/tags/list?n=" + std::to_string(kTagPageSize);
+  std::size_t budget = endpoint_.settings.max_tag_list_bytes;  // for all pages together
   for (int page = 0; page < kMaxTagPages && !url.empty(); ++page) {
     OutgoingRequest request = make_request("GET", url);
-    request.max_body = endpoint_.settings.max_tag_list_bytes;
+    request.max_body = budget;
     IncomingResponse response = fetch(request, repository);
+    if (response.error == TransportError::kTooLarge)
+      throw RegistryError(RegistryFailure::kBadResponse, "tag list of " + repository + ": more than " +
+                                                             std::to_string(endpoint_.settings.max_tag_list_bytes) +
+                                                             " bytes of tags");
     if (response.error != TransportError::kNone || response.status != 200)
       throw_for_response(response, "tag list of " + repository);
+    budget -= response.body.size();
     JsonPtr doc = json_parse(response.body);
     if (!doc || !cJSON_IsObject(doc.get()))
       throw RegistryError(RegistryFailure::kBadResponse, "tag list of " + repository + ": not a JSON object");
@@ -301,8 +307,10 @@ FetchedManifest to_manifest(IncomingResponse& response, const std::string& refer
 
 }  // namespace
 
-FetchedManifest OciClient::get_manifest(const std::string& repository, const std::string& reference) {
+FetchedManifest OciClient::get_manifest(const std::string& repository, const std::string& reference,
+                                        std::size_t max_bytes) {
   OutgoingRequest request = make_request("GET", endpoint_.base_url + "/v2/" + repository + "/manifests/" + reference);
+  request.max_body = std::min(request.max_body, max_bytes);
   request.headers.push_back(kManifestAccept);
   IncomingResponse response = fetch(request, repository);
   std::string what = "manifest " + repository + ":" + reference;
@@ -311,11 +319,12 @@ FetchedManifest OciClient::get_manifest(const std::string& repository, const std
 }
 
 std::vector<FetchedManifest> OciClient::get_manifests(const std::string& repository,
-                                                      const std::vector<std::string>& digests) {
+                                                      const std::vector<std::string>& digests, std::size_t max_bytes) {
   std::vector<OutgoingRequest> requests;
   std::string authorization = authorization_for(repository);
   for (const std::string& digest : digests) {
     OutgoingRequest r = make_request("GET", endpoint_.base_url + "/v2/" + repository + "/manifests/" + digest);
+    r.max_body = std::min(r.max_body, max_bytes);
     r.headers.push_back(kManifestAccept);
     if (!authorization.empty()) r.headers.push_back("Authorization: " + authorization);
     requests.push_back(std::move(r));
@@ -326,7 +335,7 @@ std::vector<FetchedManifest> OciClient::get_manifests(const std::string& reposit
   out.reserve(digests.size());
   for (size_t i = 0; i < digests.size(); ++i) {
     if (responses[i].error == TransportError::kNone && responses[i].status == 401) {
-      out.push_back(get_manifest(repository, digests[i]));  // answers the challenge, then retries
+      out.push_back(get_manifest(repository, digests[i], max_bytes));  // answers the challenge, then retries
       continue;
     }
     std::string what = "manifest " + repository + "@" + digests[i];

@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <vector>
@@ -142,7 +144,8 @@ std::vector<std::string> OciLayoutReader::list_tags(const std::string& repositor
   return tags;
 }
 
-FetchedManifest OciLayoutReader::get_manifest(const std::string& repository, const std::string& reference) {
+FetchedManifest OciLayoutReader::get_manifest(const std::string& repository, const std::string& reference,
+                                              std::size_t max_bytes) {
   std::string digest = reference;
   if (!reference.starts_with("sha256:") && !reference.starts_with("sha512:")) {
     digest.clear();
@@ -152,7 +155,7 @@ FetchedManifest OciLayoutReader::get_manifest(const std::string& repository, con
       layout_error(RegistryFailure::kNotFound, directory_ + ": no tag " + repository + ":" + reference);
   }
   FetchedManifest m;
-  m.body = read_small_file(blob_path(digest), max_manifest_bytes_, "manifest " + digest);
+  m.body = read_small_file(blob_path(digest), std::min(max_bytes, max_manifest_bytes_), "manifest " + digest);
   m.digest = "sha256:" + sha256_hex(m.body);
   if (digest.starts_with("sha256:") && m.digest != digest)
     layout_error(RegistryFailure::kBadResponse, directory_ + ": manifest " + digest + " does not match its digest");
@@ -161,9 +164,10 @@ FetchedManifest OciLayoutReader::get_manifest(const std::string& repository, con
 }
 
 std::vector<FetchedManifest> OciLayoutReader::get_manifests(const std::string& repository,
-                                                            const std::vector<std::string>& digests) {
+                                                            const std::vector<std::string>& references,
+                                                            std::size_t max_bytes) {
   std::vector<FetchedManifest> out;
-  for (const std::string& d : digests) out.push_back(get_manifest(repository, d));
+  for (const std::string& r : references) out.push_back(get_manifest(repository, r, max_bytes));
   return out;
 }
 
@@ -243,7 +247,7 @@ std::string OciLayoutTarget::location(const std::string& repository) const {
 
 std::optional<FetchedManifest> OciLayoutTarget::manifest_by_tag(const std::string& repository, const std::string& tag) {
   try {
-    return reader_.get_manifest(repository, tag);
+    return reader_.get_manifest(repository, tag, SIZE_MAX);
   } catch (const RegistryError& e) {
     if (e.failure() == RegistryFailure::kNotFound) return std::nullopt;
     throw;
@@ -251,7 +255,7 @@ std::optional<FetchedManifest> OciLayoutTarget::manifest_by_tag(const std::strin
 }
 
 FetchedManifest OciLayoutTarget::manifest_by_digest(const std::string& repository, const std::string& digest) {
-  return reader_.get_manifest(repository, digest);
+  return reader_.get_manifest(repository, digest, SIZE_MAX);
 }
 
 BlobOutcome OciLayoutTarget::put_blob(const std::string&, const BlobUpload& blob, const ProgressCallback& progress,

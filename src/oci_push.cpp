@@ -104,7 +104,7 @@ std::string RegistryTarget::location(const std::string& repository) const {
 
 std::optional<FetchedManifest> RegistryTarget::manifest_by_tag(const std::string& repository, const std::string& tag) {
   try {
-    return client_.get_manifest(repository, tag);
+    return client_.get_manifest(repository, tag, endpoint_.settings.max_manifest_bytes);
   } catch (const RegistryError& e) {
     if (e.failure() == RegistryFailure::kNotFound) return std::nullopt;
     throw;
@@ -112,7 +112,7 @@ std::optional<FetchedManifest> RegistryTarget::manifest_by_tag(const std::string
 }
 
 FetchedManifest RegistryTarget::manifest_by_digest(const std::string& repository, const std::string& digest) {
-  return client_.get_manifest(repository, digest);
+  return client_.get_manifest(repository, digest, endpoint_.settings.max_manifest_bytes);
 }
 
 bool RegistryTarget::blob_exists(const std::string& repository, const std::string& digest) {

@@ -124,7 +124,7 @@ ProviderRegistryService::Checksums ProviderRegistryService::checksums(OciReader&
     if (body) {
       ++stats.cache_hits;
     } else {
-      FetchedManifest fetched = client.get_manifest(provider.repository, release.shasums_manifest);
+      FetchedManifest fetched = client.get_manifest(provider.repository, release.shasums_manifest, kReleaseManifestLimit);
       body = std::make_shared<const std::string>(fetched.body);
       cache_.put_manifest(key, std::move(fetched.body));
     }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "log.h"
+#include "registry_error.h"
 #include "sha256.h"
 
 namespace otr {
@@ -27,6 +29,11 @@ std::vector<Version> ReleaseReader::versions(const std::string& repository) {
   out.erase(std::unique(out.begin(), out.end(),
                         [](const Version& a, const Version& b) { return compare_versions(a, b) == 0; }),
             out.end());
+  if (out.size() > kMaxListedVersions) {
+    log_warning(repository + " has " + std::to_string(out.size()) + " versions; only the newest " +
+                std::to_string(kMaxListedVersions) + " are served");
+    out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(kMaxListedVersions));
+  }
   return out;
 }
 
@@ -48,9 +55,9 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
     }
   }
   if (missing.empty()) return bodies;
-  std::vector<FetchedManifest> fetched = missing.size() == 1
-                                             ? std::vector<FetchedManifest>{client_.get_manifest(repository, missing[0])}
-                                             : client_.get_manifests(repository, missing);
+  std::vector<FetchedManifest> fetched =
+      missing.size() == 1 ? std::vector<FetchedManifest>{client_.get_manifest(repository, missing[0], kReleaseManifestLimit)}
+                          : client_.get_manifests(repository, missing, kReleaseManifestLimit);
   for (size_t j = 0; j < fetched.size(); ++j) {
     if (!missing[j].starts_with("sha256:")) cache_.put_tag_digest(key + ":" + missing[j], fetched[j].digest);
     bodies[missing_at[j]] = std::make_shared<const std::string>(fetched[j].body);
@@ -59,20 +66,64 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
   return bodies;
 }
 
+namespace {
+
+ReleaseSummary summarize(const Version& version, const std::string& body) {
+  ReleaseManifest m = parse_release_manifest(body, "");
+  ReleaseSummary s{version, {}, m.protocols};
+  for (const auto& p : m.platform_manifests) s.platforms.emplace_back(p.os, p.arch);
+  for (const auto& p : m.packages) s.platforms.emplace_back(p.os, p.arch);
+  std::sort(s.platforms.begin(), s.platforms.end());
+  s.platforms.erase(std::unique(s.platforms.begin(), s.platforms.end()), s.platforms.end());
+  return s;
+}
+
+// A failure that concerns one version only: the listing goes on without it.
+bool skippable(const RegistryError& e) {
+  return e.failure() == RegistryFailure::kNotFound || e.failure() == RegistryFailure::kBadResponse;
+}
+
+}  // namespace
+
 std::vector<ReleaseSummary> ReleaseReader::summaries(const std::string& repository,
                                                      const std::vector<Version>& versions) {
-  std::vector<std::string> tags;
-  for (const Version& v : versions) tags.push_back(version_to_tag(v));
-  auto bodies = manifests(repository, tags);
   std::vector<ReleaseSummary> out;
-  for (size_t i = 0; i < versions.size(); ++i) {
-    ReleaseManifest m = parse_release_manifest(*bodies[i], "");
-    ReleaseSummary s{versions[i], {}, m.protocols};
-    for (const auto& p : m.platform_manifests) s.platforms.emplace_back(p.os, p.arch);
-    for (const auto& p : m.packages) s.platforms.emplace_back(p.os, p.arch);
-    std::sort(s.platforms.begin(), s.platforms.end());
-    s.platforms.erase(std::unique(s.platforms.begin(), s.platforms.end()), s.platforms.end());
-    out.push_back(std::move(s));
+  std::vector<std::string> skipped;
+  for (size_t start = 0; start < versions.size(); start += kSummaryBatch) {
+    size_t end = std::min(versions.size(), start + kSummaryBatch);
+    std::vector<std::string> tags;
+    for (size_t i = start; i < end; ++i) tags.push_back(version_to_tag(versions[i]));
+    std::vector<std::shared_ptr<const std::string>> bodies;
+    try {
+      bodies = manifests(repository, tags);
+    } catch (const RegistryError& e) {
+      if (!skippable(e)) throw;
+      bodies.clear();  // one of the batch failed: find out which, one at a time
+      for (const std::string& tag : tags) {
+        try {
+          bodies.push_back(manifests(repository, {tag})[0]);
+        } catch (const RegistryError& one) {
+          if (!skippable(one)) throw;
+          bodies.push_back(nullptr);
+          skipped.push_back(tag + " (" + one.what() + ")");
+        }
+      }
+    }
+    for (size_t i = start; i < end; ++i) {
+      const auto& body = bodies[i - start];
+      if (!body) continue;
+      try {
+        out.push_back(summarize(versions[i], *body));
+      } catch (const RegistryError& e) {
+        skipped.push_back(tags[i - start] + " (" + e.what() + ")");
+      }
+    }
+  }
+  if (!skipped.empty()) {
+    std::string list;
+    for (size_t i = 0; i < skipped.size() && i < 5; ++i) list += (i == 0 ? "" : "; ") + skipped[i];
+    log_warning(repository + ": " + std::to_string(skipped.size()) + " version(s) left out of the listing: " + list +
+                (skipped.size() > 5 ? "; ..." : ""));
   }
   return out;
 }

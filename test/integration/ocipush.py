@@ -131,6 +131,12 @@ class Registry:
             location = r.headers["Location"]
         return location if location.startswith("http") else self.url + location
 
+    def get_manifest(self, repo, reference):
+        """The manifest or index a tag or digest names, parsed."""
+        with self._request("GET", "/v2/%s/manifests/%s" % (repo, reference),
+                           headers={"Accept": INDEX + ", " + MANIFEST}) as r:
+            return json.loads(r.read())
+
     def push_manifest(self, repo, reference, manifest):
         data = json.dumps(manifest, separators=(",", ":")).encode()
         self._request("PUT", "/v2/%s/manifests/%s" % (repo, reference), data,

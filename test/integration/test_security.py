@@ -170,3 +170,38 @@ def test_a_worker_that_exits_past_its_shutdown_deadline_removes_its_gnupg_home(w
     assert "exiting without them" in open(os.path.join(d, "app.log")).read()
     assert gnupg_homes(runtime) == []
     assert agents_serving(home) == []
+
+
+# ---------------------------------------------------------------- 4: bounded work for a provider's versions
+
+def peak_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
+def test_versions_of_a_provider_with_huge_release_indexes_stay_in_bounded_memory(workdir, tls, signing):
+    d = str(workdir / "huge-indexes")
+    push = ocipush.Registry(signing.registry.url)
+    repo = PREFIX + "/acme/huge"
+    ocipush.push_opentofu_release(push, repo, "1.0.0", {"linux_amd64": ocipush.provider_zip("huge")})
+    ocipush.push_opentofu_release(push, repo, "1.1.0", {"linux_amd64": ocipush.provider_zip("huge-1.1")})
+    index = push.get_manifest(repo, "1.0.0")
+    for i in range(40):  # 40 versions whose index is 3 MiB each (a well-formed index, padded)
+        padded = dict(index, annotations={"padding": "%02d" % i + "x" * (3 << 20)})
+        push.push_manifest(repo, "2.%d.0" % i, padded)
+    stack = servers.NginxStack(
+        d, 'provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+           '  signing_key_file = "%s"\n}\n' % (signing.registry.url, signing.operator.secret_file),
+        tls, workers=1, threads=1)
+    try:
+        assert stack.client.get("/healthz").status == 200
+        worker = stack.app.worker_pids()[0]
+        before = peak_rss_kib(worker)
+        r = stack.client.get("/registry/acme/huge/versions")
+        growth_mib = (peak_rss_kib(worker) - before) / 1024
+        assert growth_mib < 40, "the worker's peak RSS grew by %.0f MiB" % growth_mib
+        assert r.status == 200, r.body
+        assert sorted(v["version"] for v in r.json()["versions"]) == ["1.0.0", "1.1.0"]
+        assert "40 version(s) left out of the listing" in stack.app.log()
+    finally:
+        stack.stop()

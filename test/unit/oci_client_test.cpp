@@ -114,4 +114,26 @@ BOOST_AUTO_TEST_CASE(an_https_token_service_gets_the_configured_credentials_once
   BOOST_TEST(FakeTransport::authorization(net.seen[3]) == "Bearer issued");
 }
 
+BOOST_AUTO_TEST_CASE(the_tag_list_budget_covers_all_pages_together) {
+  FakeTransport net;
+  const std::string page = R"({"name":"a/b","tags":[")" + std::string(600, 'x') + R"("]})";
+  net.on("GET", "http://registry.test/v2/a/b/tags/list?n=1000",
+         {200, {{"Link", "</v2/a/b/tags/list?last=x&n=1000>; rel=\"next\""}}, page});
+  net.on("GET", "http://registry.test/v2/a/b/tags/list?last=x", {200, {}, page});
+  RegistryEndpoint e = endpoint("http://registry.test");
+  e.settings.max_tag_list_bytes = 1000;  // one page fits, two do not
+  AuthCache auth;
+  RequestStats stats;
+  OciClient client(e, auth, "", stats, net);
+  try {
+    client.list_tags("a/b");
+    BOOST_FAIL("expected a RegistryError");
+  } catch (const RegistryError& error) {
+    BOOST_TEST((error.failure() == RegistryFailure::kBadResponse));
+    BOOST_TEST(std::string(error.what()).find("more than 1000 bytes of tags") != std::string::npos);
+  }
+  BOOST_TEST(net.seen.size() == 2u);
+  BOOST_TEST(net.seen[1].max_body < 1000u - 600u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -55,13 +55,13 @@ BOOST_AUTO_TEST_CASE(written_tags_read_back_per_repository) {
   BOOST_TEST(reader.list_tags("a/b") == std::vector<std::string>{"1.0.0"});  // not a/bc's tags
   BOOST_TEST(reader.list_tags("a/bc") == std::vector<std::string>{"2.0.0"});
   BOOST_TEST((failure_of([&] { reader.list_tags("a"); }) == RegistryFailure::kNotFound));
-  FetchedManifest m = reader.get_manifest("a/b", "1.0.0");
+  FetchedManifest m = reader.get_manifest("a/b", "1.0.0", SIZE_MAX);
   BOOST_TEST(m.body == m2);
   BOOST_TEST(m.media_type == "application/vnd.oci.image.manifest.v1+json");
-  BOOST_TEST(reader.get_manifest("a/b", "sha256:" + sha256_hex(m1)).body == m1);  // untagged, by digest
+  BOOST_TEST(reader.get_manifest("a/b", "sha256:" + sha256_hex(m1), SIZE_MAX).body == m1);  // untagged, by digest
   BOOST_TEST(reader.head_blob("a/b", "sha256:" + sha256_hex("hello")).size == 5);
   BOOST_TEST((failure_of([&] { reader.head_blob("a/b", "sha256:" + std::string(64, '0')); }) == RegistryFailure::kNotFound));
-  BOOST_TEST((failure_of([&] { reader.get_manifest("a/b", "../../etc/passwd"); }) == RegistryFailure::kNotFound));
+  BOOST_TEST((failure_of([&] { reader.get_manifest("a/b", "../../etc/passwd", SIZE_MAX); }) == RegistryFailure::kNotFound));
   BOOST_TEST(reader.blob_url("a/b", "sha256:" + sha256_hex("hello")).empty());
 }
 
