@@ -34,12 +34,16 @@ struct Request {
   std::string path;
   std::string query;         // raw query string, without '?'
   // Where the web server mounted the application ("" for the root, else "/prefix" with no
-  // trailing slash). Links the application emits are made absolute with it.
+  // trailing slash, no empty segments, no backslash). It comes from the web server's
+  // configuration, never from the client; links the application emits are made absolute with it.
   std::string mount;
   std::string scheme;        // "https" or "http": for links shown to people (HTML page)
   std::string host;          // Host header value, for links shown to people
   std::string request_id;    // from the web server where it gives one, else ""
   Headers headers;           // request headers: Authorization, If-None-Match, ...
+  // Why the front end could not make sense of what the web server passed (answered 400 without
+  // routing); "" when the request is usable.
+  std::string bad_request;
 };
 
 // Where a handler writes its answer. start() exactly once, then write() any number of times.

@@ -78,6 +78,16 @@ std::string sanitized_id(const std::string& id) {
   return out;
 }
 
+// A mount point a link may be built from: "" or "/seg/seg" with non-empty segments, no backslash,
+// no control characters, no percent sign (the web server has decoded it).
+bool is_clean_mount(std::string_view mount) {
+  if (mount.empty()) return true;
+  if (mount.front() != '/' || mount.back() == '/' || mount.find("//") != std::string_view::npos) return false;
+  std::string with_end = std::string(mount) + "/";
+  if (with_end.find("/./") != std::string::npos || with_end.find("/../") != std::string::npos) return false;
+  return std::none_of(mount.begin(), mount.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\' || c == '%'; });
+}
+
 }  // namespace
 
 Request request_from_cgi(const std::vector<std::string_view>& entries, const std::vector<std::string>& names) {
@@ -94,6 +104,10 @@ Request request_from_cgi(const std::vector<std::string_view>& entries, const std
   std::string path_info = get(params, "PATH_INFO").value_or("");
   while (script.size() > 1 && script.back() == '/') script.pop_back();
   if (script == "/") script.clear();
+  if (!script.empty() && script.front() != '/') {
+    r.bad_request = "the web server passed a SCRIPT_NAME that is not a path";
+    script.clear();
+  }
 
   std::string raw_path;
   std::string query_from_uri;
@@ -111,15 +125,18 @@ Request request_from_cgi(const std::vector<std::string_view>& entries, const std
   }
   r.query = get(params, "QUERY_STRING").value_or(query_from_uri);
 
+  // The mount point comes from the web server's configuration (SCRIPT_NAME when it split the path
+  // with PATH_INFO), never from bytes the client chose: links and redirects are built from it.
   if (!path_info.empty() && !script.empty()) {
     r.mount = script;
+    const std::string script_dir = script.substr(0, script.rfind('/'));
     if (has_segment_prefix(raw_path, script)) {
       r.path = raw_path.substr(script.size());
-    } else if (raw_path.find('%') == std::string::npos && raw_path.size() > path_info.size() &&
-               raw_path.ends_with(path_info)) {
-      // Rewritten to the script (shared hosting .htaccess): the client's URL ends with PATH_INFO.
-      r.mount = raw_path.substr(0, raw_path.size() - path_info.size());
-      r.path = path_info;
+    } else if (has_segment_prefix(raw_path, script_dir)) {
+      // Rewritten to a script (shared hosting .htaccess): the client's URL never named it; the
+      // application is mounted at the script's directory ("" when it sits at the root).
+      r.mount = script_dir;
+      r.path = raw_path.substr(script_dir.size());
     } else {
       r.path = encode_path(path_info);
     }
@@ -132,19 +149,14 @@ Request request_from_cgi(const std::vector<std::string_view>& entries, const std
       r.mount.resize(last_slash);
     }
   } else {
+    // nginx's plain fastcgi_params, lighttpd at "/": the whole path is ours.
     r.path = raw_path;
-    std::vector<std::string_view> segments = raw_segments(raw_path);
-    if (!segments.empty() && !is_top_level(segments[0], names)) {
-      for (size_t i = 1; i < segments.size(); ++i) {
-        if (!is_top_level(segments[i], names)) continue;
-        size_t cut = static_cast<size_t>(segments[i].data() - raw_path.data()) - 1;
-        r.mount = raw_path.substr(0, cut);
-        r.path = raw_path.substr(cut);
-        break;
-      }
-    }
   }
   if (r.path.empty()) r.path = "/";
+  if (!is_clean_mount(r.mount)) {
+    r.bad_request = "the web server passed a mount point (SCRIPT_NAME) that cannot be used in links";
+    r.mount.clear();
+  }
 
   for (const auto& [name, value] : params) {
     if (name.starts_with("HTTP_") && name.size() > 5) r.headers.add(header_name(name.substr(5)), value);

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -110,11 +111,14 @@ struct WorkerState {
 
 void handle_one(WorkerState& state, FCGX_Request& fcgi) {
   std::vector<std::string_view> params;
-  for (char** entry = fcgi.envp; entry != nullptr && *entry != nullptr; ++entry) params.emplace_back(*entry);
-  Request request = request_from_cgi(params, state.names);
-  FcgiSink sink(fcgi, request.method == "HEAD");
+  std::optional<bool> head;  // the first REQUEST_METHOD counts, as in request_from_cgi
+  for (char** entry = fcgi.envp; entry != nullptr && *entry != nullptr; ++entry) {
+    params.emplace_back(*entry);
+    if (!head && params.back().starts_with("REQUEST_METHOD=")) head = params.back() == "REQUEST_METHOD=HEAD";
+  }
+  FcgiSink sink(fcgi, head.value_or(false));
   try {
-    state.app.handle(request, sink);
+    state.app.handle(request_from_cgi(params, state.names), sink);
   } catch (const std::exception& e) {
     log_error(std::string("request handler failed: ") + e.what());
   }

@@ -1,5 +1,6 @@
 #include "registry_app.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "log.h"
@@ -81,6 +82,7 @@ void RegistryApp::route(const Request& request, ResponseSink& sink, RequestStats
     r.headers.set("Allow", "GET, HEAD");
     return send(sink, r);
   }
+  if (!request.bad_request.empty()) return send(sink, json_error(400, request.bad_request));
   RequestPath path = split_request_path(request.path);
   if (path.status != 200) return send(sink, json_error(path.status, path.problem));
   if (path.segments.size() == 1 && path.segments[0] == kHealthz) {
@@ -105,7 +107,17 @@ void RegistryApp::route(const Request& request, ResponseSink& sink, RequestStats
   std::vector<std::string> names = top_level_names();
   std::string listed;
   for (size_t i = 2; i < names.size(); ++i) listed += (listed.empty() ? "/" : ", /") + names[i] + "/";
-  send(sink, json_error(404, "no service here; configured services: " + (listed.empty() ? std::string("none") : listed)));
+  std::string message = "no service here; configured services: " + (listed.empty() ? std::string("none") : listed);
+  // A prefix the web server did not split off ("/tf/mirror/..." behind nginx's plain fastcgi_params).
+  for (size_t i = 1; i < path.segments.size(); ++i) {
+    if (std::find(names.begin() + 2, names.end(), path.segments[i]) == names.end()) continue;
+    std::string prefix;
+    for (size_t j = 0; j < i; ++j) prefix += "/" + path.segments[j];
+    message += "; to mount the application under " + prefix + ", have the web server split the path there "
+               "(nginx: fastcgi_split_path_info ^(" + prefix + ")(/.*)$; and fastcgi_param PATH_INFO $fastcgi_path_info;)";
+    break;
+  }
+  send(sink, json_error(404, message));
 }
 
 void RegistryApp::serve_discovery(const Request& request, ResponseSink& sink) const {

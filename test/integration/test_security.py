@@ -42,7 +42,9 @@ def signing(workdir, tls):
     s.stack = servers.NginxStack(
         os.path.join(d, "app"),
         'provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
-        '  signing_key_file = "%s"\n  proxy_packages = true\n}\n' % (s.registry.url, s.operator.secret_file),
+        '  signing_key_file = "%s"\n  proxy_packages = true\n}\n'
+        'provider_mirror "mirror" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n}\n'
+        % (s.registry.url, s.operator.secret_file, s.registry.url),
         tls, workers=1, threads=1)
     s.client = s.stack.client
     yield s
@@ -205,3 +207,41 @@ def test_versions_of_a_provider_with_huge_release_indexes_stay_in_bounded_memory
         assert "40 version(s) left out of the listing" in stack.app.log()
     finally:
         stack.stop()
+
+
+# ---------------------------------------------------------------- 5: the mount is never the client's to choose
+
+@pytest.mark.parametrize("path", ["//evil.example/mirror", "//evil.example/.well-known/terraform.json",
+                                  "/evil.example/.well-known/terraform.json", "/evil.example/registry"])
+def test_no_redirect_or_link_points_where_the_client_said(signing, tls, path):
+    import json
+    status, head, body = servers.raw_request(signing.stack.port, tls[0], "GET %s HTTP/1.1" % path)
+    assert status in (400, 404), body
+    assert "location:" not in head.lower()
+    assert list(json.loads(body)) == ["errors"]  # an error, never a document with links in it
+
+
+def test_apache_rewrite_mode_mounts_at_the_script_directory(workdir, tls, signing):
+    import shutil
+    d = str(workdir / "shared-mount")
+    os.makedirs(d)
+    apache = servers.Apache(d, None, tls, shared_hosting_dir=True)
+    site = os.path.join(apache.docroot, "tf")
+    os.makedirs(site)
+    shutil.copy(os.path.join(servers.ROOT, "apache-example", "shared-hosting", ".htaccess"), site)
+    shutil.copy(servers.BINARY, os.path.join(site, "registry.fcgi"))
+    servers.write_app_config(os.path.join(site, "config.hcl"), signing.registry.url)
+    for root, dirs, files in os.walk(apache.docroot):
+        for name in dirs + files:
+            os.chmod(os.path.join(root, name), 0o755)
+    apache.start()
+    try:
+        redirect = servers.Client(apache.url, tls[0]).get("/tf/mirror")
+        assert redirect.status == 301
+        assert redirect.headers["Location"] == "/tf/mirror/"
+        for path in ("/tf//evil.example/mirror", "/tf/evil.example/mirror"):
+            status, head, body = servers.raw_request(apache.port, tls[0], "GET %s HTTP/1.1" % path)
+            assert status in (400, 404), head
+            assert "location:" not in head.lower()
+    finally:
+        apache.stop()

@@ -29,11 +29,64 @@ BOOST_AUTO_TEST_CASE(nginx_plain_fastcgi_params) {
   BOOST_TEST(r.host == "tf.example.com");
 }
 
-BOOST_AUTO_TEST_CASE(nginx_under_a_prefix_without_split) {
+BOOST_AUTO_TEST_CASE(without_a_split_the_application_is_at_the_root) {
+  // The mount is never guessed from the client's path: "/tf" here could be anything a client wrote.
   Request r = make({"REQUEST_URI=/tf/mirror/x/y?token=abc", "SCRIPT_NAME=/tf/mirror/x/y"});
-  BOOST_TEST(r.mount == "/tf");
-  BOOST_TEST(r.path == "/mirror/x/y");
+  BOOST_TEST(r.mount == "");
+  BOOST_TEST(r.path == "/tf/mirror/x/y");
   BOOST_TEST(r.query == "token=abc");
+  BOOST_TEST(r.bad_request == "");
+}
+
+BOOST_AUTO_TEST_CASE(a_client_cannot_choose_the_mount_that_links_are_built_from) {
+  // nginx `location /` with plain fastcgi_params: "//evil.example/mirror" once became mount
+  // "//evil.example" and a redirect to //evil.example/mirror/.
+  Request r = make({"REQUEST_URI=//evil.example/mirror", "SCRIPT_NAME=/evil.example/mirror"});
+  BOOST_TEST(r.mount == "");
+  BOOST_TEST(r.path == "//evil.example/mirror");  // the router refuses the empty segment
+  Request discovery = make({"REQUEST_URI=/evil.example/.well-known/terraform.json",
+                            "SCRIPT_NAME=/evil.example/.well-known/terraform.json"});
+  BOOST_TEST(discovery.mount == "");
+  BOOST_TEST(discovery.path == "/evil.example/.well-known/terraform.json");
+  // A rewrite to a script: the mount is the script's directory, whatever the client wrote below it.
+  Request rewrite = make({"REQUEST_URI=/tf//evil.example/mirror", "SCRIPT_NAME=/tf/registry.fcgi",
+                          "PATH_INFO=/evil.example/mirror"});
+  BOOST_TEST(rewrite.mount == "/tf");
+  BOOST_TEST(rewrite.path == "//evil.example/mirror");
+}
+
+BOOST_AUTO_TEST_CASE(a_mount_that_cannot_be_used_in_links_is_a_bad_request) {
+  for (std::string script : {"/a\\b", "//evil.example", "/a/../b", "/a%2fb"}) {
+    Request r = make({"REQUEST_URI=" + script + "/mirror/a", "SCRIPT_NAME=" + script, "PATH_INFO=/mirror/a"});
+    BOOST_TEST(r.bad_request != "", script);
+    BOOST_TEST(r.mount == "", script);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_script_name_that_is_not_a_path_never_throws) {
+  // Once std::out_of_range, outside the handler's try block: the worker terminated.
+  Request r = make({"SCRIPT_NAME=x", "PATH_INFO=/a"});
+  BOOST_TEST(r.bad_request != "");
+  Request relative = make({"SCRIPT_NAME=mirror", "PATH_INFO=/a", "REQUEST_URI=/mirror/a"});
+  BOOST_TEST(relative.bad_request != "");
+}
+
+BOOST_AUTO_TEST_CASE(no_combination_of_parameters_throws) {
+  const std::vector<std::string> scripts = {"", "/", "x", "/mirror", "/mirror/", "//", "/tf/registry.fcgi", "\\",
+                                            "/a/b/c/d"};
+  const std::vector<std::string> infos = {"", "/", "x", "/a", "//", "/mirror/a/index.json"};
+  const std::vector<std::string> uris = {"", "/", "?", "x", "//", "http://h", "http://h/mirror/a", "/mirror/a?x",
+                                         "/tf/mirror/a", "%", "/%2F"};
+  for (const auto& s : scripts)
+    for (const auto& i : infos)
+      for (const auto& u : uris) {
+        std::vector<std::string> params;
+        if (!s.empty()) params.push_back("SCRIPT_NAME=" + s);
+        if (!i.empty()) params.push_back("PATH_INFO=" + i);
+        if (!u.empty()) params.push_back("REQUEST_URI=" + u);
+        BOOST_CHECK_NO_THROW(make(params));
+        BOOST_TEST(!make(params).path.empty(), s + " " + i + " " + u);
+      }
 }
 
 BOOST_AUTO_TEST_CASE(nginx_split_path_info_at_the_service) {
@@ -79,9 +132,9 @@ BOOST_AUTO_TEST_CASE(apache_rewrite_to_the_script_in_a_user_directory) {
 
 BOOST_AUTO_TEST_CASE(segment_prefix_is_not_a_string_prefix) {
   Request r = make({"REQUEST_URI=/mirrorX/a", "SCRIPT_NAME=/mirror", "PATH_INFO=/a"});
-  // Never strips "/mirror" off "/mirrorX": the client's URL is taken as it was.
-  BOOST_TEST(r.mount == "/mirrorX");
-  BOOST_TEST(r.path == "/a");
+  // Never strips "/mirror" off "/mirrorX": the client's URL is taken as it was (service "mirrorX").
+  BOOST_TEST(r.mount == "");
+  BOOST_TEST(r.path == "/mirrorX/a");
 }
 
 BOOST_AUTO_TEST_CASE(headers_and_credentials) {
