@@ -5,7 +5,9 @@
 
 #include <cctype>
 
+#include "digest_verifier.h"
 #include "json.h"
+#include "oci_names.h"
 #include "sha256.h"
 #include "www_authenticate.h"
 
@@ -295,7 +297,7 @@ namespace {
 FetchedManifest to_manifest(IncomingResponse& response, const std::string& reference, const std::string& what) {
   FetchedManifest m;
   m.digest = "sha256:" + sha256_hex(response.body);
-  if (reference.starts_with("sha256:") && m.digest != reference)
+  if (is_valid_digest(reference) && !digest_matches(reference, response.body))
     throw RegistryError(RegistryFailure::kBadResponse, what + ": content does not match its digest");
   m.media_type = media_type_of(response.headers.get("Content-Type"));
   m.body = std::move(response.body);
@@ -375,6 +377,7 @@ void OciClient::stream_blob(const std::string& repository, const std::string& di
                             const std::function<bool(std::string_view)>& on_data) {
   std::string url = blob_url(repository, digest);
   const std::string what = "blob " + repository + "@" + digest;
+  if (!is_valid_digest(digest)) throw RegistryError(RegistryFailure::kNotFound, what + ": not a digest");
   bool answered_challenge = false;
   for (int hop = 0; hop <= kMaxRedirects; ++hop) {
     OutgoingRequest request = make_request("GET", url);
@@ -386,7 +389,7 @@ void OciClient::stream_blob(const std::string& repository, const std::string& di
     }
     bool started = false;
     bool receiver_stopped = false;
-    Sha256 hash;
+    DigestVerifier hash(digest);
     std::string held;  // the newest chunk, delivered only once the next one (or the verdict) is in
     auto headers_cb = [&](int status, const Headers& headers) {
       if (status != 200) return false;
@@ -415,7 +418,7 @@ void OciClient::stream_blob(const std::string& repository, const std::string& di
     if (started) {
       if (receiver_stopped) return;
       if (response.error != TransportError::kNone) throw_for_response(response, what + " (download cut)");
-      if (digest.starts_with("sha256:") && "sha256:" + hash.hex_digest() != digest)
+      if (!hash.matches())
         throw RegistryError(RegistryFailure::kBadResponse, what + ": downloaded bytes do not match the digest");
       if (!held.empty()) on_data(held);
       return;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "digest_verifier.h"
 #include "json.h"
 #include "oci_names.h"
 #include "provider_release.h"
@@ -157,7 +158,7 @@ FetchedManifest OciLayoutReader::get_manifest(const std::string& repository, con
   FetchedManifest m;
   m.body = read_small_file(blob_path(digest), std::min(max_bytes, max_manifest_bytes_), "manifest " + digest);
   m.digest = "sha256:" + sha256_hex(m.body);
-  if (digest.starts_with("sha256:") && m.digest != digest)
+  if (!digest_matches(digest, m.body))
     layout_error(RegistryFailure::kBadResponse, directory_ + ": manifest " + digest + " does not match its digest");
   m.media_type = media_type_in(m.body);
   return m;
@@ -191,7 +192,7 @@ void OciLayoutReader::stream_blob(const std::string&, const std::string& digest,
   struct stat st {};
   ::fstat(fd.get(), &st);
   if (!on_start(BlobInfo{static_cast<std::int64_t>(st.st_size), "application/octet-stream"})) return;
-  Sha256 hash;
+  DigestVerifier hash(digest);
   std::string held;
   std::vector<char> buffer(kChunk);
   while (true) {
@@ -204,7 +205,7 @@ void OciLayoutReader::stream_blob(const std::string&, const std::string& digest,
     if (!held.empty() && !on_data(held)) return;
     held.assign(chunk);
   }
-  if (digest.starts_with("sha256:") && "sha256:" + hash.hex_digest() != digest)
+  if (!hash.matches())
     layout_error(RegistryFailure::kBadResponse, directory_ + ": blob " + digest + " does not match its digest");
   if (!held.empty()) on_data(held);
 }

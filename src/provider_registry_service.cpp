@@ -181,6 +181,11 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
                               [&](const PlatformPackage& p) { return p.os == os && p.arch == arch; });
   if (package == release.packages.end())
     return send(sink, json_error(404, "version " + version->to_string() + " has no package for " + os + "_" + arch));
+  if (zip_hex(package->digest).empty())
+    throw RegistryError(RegistryFailure::kBadResponse,
+                        provider.repository + " " + version->to_string() + " " + os + "_" + arch + ": the package is "
+                        "stored under a " + package->digest.substr(0, package->digest.find(':')) +
+                        " digest; the provider registry protocol needs its sha256 (publish it again with push)");
   Checksums sums = checksums(client, provider, prefix, release, *version, stats);
 
   ProviderDownload d;

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "log.h"
+#include "oci_names.h"
 #include "registry_error.h"
 #include "sha256.h"
 
@@ -45,7 +46,7 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
   std::vector<size_t> missing_at;
   for (size_t i = 0; i < references.size(); ++i) {
     const std::string& ref = references[i];
-    std::optional<std::string> digest = ref.starts_with("sha256:") ? std::optional(ref) : cache_.tag_digest(key + ":" + ref);
+    std::optional<std::string> digest = is_valid_digest(ref) ? std::optional(ref) : cache_.tag_digest(key + ":" + ref);
     if (digest) bodies[i] = cache_.manifest(key + "@" + *digest);
     if (bodies[i]) {
       ++stats_.cache_hits;
@@ -59,9 +60,11 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
       missing.size() == 1 ? std::vector<FetchedManifest>{client_.get_manifest(repository, missing[0], kReleaseManifestLimit)}
                           : client_.get_manifests(repository, missing, kReleaseManifestLimit);
   for (size_t j = 0; j < fetched.size(); ++j) {
-    if (!missing[j].starts_with("sha256:")) cache_.put_tag_digest(key + ":" + missing[j], fetched[j].digest);
+    // Cached by the digest it was asked by (verified against it), else by its sha256.
+    const bool by_digest = is_valid_digest(missing[j]);
+    if (!by_digest) cache_.put_tag_digest(key + ":" + missing[j], fetched[j].digest);
     bodies[missing_at[j]] = std::make_shared<const std::string>(fetched[j].body);
-    cache_.put_manifest(key + "@" + fetched[j].digest, std::move(fetched[j].body));
+    cache_.put_manifest(key + "@" + (by_digest ? missing[j] : fetched[j].digest), std::move(fetched[j].body));
   }
   return bodies;
 }

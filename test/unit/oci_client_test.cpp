@@ -136,4 +136,25 @@ BOOST_AUTO_TEST_CASE(the_tag_list_budget_covers_all_pages_together) {
   BOOST_TEST(net.seen[1].max_body < 1000u - 600u);
 }
 
+BOOST_AUTO_TEST_CASE(a_sha512_blob_is_verified_and_its_last_chunk_withheld_on_a_mismatch) {
+  FakeTransport net;
+  const std::string bad = "sha512:" + std::string(128, 'a');
+  net.on("GET", "http://registry.test/v2/a/b/blobs/" + bad, {200, {{"Content-Length", "30"}}, std::string(30, 'z')});
+  RegistryEndpoint e = endpoint("http://registry.test");
+  AuthCache auth;
+  RequestStats stats;
+  OciClient client(e, auth, "", stats, net);
+  std::string delivered;
+  try {
+    client.stream_blob("a/b", bad, [](const BlobInfo&) { return true; }, [&](std::string_view chunk) {
+      delivered.append(chunk);
+      return true;
+    });
+    BOOST_FAIL("expected a RegistryError");
+  } catch (const RegistryError& error) {
+    BOOST_TEST((error.failure() == RegistryFailure::kBadResponse));
+  }
+  BOOST_TEST(delivered.size() < 30u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

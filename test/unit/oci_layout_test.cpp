@@ -97,3 +97,34 @@ BOOST_AUTO_TEST_CASE(a_missing_index_is_a_broken_origin) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(oci_layout_digests)
+
+// Content named by a sha512 digest is verified like sha256 content (it once streamed unchecked).
+BOOST_AUTO_TEST_CASE(sha512_blobs_and_manifests_are_verified) {
+  Layout l;
+  fs::create_directories(l.dir / "blobs" / "sha512");
+  std::ofstream(l.dir / "oci-layout") << R"({"imageLayoutVersion":"1.0.0"})";
+  std::ofstream(l.dir / "index.json") << R"({"schemaVersion":2,"manifests":[]})";
+  // sha512("hello")
+  const std::string good = "sha512:9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c"
+                           "7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043";
+  std::ofstream(l.dir / "blobs" / "sha512" / good.substr(7)) << "hello";
+  const std::string bad = "sha512:" + std::string(128, 'a');
+  std::ofstream(l.dir / "blobs" / "sha512" / bad.substr(7)) << "not what the digest says";
+  OciLayoutReader reader(l.dir.string());
+  std::string streamed;
+  reader.stream_blob("a/b", good, [](const BlobInfo&) { return true; },
+                     [&](std::string_view chunk) { streamed.append(chunk); return true; });
+  BOOST_TEST(streamed == "hello");
+  std::string delivered;
+  BOOST_TEST((failure_of([&] {
+               reader.stream_blob("a/b", bad, [](const BlobInfo&) { return true; },
+                                  [&](std::string_view chunk) { delivered.append(chunk); return true; });
+             }) == RegistryFailure::kBadResponse));
+  BOOST_TEST(delivered.size() < std::string("not what the digest says").size());  // never the whole body
+  BOOST_TEST((failure_of([&] { reader.get_manifest("a/b", bad, SIZE_MAX); }) == RegistryFailure::kBadResponse));
+  BOOST_TEST(reader.get_manifest("a/b", good, SIZE_MAX).body == "hello");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
