@@ -4,6 +4,7 @@
 #   make unit         build and run the Boost.Test unit tests
 #   make check        install test dependencies, then run unit and integration tests
 #   make demo         local registry + sample provider + nginx in front; prints how to use it
+#   make sanitize     the unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer
 #   make install      install into $(DESTDIR)$(PREFIX)
 
 PROGRAM  := oci-distribution-terraform-registry
@@ -12,8 +13,10 @@ BUILD    ?= build
 
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
-CXXFLAGS += -std=c++20 -Wall -Wextra -Wpedantic -Werror=return-type -pthread -MMD -MP
-CPPFLAGS += -Iinclude $(shell pkg-config --cflags libcurl libcjson openssl libzip 2>/dev/null)
+# `override`: CXXFLAGS=... on the command line adds to these instead of dropping them.
+override CXXFLAGS += -std=c++20 -Wall -Wextra -Wpedantic -Werror=return-type -pthread -MMD -MP $(SANITIZE)
+override LDFLAGS  += $(SANITIZE)
+override CPPFLAGS += -Iinclude $(shell pkg-config --cflags libcurl libcjson openssl libzip 2>/dev/null)
 LDLIBS   += -lfcgi -lgpgme $(shell pkg-config --libs libcurl libcjson openssl libzip 2>/dev/null || echo -lcurl -lcjson -lssl -lcrypto -lzip) \
             -lboost_program_options -pthread
 
@@ -23,7 +26,7 @@ MAIN_OBJ  := $(BUILD)/obj/main.o
 TEST_SRCS := $(wildcard test/unit/*.cpp)
 TEST_OBJS := $(patsubst test/unit/%.cpp,$(BUILD)/test/%.o,$(TEST_SRCS))
 
-.PHONY: all unit check integration acceptance test-tools deps demo install clean bench
+.PHONY: all unit check integration acceptance test-tools deps demo install clean bench sanitize
 all: $(BUILD)/$(PROGRAM)
 
 $(BUILD)/$(PROGRAM): $(LIB_OBJS) $(MAIN_OBJ)
@@ -43,6 +46,14 @@ $(BUILD)/obj $(BUILD)/test:
 
 unit: $(BUILD)/unit-tests
 	cd test/unit && ../../$(BUILD)/unit-tests --log_level=message --report_level=short
+
+# Undefined behaviour (overflow, bad casts) and memory errors fail the run.
+sanitize:
+	$(MAKE) BUILD=$(BUILD)/sanitize CXXFLAGS="-O1 -g" \
+	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  $(BUILD)/sanitize/unit-tests
+	cd test/unit && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ../../$(BUILD)/sanitize/unit-tests --log_level=message --report_level=short
 
 # The README's test command: installs what it needs, then runs everything.
 check: deps

@@ -120,7 +120,10 @@ struct ServerConfig {
   // listening socket.
   std::string listen_addr = "127.0.0.1:8080";
   unsigned socket_mode = 0660;         // for unix sockets
-  std::string query_string_secret;     // 32 raw bytes once loaded (given as 64 hex digits)
+  std::string query_string_secret;     // 32 raw bytes once loaded (given as 64 hex digits); seals
+  // Earlier secrets (the lines after the first of query_string_secret_file): they still open the
+  // tokens they sealed, until those expire, so that the secret can be rotated.
+  std::vector<std::string> retired_query_string_secrets;
   int worker_processes = 2;
   int worker_threads = 8;
   long max_requests_per_worker = 0;    // 0 = never recycle
@@ -161,8 +164,13 @@ struct ConfigSearch {
 // /etc/oci-distribution-terraform-registry/.
 ConfigSearch search_config_file(const std::string& exe_dir);
 
-// Parses "90", "90s", "1m30s", "2h", "500ms"-style durations (whole seconds result; ms rounds up).
-// Throws std::invalid_argument with a message naming the expected form.
+// The longest duration and the largest size a configuration may give: far beyond any sensible
+// value, and small enough that deadlines computed from them never overflow a clock.
+inline constexpr Seconds kMaxDuration{366LL * 24 * 3600};
+inline constexpr unsigned long long kMaxByteSize = 1ULL << 40;
+
+// Parses "90", "90s", "1m30s", "2h", "500ms"-style durations (whole seconds result; ms rounds up),
+// at most kMaxDuration. Throws std::invalid_argument with a message naming the expected form.
 Seconds parse_duration(const std::string& text);
 
 }  // namespace otr

@@ -1,4 +1,5 @@
-// Failures talking to an origin registry, and the status each one becomes for our client.
+// Failures talking to an origin registry. registry_error_response() (responses.h) decides what each
+// becomes for our client.
 #pragma once
 
 #include <stdexcept>
@@ -19,8 +20,6 @@ class RegistryError : public std::runtime_error {
   RegistryError(RegistryFailure failure, const std::string& message)
       : std::runtime_error(message), failure_(failure) {}
   RegistryFailure failure() const { return failure_; }
-  // The HTTP status our client gets for this failure.
-  int http_status() const;
 
  private:
   RegistryFailure failure_;

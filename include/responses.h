@@ -5,11 +5,19 @@
 #include <string>
 
 #include "http.h"
+#include "registry_error.h"
 
 namespace otr {
 
 // {"errors":["message"]} as application/json with `status`.
 Response json_error(int status, const std::string& message);
+
+// The answer to a registry failure, and the one place that maps a failure to a status: 401, 404
+// (with `not_found`, the service's own words), 502 or 504. The body says what kind of problem it
+// was and names the request id, never the registry's host, address or libcurl's text; the detail
+// goes to the log under the same id (not for 404: not-found is no problem of ours).
+Response registry_error_response(const RegistryError& error, const Request& request, const std::string& service,
+                                 const std::string& not_found);
 
 // A 200 application/json document with an ETag derived from `etag_source` (pass the body itself
 // unless parts of it vary without changing its meaning), Cache-Control max-age (private when the

@@ -14,6 +14,7 @@
 #include "oci_names.h"
 #include "openpgp_signer.h"
 #include "sealed_token.h"
+#include "secret_env.h"
 
 namespace otr {
 
@@ -42,9 +43,10 @@ ConfigError::ConfigError(std::vector<Diagnostic> diagnostics)
 
 Seconds parse_duration(const std::string& text) {
   const std::string expected = "expected a duration such as \"30s\", \"5m\", \"1h30m\" or \"500ms\", or a number of seconds";
+  const std::string too_long = "longer than the longest duration accepted, " + std::to_string(kMaxDuration.count() / 3600) + "h";
   if (text.empty()) throw std::invalid_argument(expected);
   if (std::all_of(text.begin(), text.end(), ::isdigit)) {
-    if (text.size() > 9) throw std::invalid_argument("duration too long");
+    if (text.size() > 9 || std::stoll(text) > kMaxDuration.count()) throw std::invalid_argument(too_long);
     return Seconds(std::stoll(text));
   }
   long long total_ms = 0;
@@ -59,7 +61,9 @@ Seconds parse_duration(const std::string& text) {
     std::string unit = text.substr(unit_start, i - unit_start);
     long long factor = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
     if (factor == 0) throw std::invalid_argument(expected);
+    // amount * factor < 3.6e15 and the total is checked at every step: no overflow.
     total_ms += amount * factor;
+    if (total_ms > kMaxDuration.count() * 1000) throw std::invalid_argument(too_long);
   }
   return Seconds((total_ms + 999) / 1000);
 }
@@ -200,7 +204,12 @@ class Checker {
       error(v.pos, "expected a size such as 33554432, \"64KiB\", \"32MiB\" or \"1GiB\" for \"" + a.name + "\"");
       return std::nullopt;
     }
-    return static_cast<std::size_t>(std::stoull(text.substr(0, digits)) * factor);
+    unsigned long long amount = std::stoull(text.substr(0, digits));  // < 10^12: amount * 2^30 fits
+    if (amount * factor > kMaxByteSize) {
+      error(v.pos, "\"" + a.name + "\" is larger than " + std::to_string(kMaxByteSize >> 30) + "GiB");
+      return std::nullopt;
+    }
+    return static_cast<std::size_t>(amount * factor);
   }
 
   // The trimmed contents of a file named by a *_file attribute (relative to the config's directory).
@@ -236,12 +245,12 @@ class Checker {
   std::optional<std::string> env_value(const hcl::Attribute& a) {
     auto name = string(a);
     if (!name) return std::nullopt;
-    const char* value = std::getenv(name->c_str());
-    if (value == nullptr || *value == '\0') {
+    std::optional<std::string> value = take_secret_env(*name);  // children never inherit it
+    if (!value) {
       error(a.value.pos, "the environment variable \"" + *name + "\" named by \"" + a.name + "\" is not set");
       return std::nullopt;
     }
-    return std::string(value);
+    return value;
   }
 
  private:
@@ -381,7 +390,23 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
     where = inline_secret->value.pos;
     source = "query_string_secret";
   } else if (secret_file) {
-    hex = check.file_contents(*secret_file);
+    // One secret per line: the first seals, the others (rotated out) still open what they sealed.
+    if (auto text = check.file_contents(*secret_file)) {
+      std::vector<std::string> lines;
+      std::istringstream in(*text);
+      for (std::string line; std::getline(in, line);) {
+        line = trim(line);
+        if (!line.empty() && line[0] != '#') lines.push_back(line);
+      }
+      for (size_t i = 1; i < lines.size(); ++i) {
+        if (auto key = decode_hex_key(lines[i]))
+          server.retired_query_string_secrets.push_back(*key);
+        else
+          check.error(secret_file->value.pos, "line " + std::to_string(i + 1) + " of the file named by "
+                                              "query_string_secret_file is not 64 hex digits");
+      }
+      if (!lines.empty()) hex = lines[0];
+    }
     where = secret_file->value.pos;
     source = "the file named by query_string_secret_file";
   }
@@ -615,12 +640,13 @@ Config parse_config(const std::string& text, const std::string& filename) {
     server_block = &b;
   }
   if (server_block != nullptr) read_server(check, *server_block, config.server);
+  // Taken out of the environment even when the file gives the secret: the variable is ours by name.
+  std::optional<std::string> secret_env = take_secret_env(kSecretEnvVar);
   if (config.server.query_string_secret.empty()) {
-    const char* env = std::getenv(kSecretEnvVar);
     bool in_file = server_block && (Checker::find(server_block->body, "query_string_secret") ||
                                     Checker::find(server_block->body, "query_string_secret_file"));
-    if (env != nullptr && *env != '\0' && !in_file) {
-      if (auto key = decode_hex_key(trim(env)))
+    if (const auto& env = secret_env; env && !in_file) {
+      if (auto key = decode_hex_key(trim(*env)))
         config.server.query_string_secret = *key;
       else
         check.error({filename, 0, 0}, std::string("the environment variable ") + kSecretEnvVar +

@@ -67,11 +67,7 @@ void ProviderMirrorService::handle(const Request& request, const std::vector<std
     if (document == "index") return serve_index(request, provider, sink, stats);
     return serve_version(request, provider, document, sink, stats);
   } catch (const RegistryError& e) {
-    if (e.failure() != RegistryFailure::kNotFound) log_warning(config_.name + ": " + e.what());
-    std::string message = e.failure() == RegistryFailure::kNotFound
-                              ? "no such provider or version in this mirror"
-                              : e.what();
-    return send(sink, json_error(e.http_status(), message));
+    return send(sink, registry_error_response(e, request, config_.name, "no such provider or version in this mirror"));
   }
 }
 

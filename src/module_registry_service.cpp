@@ -43,10 +43,7 @@ void ModuleRegistryService::handle(const Request& request, const std::vector<std
     if (versions) return serve_versions(request, module, sink, stats);
     return serve_download(request, module, segments[3], sink, stats);
   } catch (const RegistryError& e) {
-    if (e.failure() != RegistryFailure::kNotFound) log_warning(config_.name + ": " + e.what());
-    return send(sink, json_error(e.http_status(), e.failure() == RegistryFailure::kNotFound
-                                                      ? "no such module or version in this registry"
-                                                      : e.what()));
+    return send(sink, registry_error_response(e, request, config_.name, "no such module or version in this registry"));
   }
 }
 

@@ -89,17 +89,6 @@ std::string media_type_of(const std::string& content_type) {
 
 }  // namespace
 
-int RegistryError::http_status() const {
-  switch (failure_) {
-    case RegistryFailure::kUnauthorized: return 401;
-    case RegistryFailure::kNotFound: return 404;
-    case RegistryFailure::kTimeout: return 504;
-    case RegistryFailure::kUnreachable: return 502;
-    case RegistryFailure::kBadResponse: return 502;
-  }
-  return 502;
-}
-
 void throw_for_response(const IncomingResponse& r, const std::string& what) {
   switch (r.error) {
     case TransportError::kNone:

@@ -19,7 +19,8 @@ std::int64_t sealed_url_expiry(std::int64_t ttl_seconds) {
 std::string sealed_download_path(const TokenSealer& sealer, const Request& request, const std::string& service,
                                  const std::string& repository, const std::string& digest,
                                  const std::string& filename, std::int64_t expires_at) {
-  DownloadGrant grant{service, repository, digest, expires_at, request.headers.get("Authorization")};
+  DownloadGrant grant{TokenPurpose::kPackage, service, repository, digest, expires_at,
+                      request.headers.get("Authorization")};
   return request.mount + "/" + service + "/" + kPackagesSegment + "/" + digest + "/" + filename +
          "?token=" + sealer.seal(grant);
 }
@@ -29,7 +30,7 @@ void serve_sealed_download(const Request& request, const std::string& service, c
                            const std::string& content_type, ResponseSink& sink, RequestStats& stats) {
   if (sealer == nullptr) return send(sink, json_error(404, "this service does not proxy package downloads"));
   std::string token = query_param(request.query, "token");
-  TokenSealer::Opened opened = sealer->open(token, std::time(nullptr));
+  TokenSealer::Opened opened = sealer->open(token, TokenPurpose::kPackage, std::time(nullptr));
   if (!opened.grant) {
     std::string why = opened.error == TokenError::kExpired ? "this download link has expired; ask the registry again"
                                                            : "this download link is not valid";
@@ -60,15 +61,13 @@ void serve_sealed_download(const Request& request, const std::string& service, c
         },
         [&](std::string_view chunk) { return sink.write(chunk); });
   } catch (const RegistryError& e) {
-    std::string message = service + ": download failed: " + e.what();
     // Once bytes are flowing the only honest signal left is to end the body short.
     if (sink.started()) {
-      log_error(message + "; the response was cut short");
+      log_error(service + ": download failed: " + e.what() + "; the response was cut short" +
+                (request.request_id.empty() ? "" : " (request id " + request.request_id + ")"));
       return;
     }
-    log_warning(message);
-    send(sink, json_error(e.http_status(),
-                          e.failure() == RegistryFailure::kNotFound ? "package not found in the registry" : e.what()));
+    send(sink, registry_error_response(e, request, service, "package not found in the registry"));
   }
 }
 

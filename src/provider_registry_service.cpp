@@ -90,10 +90,7 @@ void ProviderRegistryService::handle(const Request& request, const std::vector<s
     if (download) return serve_download(request, provider, segments[2], segments[4], segments[5], sink, stats);
     return serve_checksums(request, provider, segments[2], segments[3] == kSignatureFile, sink, stats);
   } catch (const RegistryError& e) {
-    if (e.failure() != RegistryFailure::kNotFound) log_warning(config_.name + ": " + e.what());
-    return send(sink, json_error(e.http_status(), e.failure() == RegistryFailure::kNotFound
-                                                      ? "no such provider or version in this registry"
-                                                      : e.what()));
+    return send(sink, registry_error_response(e, request, config_.name, "no such provider or version in this registry"));
   } catch (const SigningError& e) {
     log_error(config_.name + ": " + e.what());
     return send(sink, json_error(503, "this registry cannot sign checksums right now"));
@@ -202,7 +199,8 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
   // Clients fetch them without credentials: a caller's Authorization rides sealed in the query.
   std::string query;
   if (!authorization.empty() && sealer_ != nullptr)
-    query = "?token=" + sealer_->seal({config_.name, provider.repository, release.digest, expires_at, authorization});
+    query = "?token=" + sealer_->seal({TokenPurpose::kChecksums, config_.name, provider.repository, release.digest,
+                                       expires_at, authorization});
   d.shasums_url = "../../" + std::string(kShasumsFile) + query;
   d.shasums_signature_url = "../../" + std::string(kSignatureFile) + query;
   d.shasum = zip_hex(package->digest);
@@ -224,7 +222,7 @@ void ProviderRegistryService::serve_checksums(const Request& request, const Prov
   std::string authorization = request.headers.get("Authorization");
   std::string sealed;  // the release digest a token was issued for
   if (std::string token = query_param(request.query, "token"); !token.empty() && sealer_ != nullptr) {
-    TokenSealer::Opened opened = sealer_->open(token, std::time(nullptr));
+    TokenSealer::Opened opened = sealer_->open(token, TokenPurpose::kChecksums, std::time(nullptr));
     if (!opened.grant || opened.grant->service != config_.name || opened.grant->repository != provider.repository)
       return send(sink, json_error(403, opened.error == TokenError::kExpired
                                             ? "this link has expired; ask the registry again"

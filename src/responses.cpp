@@ -1,6 +1,7 @@
 #include "responses.h"
 
 #include "json.h"
+#include "log.h"
 #include "sha256.h"
 
 namespace otr {
@@ -40,6 +41,25 @@ Response json_error(int status, const std::string& message) {
   if (status == 401) r.headers.set("WWW-Authenticate", "Bearer realm=\"oci-distribution-terraform-registry\"");
   r.body = json_print(doc.get()) + "\n";
   return r;
+}
+
+Response registry_error_response(const RegistryError& error, const Request& request, const std::string& service,
+                                 const std::string& not_found) {
+  if (error.failure() == RegistryFailure::kNotFound) return json_error(404, not_found);
+  const std::string id = request.request_id.empty() ? std::string() : " (request id " + request.request_id + ")";
+  log_warning(service + ": " + error.what() + id);
+  switch (error.failure()) {
+    case RegistryFailure::kUnauthorized:
+      return json_error(401, "the origin registry refused access; check the credentials" + id);
+    case RegistryFailure::kTimeout:
+      return json_error(504, "the origin registry did not answer in time" + id);
+    case RegistryFailure::kUnreachable:
+      return json_error(502, "the origin registry could not be read" + id);
+    case RegistryFailure::kNotFound:
+    case RegistryFailure::kBadResponse:
+      break;
+  }
+  return json_error(502, "the origin registry gave an answer this server cannot use" + id);
 }
 
 Response json_document(const Request& request, std::string body, const std::string& etag_source,

@@ -7,12 +7,13 @@
 #include <stdexcept>
 
 #include "base64.h"
+#include "sha256.h"
 
 namespace otr {
 
 namespace {
 
-constexpr unsigned char kFormatVersion = 1;
+constexpr unsigned char kFormatVersion = 2;
 constexpr size_t kNonceSize = 12;
 constexpr size_t kTagSize = 16;
 constexpr size_t kMaxTokenChars = 16384;
@@ -58,12 +59,62 @@ std::optional<std::string> decode_hex_key(std::string_view hex) {
   return out;
 }
 
-TokenSealer::TokenSealer(std::string key) : key_(std::move(key)) {
-  if (key_.size() != 32) throw std::invalid_argument("the sealing key must be 32 bytes");
+TokenSealer::TokenSealer(std::string current, std::vector<std::string> retired) {
+  retired.insert(retired.begin(), std::move(current));
+  for (std::string& key : retired) {
+    if (key.size() != 32) throw std::invalid_argument("a sealing key must be 32 bytes");
+    // The first byte of the key's SHA-256: names the key without revealing anything of it.
+    auto id = static_cast<unsigned char>(std::stoi(sha256_hex(key).substr(0, 2), nullptr, 16));
+    keys_.push_back({std::move(key), id});
+  }
 }
+
+namespace {
+
+// AES-256-GCM over `plain` with `header` (version, key id) as additional authenticated data.
+std::string encrypt(const std::string& key, const unsigned char* nonce, std::string_view header, std::string_view plain,
+                    unsigned char* tag) {
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  std::string cipher(plain.size(), '\0');
+  int len = 0;
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceSize, nullptr) != 1 ||
+      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.data()), nonce) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(header.data()),
+                        static_cast<int>(header.size())) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(cipher.data()), &len,
+                        reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(plain.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(cipher.data()) + len, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, tag) != 1)
+    throw std::runtime_error("token encryption failed");
+  return cipher;
+}
+
+std::optional<std::string> decrypt(const std::string& key, const unsigned char* nonce, std::string_view header,
+                                   const unsigned char* cipher, size_t cipher_len, const unsigned char* tag_in) {
+  unsigned char tag[kTagSize];
+  std::copy(tag_in, tag_in + kTagSize, tag);
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  std::string plain(cipher_len, '\0');
+  int len = 0;
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceSize, nullptr) != 1 ||
+      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.data()), nonce) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(header.data()),
+                        static_cast<int>(header.size())) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len, cipher,
+                        static_cast<int>(cipher_len)) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) != 1)
+    return std::nullopt;
+  return plain;
+}
+
+}  // namespace
 
 std::string TokenSealer::seal(const DownloadGrant& grant) const {
   std::string plain;
+  put_field(plain, std::string(1, static_cast<char>(grant.purpose)));
   put_field(plain, grant.service);
   put_field(plain, grant.repository);
   put_field(plain, grant.digest);
@@ -72,65 +123,55 @@ std::string TokenSealer::seal(const DownloadGrant& grant) const {
 
   unsigned char nonce[kNonceSize];
   if (RAND_bytes(nonce, sizeof nonce) != 1) throw std::runtime_error("no randomness for a token nonce");
-  const unsigned char version = kFormatVersion;
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  std::string cipher(plain.size(), '\0');
+  const Key& key = keys_.front();
+  const std::string header{static_cast<char>(kFormatVersion), static_cast<char>(key.id)};
   unsigned char tag[kTagSize];
-  int len = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceSize, nullptr) != 1 ||
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, reinterpret_cast<const unsigned char*>(key_.data()), nonce) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, &version, 1) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(cipher.data()), &len,
-                        reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(plain.size())) != 1 ||
-      EVP_EncryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(cipher.data()) + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize, tag) != 1)
-    throw std::runtime_error("token encryption failed");
-  std::string sealed;
-  sealed += static_cast<char>(version);
+  std::string cipher = encrypt(key.bytes, nonce, header, plain, tag);
+  std::string sealed = header;
   sealed.append(reinterpret_cast<char*>(nonce), kNonceSize);
   sealed += cipher;
   sealed.append(reinterpret_cast<char*>(tag), kTagSize);
   return base64url_encode(sealed);
 }
 
-TokenSealer::Opened TokenSealer::open(std::string_view token, std::int64_t now) const {
+TokenSealer::Opened TokenSealer::open(std::string_view token, TokenPurpose purpose, std::int64_t now) const {
   Opened result;
   result.error = TokenError::kMalformed;
   if (token.size() > kMaxTokenChars) return result;
   auto raw = base64url_decode(token);
-  if (!raw || raw->size() < 1 + kNonceSize + kTagSize || static_cast<unsigned char>((*raw)[0]) != kFormatVersion)
+  constexpr size_t kHeader = 2;
+  if (!raw || raw->size() < kHeader + kNonceSize + kTagSize || static_cast<unsigned char>((*raw)[0]) != kFormatVersion)
     return result;
-  const unsigned char version = kFormatVersion;
   const auto* bytes = reinterpret_cast<const unsigned char*>(raw->data());
-  const unsigned char* nonce = bytes + 1;
+  const std::string_view header(raw->data(), kHeader);
+  const unsigned char* nonce = bytes + kHeader;
   const unsigned char* cipher = nonce + kNonceSize;
-  size_t cipher_len = raw->size() - 1 - kNonceSize - kTagSize;
-  unsigned char tag[kTagSize];
-  std::copy(cipher + cipher_len, cipher + cipher_len + kTagSize, tag);
+  size_t cipher_len = raw->size() - kHeader - kNonceSize - kTagSize;
 
   result.error = TokenError::kBadSeal;
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  std::string plain(cipher_len, '\0');
-  int len = 0;
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceSize, nullptr) != 1 ||
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, reinterpret_cast<const unsigned char*>(key_.data()), nonce) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, &version, 1) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len, cipher,
-                        static_cast<int>(cipher_len)) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag) != 1 ||
-      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) != 1)
-    return result;
+  std::optional<std::string> plain;
+  for (const Key& key : keys_) {
+    if (key.id != bytes[1]) continue;
+    plain = decrypt(key.bytes, nonce, header, cipher, cipher_len, cipher + cipher_len);
+    if (plain) break;
+  }
+  if (!plain) return result;
 
   // Authentic from here on; a layout problem would be our own bug, reported as malformed.
   result.error = TokenError::kMalformed;
-  std::string_view in(plain);
+  std::string_view in(*plain);
   DownloadGrant grant;
+  std::string purpose_field;
   std::string expires;
-  if (!get_field(in, grant.service) || !get_field(in, grant.repository) || !get_field(in, grant.digest) ||
-      !get_field(in, expires) || !get_field(in, grant.authorization) || !in.empty())
+  if (!get_field(in, purpose_field) || !get_field(in, grant.service) || !get_field(in, grant.repository) ||
+      !get_field(in, grant.digest) || !get_field(in, expires) || !get_field(in, grant.authorization) || !in.empty() ||
+      purpose_field.size() != 1)
     return result;
+  if (purpose_field[0] != static_cast<char>(purpose)) {
+    result.error = TokenError::kWrongPurpose;
+    return result;
+  }
+  grant.purpose = purpose;
   try {
     grant.expires_at = std::stoll(expires);
   } catch (const std::exception&) {

@@ -241,6 +241,7 @@ class Nginx:
             "/etc/ssl/certs/tf.example.com.pem": cert,
             "/etc/ssl/private/tf.example.com.key": key,
             "unix:/run/oci-distribution-terraform-registry/fcgi.sock": "unix:" + app_socket,
+            "/var/log/nginx/access.log": os.path.join(directory, "access.log"),
         })
         self.conf = os.path.join(directory, "nginx.conf")
         shutil.copy("/etc/nginx/fastcgi_params", directory)  # included relative to the configuration
@@ -259,6 +260,10 @@ class Nginx:
     def stop(self):
         if self.process:
             self.process.stop()
+
+    def access_log(self):
+        path = os.path.join(self.directory, "access.log")
+        return open(path).read() if os.path.exists(path) else ""
 
 
 class NginxStack:

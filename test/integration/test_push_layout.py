@@ -80,7 +80,10 @@ def test_layout_serves_the_same_documents_as_the_registry(airgap, registry, tmp_
     assert client.get("/airgap/registry.terraform.io/acme/unknown/index.json").status == 404
     assert client.get("/airgap/registry.terraform.io/acme/airgapped/9.9.9.json").status == 404
     broken = client.get("/nowhere/registry.terraform.io/acme/airgapped/index.json")
-    assert broken.status == 502 and "index.json" in broken.json()["errors"][0]
+    assert broken.status == 502
+    # The client hears that the origin failed; the log says why (the layout has no index.json).
+    request_id = broken.json()["errors"][0].rsplit("request id ", 1)[1].rstrip(")")
+    assert any("index.json" in line and request_id in line for line in airgap["app"].log().splitlines())
 
 
 def test_a_file_origin_service_is_a_push_destination(airgap, tmp_path):

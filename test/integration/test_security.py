@@ -245,3 +245,89 @@ def test_apache_rewrite_mode_mounts_at_the_script_directory(workdir, tls, signin
             assert "location:" not in head.lower()
     finally:
         apache.stop()
+
+
+# ---------------------------------------------------------------- 10: secrets from the environment stay in the program
+
+def environ_of(pid):
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        return f.read()
+
+
+def test_no_child_inherits_a_secret_given_in_the_environment(workdir, tls, signing):
+    d = str(workdir / "env-secrets")
+    runtime = os.path.join(d, "runtime")
+    os.makedirs(runtime)
+    protected = GpgKey(d, "protected", passphrase="correct horse battery staple")
+    secret_hex = "ab" * 32
+    stack = servers.NginxStack(
+        d, 'provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+           '  signing_key_file = "%s"\n  signing_key_passphrase_env = "OTR_TEST_PASSPHRASE"\n'
+           '  proxy_packages = true\n}\n' % (signing.registry.url, protected.secret_file),
+        tls, workers=1, app_env={"RUNTIME_DIRECTORY": runtime, "OTR_TEST_PASSPHRASE": protected.passphrase,
+                                 "OCI_DISTRIBUTION_TERRAFORM_REGISTRY_QUERY_STRING_SECRET": secret_hex})
+    try:
+        assert stack.client.get("/registry/acme/widget/1.0.0/SHA256SUMS.sig").status == 200
+        homes = gnupg_homes(runtime)
+        assert len(homes) == 1
+        agents = agents_serving(os.path.join(runtime, homes[0]))
+        assert agents, "signing started a gpg-agent"
+        for pid in agents:
+            env = environ_of(pid)
+            assert protected.passphrase.encode() not in env
+            assert b"OTR_TEST_PASSPHRASE" not in env
+            assert b"QUERY_STRING_SECRET" not in env and secret_hex.encode() not in env
+    finally:
+        stack.stop()
+        protected.stop()
+
+
+# ---------------------------------------------------------------- 11: sealed tokens have a purpose; nginx logs no token
+
+def test_a_checksums_token_does_not_open_a_package_download(signing):
+    import hashlib
+    import json
+    import urllib.parse
+    base = "/registry/acme/widget/1.0.0/download/linux/amd64"
+    doc = signing.client.get(base, headers={"Authorization": "Bearer caller-token"})
+    assert doc.status == 200, doc.body
+    token = urllib.parse.parse_qs(urllib.parse.urlparse(doc.json()["shasums_url"]).query)["token"][0]
+    index = ocipush.Registry(signing.registry.url).get_manifest(PREFIX + "/acme/widget", "1.0.0")
+    release_digest = "sha256:" + hashlib.sha256(json.dumps(index, separators=(",", ":")).encode()).hexdigest()
+    # The checksums token names the release manifest: as a package token it would stream it.
+    r = signing.client.get("/registry/_packages/%s/x.zip?token=%s" % (release_digest, token))
+    assert r.status == 403
+    assert r.json() == {"errors": ["this download link is not valid"]}
+    sums = urllib.parse.urljoin(base, doc.json()["shasums_url"])
+    assert signing.client.get(sums).status == 200  # and it still does its own job
+
+
+def test_the_shipped_nginx_configuration_logs_no_token(signing):
+    doc = signing.client.get("/registry/acme/widget/1.0.0/download/linux/amd64")
+    url = doc.json()["download_url"]
+    assert "?token=" in url
+    assert signing.client.get(url).status == 200
+    log = signing.stack.nginx.access_log()
+    assert url.split("?")[0] in log
+    assert "token=" not in log
+
+
+# ---------------------------------------------------------------- 12: error bodies name no internal host
+
+def test_error_bodies_name_the_request_id_not_the_registry(workdir, tls):
+    import re
+    d = str(workdir / "error-bodies")
+    registry = servers.DockerRegistry(d).start()
+    port = registry.port
+    stack = servers.NginxStack(d, 'provider_mirror "mirror" {\n  origin_url = "%s"\n}\n' % registry.url, tls)
+    try:
+        registry.stop()
+        r = stack.client.get("/mirror/registry.terraform.io/acme/gone/index.json")
+        assert r.status == 502
+        message = r.json()["errors"][0]
+        assert "127.0.0.1" not in message and str(port) not in message and "connect" not in message.lower()
+        request_id = re.search(r"request id ([0-9a-f]+)", message).group(1)  # nginx's $request_id
+        detail = [line for line in stack.app.log().splitlines() if request_id in line and "unreachable" in line]
+        assert detail and "127.0.0.1" in detail[0]  # the operator gets the whole story
+    finally:
+        stack.stop()

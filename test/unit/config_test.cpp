@@ -3,6 +3,8 @@
 #include <cstdlib>
 
 #include "config.h"
+#include "sealed_token.h"
+#include "secret_env.h"
 
 using namespace otr;
 
@@ -137,11 +139,29 @@ BOOST_AUTO_TEST_CASE(registry_blocks) {
                  "3:3: unknown attribute \"hostname\" in module_registry \"m\"") == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(secret_from_environment) {
+BOOST_AUTO_TEST_CASE(secrets_from_the_environment_are_taken_out_of_it) {
+  // Children (gpg, gpg-agent, credential helpers) must not inherit them; a reload still sees them.
   setenv(kSecretEnvVar, kSecret.c_str(), 1);
-  Config c = parse("provider_mirror \"m\" {\n  origin_url = \"http://r\"\n  proxy_packages = true\n}\n");
-  unsetenv(kSecretEnvVar);
+  setenv("OTR_TEST_PASSWORD", "hunter2", 1);
+  const std::string text = "provider_mirror \"m\" {\n  origin_url = \"http://r\"\n  proxy_packages = true\n"
+                           "  origin_credentials {\n    username = \"u\"\n    password_env = \"OTR_TEST_PASSWORD\"\n  }\n}\n";
+  Config c = parse(text);
   BOOST_TEST(c.server.query_string_secret.size() == 32u);
+  BOOST_TEST(c.provider_mirrors.at(0).credentials.password == "hunter2");
+  BOOST_TEST(std::getenv(kSecretEnvVar) == nullptr);
+  BOOST_TEST(std::getenv("OTR_TEST_PASSWORD") == nullptr);
+  Config reloaded = parse(text);
+  BOOST_TEST(reloaded.server.query_string_secret == c.server.query_string_secret);
+  BOOST_TEST(reloaded.provider_mirrors.at(0).credentials.password == "hunter2");
+  forget_secret_env(kSecretEnvVar);
+  forget_secret_env("OTR_TEST_PASSWORD");
+}
+
+BOOST_AUTO_TEST_CASE(a_secret_file_with_a_rotated_secret) {
+  Config c = parse("server {\n  query_string_secret_file = \"rotated-secret.txt\"\n}\n");
+  BOOST_TEST(c.server.query_string_secret == *decode_hex_key("fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"));
+  BOOST_TEST_REQUIRE(c.server.retired_query_string_secrets.size() == 1u);
+  BOOST_TEST(c.server.retired_query_string_secrets[0] == *decode_hex_key(kSecret));
 }
 
 BOOST_AUTO_TEST_CASE(tls_block_is_a_warning) {
@@ -238,6 +258,13 @@ BOOST_AUTO_TEST_CASE(durations) {
   BOOST_CHECK_THROW(parse_duration("5 s"), std::invalid_argument);
   BOOST_CHECK_THROW(parse_duration("5d"), std::invalid_argument);
   BOOST_CHECK_THROW(parse_duration("s"), std::invalid_argument);
+  // Once a signed overflow (UBSan): now an error, whatever the number of parts.
+  std::string huge;
+  for (int i = 0; i < 4000; ++i) huge += "999999999h";
+  BOOST_CHECK_THROW(parse_duration(huge), std::invalid_argument);
+  BOOST_CHECK_THROW(parse_duration("8785h"), std::invalid_argument);
+  BOOST_CHECK_THROW(parse_duration("999999999"), std::invalid_argument);
+  BOOST_TEST(parse_duration("8784h").count() == 8784 * 3600);
 }
 
 BOOST_AUTO_TEST_CASE(unreadable_file) {
@@ -265,6 +292,15 @@ BOOST_AUTO_TEST_CASE(search_prefers_the_environment_variable) {
                         "/nonexistent/b/oci-distribution-terraform-registry/config.hcl") == 1);
   BOOST_TEST(all.searched.back() == "/etc/oci-distribution-terraform-registry/config.hcl");
   BOOST_TEST(all.found.empty());
+}
+
+BOOST_AUTO_TEST_CASE(values_that_would_overflow_are_errors_with_positions) {
+  BOOST_TEST(errors_of("server {\n  shutdown_timeout = \"999999999h999999999h\"\n}\n") ==
+             "2:22: invalid duration \"999999999h999999999h\" for \"shutdown_timeout\": longer than the longest "
+             "duration accepted, 8784h");
+  BOOST_TEST(errors_of("server {\n  manifest_cache_size = \"999999999999GiB\"\n}\n") ==
+             "2:25: \"manifest_cache_size\" is larger than 1024GiB");
+  BOOST_TEST(errors_of("server {\n  tags_cache_ttl = 99999999999999\n}\n").find("2:20:") == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

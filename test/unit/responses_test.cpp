@@ -46,4 +46,30 @@ BOOST_AUTO_TEST_CASE(html_escaping) {
   BOOST_TEST(html_escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 }
 
+BOOST_AUTO_TEST_CASE(registry_failures_give_clients_no_internal_detail) {
+  Request request;
+  request.request_id = "req-42";
+  const std::string detail = "tag list of a/b: registry unreachable (Failed to connect to 10.1.2.3 port 5000)";
+  struct Case {
+    RegistryFailure failure;
+    int status;
+    std::string words;
+  };
+  for (const Case& c : {Case{RegistryFailure::kUnreachable, 502, "could not be read"},
+                        Case{RegistryFailure::kTimeout, 504, "did not answer in time"},
+                        Case{RegistryFailure::kBadResponse, 502, "cannot use"},
+                        Case{RegistryFailure::kUnauthorized, 401, "refused access"}}) {
+    Response r = registry_error_response(RegistryError(c.failure, detail), request, "mirror", "no such thing");
+    BOOST_TEST(r.status == c.status);
+    BOOST_TEST(r.body.find(c.words) != std::string::npos, r.body);
+    BOOST_TEST(r.body.find("req-42") != std::string::npos);
+    BOOST_TEST(r.body.find("10.1.2.3") == std::string::npos);
+    BOOST_TEST(r.body.find("Failed to connect") == std::string::npos);
+  }
+  Response missing = registry_error_response(RegistryError(RegistryFailure::kNotFound, detail), request, "m",
+                                             "no such provider or version in this mirror");
+  BOOST_TEST(missing.status == 404);
+  BOOST_TEST(missing.body == "{\"errors\":[\"no such provider or version in this mirror\"]}\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
