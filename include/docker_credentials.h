@@ -56,6 +56,10 @@ std::optional<DockerCredential> run_credential_helper(const std::string& helper,
 // The path of the docker configuration file that would be read ("" when HOME is unknown).
 std::string docker_config_path();
 
+// Whether the docker configuration names credentials or a helper for `host`, without running
+// any helper (false when the file is missing or unreadable).
+bool docker_credentials_configured(const std::string& host);
+
 // Everything together: the file (if it exists), then its helper; nullopt when nothing is configured
 // for `host`.
 std::optional<DockerCredential> docker_credentials_for(const std::string& host);

@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ std::string json_print(const cJSON* value);
 // Member lookups (case-sensitive); nullopt / nullptr when absent or of another type.
 std::optional<std::string> json_string(const cJSON* object, const char* name);
 std::optional<double> json_number(const cJSON* object, const char* name);
+// A whole number in [0, 2^53] (what a JSON number holds exactly); nullopt for anything else,
+// including 1e999 (infinity once parsed), which must never be cast to an integer.
+std::optional<std::int64_t> json_count(const cJSON* object, const char* name);
 const cJSON* json_object(const cJSON* object, const char* name);
 const cJSON* json_array(const cJSON* object, const char* name);
 

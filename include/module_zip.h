@@ -4,7 +4,9 @@
 //  - every time stamp 1980-01-01 00:00:00 (the zip format's epoch), Unix permissions 0755 for
 //    directories and executables, 0644 for other files; nothing of owners or the clock;
 //  - .git and .terraform directories (at any depth) are left out; so are symbolic links to
-//    directories and special files. A symbolic link to a file is stored as that file.
+//    directories and special files. A symbolic link to a file inside the directory is stored as that
+//    file; one to a file outside it is refused (InputError): publishing must never pick up files
+//    from elsewhere on the machine.
 // The files are streamed into the zip by libzip, never held in memory.
 #pragma once
 

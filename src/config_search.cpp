@@ -38,7 +38,7 @@ ConfigSearch search_config_file(const std::string& exe_dir) {
     if (is_regular_file(named)) search.found.push_back(named);
     return search;
   }
-  search.searched.push_back(std::string("./") + kFileName);
+  search.config_in_current_directory = is_regular_file(kFileName);
   search.searched.push_back(exe_dir + "/" + kFileName);
   std::string home = env_or("HOME", "");
   std::string config_home = env_or("XDG_CONFIG_HOME", home.empty() ? "" : home + "/.config");

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,6 +64,46 @@ struct SpawnActions {
   ~SpawnActions() { posix_spawn_file_actions_destroy(&actions); }
   SpawnActions(const SpawnActions&) = delete;
   SpawnActions& operator=(const SpawnActions&) = delete;
+};
+
+struct SpawnAttributes {
+  posix_spawnattr_t attributes;
+  SpawnAttributes() {
+    posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+  }
+  ~SpawnAttributes() { posix_spawnattr_destroy(&attributes); }
+  SpawnAttributes(const SpawnAttributes&) = delete;
+  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+};
+
+// SIGPIPE blocked for this thread while it lives; one raised meanwhile is consumed, not delivered.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+  }
+  ~SigpipeBlocked() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE) == 1 && sigismember(&previous_, SIGPIPE) == 0) {
+      timespec zero{0, 0};
+      sigtimedwait(&pipe_, nullptr, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t pipe_;
+  sigset_t previous_;
 };
 
 bool is_helper_name(const std::string& name) {
@@ -147,13 +188,14 @@ std::optional<DockerCredential> run_credential_helper(const std::string& helper,
   UniqueFd null_fd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
 
   SpawnActions actions;
+  SpawnAttributes attributes;  // the helper gets SIGPIPE back at its default, whatever ours is
   posix_spawn_file_actions_adddup2(&actions.actions, in_read.get(), STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions.actions, out_write.get(), STDOUT_FILENO);
   if (null_fd.get() >= 0) posix_spawn_file_actions_adddup2(&actions.actions, null_fd.get(), STDERR_FILENO);
   std::string arg0 = program, arg1 = "get";
   std::vector<char*> argv = {arg0.data(), arg1.data(), nullptr};
   pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, program.c_str(), &actions.actions, nullptr, argv.data(), environ);
+  int rc = ::posix_spawnp(&pid, program.c_str(), &actions.actions, &attributes.attributes, argv.data(), environ);
   if (rc != 0)
     throw CredentialError("the docker configuration names the credential helper \"" + helper + "\", but " + program +
                           " cannot be run (" + std::strerror(rc) + ")");
@@ -161,10 +203,19 @@ std::optional<DockerCredential> run_credential_helper(const std::string& helper,
   in_read.reset();
   out_write.reset();
 
-  // The request is tiny (a host name): it fits the pipe, so write it all before reading.
-  std::string request = host;
-  ssize_t written = ::write(in_write.get(), request.data(), request.size());
-  (void)written;
+  // The request is a host name: small enough for the pipe, so it is written whole before reading.
+  // A helper that exits without reading it makes the write fail (EPIPE), which is no error here:
+  // its answer says what it knows. SIGPIPE is blocked meanwhile (the caller may not ignore it).
+  {
+    SigpipeBlocked blocked;
+    std::string_view rest = host;
+    while (!rest.empty()) {
+      ssize_t n = ::write(in_write.get(), rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      rest.remove_prefix(static_cast<size_t>(n));
+    }
+  }
   in_write.reset();
 
   std::string output;
@@ -200,6 +251,20 @@ std::string docker_config_path() {
   if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0')
     return std::string(home) + "/.docker/config.json";
   return {};
+}
+
+bool docker_credentials_configured(const std::string& host) {
+  std::string path = docker_config_path();
+  std::ifstream file(path, std::ios::binary);
+  if (path.empty() || !file) return false;
+  std::stringstream text;
+  text << file.rdbuf();
+  try {
+    DockerConfigEntry entry = lookup_docker_config(text.str(), host);
+    return entry.credential.has_value() || !entry.helper.empty();
+  } catch (const CredentialError&) {
+    return false;
+  }
 }
 
 std::optional<DockerCredential> docker_credentials_for(const std::string& host) {

@@ -1,5 +1,6 @@
 #include "json.h"
 
+#include <cmath>
 #include <new>
 
 namespace otr {
@@ -31,6 +32,14 @@ std::optional<double> json_number(const cJSON* object, const char* name) {
   const cJSON* item = cJSON_GetObjectItemCaseSensitive(object, name);
   if (!cJSON_IsNumber(item)) return std::nullopt;
   return item->valuedouble;
+}
+
+std::optional<std::int64_t> json_count(const cJSON* object, const char* name) {
+  std::optional<double> number = json_number(object, name);
+  constexpr double kLargest = 9007199254740992.0;  // 2^53
+  if (!number || !std::isfinite(*number) || *number < 0 || *number > kLargest || std::floor(*number) != *number)
+    return std::nullopt;
+  return static_cast<std::int64_t>(*number);
 }
 
 const cJSON* json_object(const cJSON* object, const char* name) {

@@ -72,6 +72,8 @@ bool locate_config(const std::string& given, std::string& path) {
     std::cerr << "error: no configuration file found. Give one with --config=FILE or the environment variable "
               << kConfigEnvVar << ", or create one of:\n";
     for (const auto& p : search.searched) std::cerr << "  " << p << "\n";
+    if (search.config_in_current_directory)
+      std::cerr << "(./config.hcl is never read unless named: give --config ./config.hcl to use it)\n";
   } else {
     std::cerr << "error: several configuration files found; keep one or choose with --config=FILE:\n";
     for (const auto& p : search.found) std::cerr << "  " << p << "\n";

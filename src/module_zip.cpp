@@ -28,9 +28,17 @@ struct Entry {
 
 bool skipped_directory(const fs::path& name) { return name == ".git" || name == ".terraform"; }
 
-std::vector<Entry> collect(const fs::path& root) {
+// Whether `path` (resolved) lies inside `root` (resolved).
+bool inside(const fs::path& root, const fs::path& path) {
+  auto [end, _] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+  return end == root.end();
+}
+
+std::vector<Entry> collect(const fs::path& given_root) {
   std::vector<Entry> entries;
   std::error_code ec;
+  const fs::path root = fs::canonical(given_root, ec);
+  if (ec) throw InputError(given_root.string() + ": " + ec.message());
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
   if (ec) throw InputError(root.string() + ": " + ec.message());
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -47,9 +55,16 @@ std::vector<Entry> collect(const fs::path& root) {
       continue;
     }
     if (!e.is_regular_file(ec)) continue;  // sockets, fifos, dangling links
+    if (e.is_symlink(ec)) {
+      fs::path target = fs::canonical(e.path(), ec);
+      if (ec || !inside(root, target))
+        throw InputError("\"" + (given_root / relative).string() + "\" is a symbolic link to " +
+                         (ec ? std::string("a file that cannot be resolved") : "\"" + target.string() + "\"") +
+                         ", outside the module directory; copy the file in or remove the link");
+    }
     struct stat st {};
     bool executable = ::stat(e.path().c_str(), &st) == 0 && (st.st_mode & 0111) != 0;
-    entries.push_back({relative, e.path(), false, executable});
+    entries.push_back({relative, e.path(), false, executable});  // a link inside is stored as its file
   }
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
   return entries;

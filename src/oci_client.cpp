@@ -196,9 +196,9 @@ bool OciClient::answer_challenge(const IncomingResponse& response, const std::st
     if (!token || token->empty()) token = doc ? json_string(doc.get(), "access_token") : std::nullopt;
     if (!token || token->empty())
       throw RegistryError(RegistryFailure::kBadResponse, "token service answered without a token");
-    double expires_in = doc ? json_number(doc.get(), "expires_in").value_or(60) : 60;
+    std::int64_t expires_in = doc ? json_count(doc.get(), "expires_in").value_or(60) : 60;
     // Renew a little early so a token never expires between our check and the registry's.
-    auto lifetime = std::chrono::seconds(static_cast<long>(std::clamp(expires_in * 0.9, 1.0, 86400.0)));
+    auto lifetime = std::chrono::seconds(std::clamp<std::int64_t>(expires_in * 9 / 10, 1, 86400));
     auth_.put(cache_key(repository), "Bearer " + *token, lifetime);
     return true;
   }

@@ -57,8 +57,7 @@ std::vector<std::string> parse_protocols(const std::string& text) {
 }
 
 std::int64_t descriptor_size(const cJSON* descriptor) {
-  auto size = json_number(descriptor, "size");
-  return size && *size >= 0 ? static_cast<std::int64_t>(*size) : -1;
+  return json_count(descriptor, "size").value_or(-1);
 }
 
 ReleaseManifest parse_index(const cJSON* doc) {

@@ -1,5 +1,6 @@
 #include "push_command.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,6 +57,7 @@ struct PushOptions {
   std::string source;
   std::string username;
   bool password_stdin = false;
+  bool allow_http_credentials = false;
   bool quiet = false;
   std::string from_mirror;
   std::string protocols;
@@ -104,7 +106,8 @@ std::string read_password_stdin() {
 }
 
 // Whose credentials a push uses: --username with --password-stdin, else the service's
-// origin_credentials, else the user's docker configuration for the registry's host, else none.
+// origin_credentials, else the user's docker configuration for the registry's host (not over plain
+// http unless --allow-http-credentials: they were given for somewhere else), else none.
 void choose_credentials(const PushOptions& options, const PublishService& service, RegistryEndpoint& endpoint) {
   if (!options.username.empty()) {
     endpoint.credentials.username = options.username;
@@ -116,6 +119,12 @@ void choose_credentials(const PushOptions& options, const PublishService& servic
     return;
   }
   std::string host = docker_config_host(service.origin_url);
+  if (service.origin_url.starts_with("http://") && !options.allow_http_credentials) {
+    if (docker_credentials_configured(host))
+      std::cerr << "push: not sending the credentials " << docker_config_path() << " has for " << host
+                << " over plain http; give --allow-http-credentials to send them\n";
+    return;
+  }
   std::optional<DockerCredential> docker = docker_credentials_for(host);
   if (!docker) return;
   if (!docker->registry_token.empty()) {
@@ -301,6 +310,8 @@ bool parse_options(const std::vector<std::string>& args, PushOptions& options, i
       ("username", po::value<std::string>(&options.username)->value_name("USER"),
        "registry user name; the password (or token) is read with --password-stdin")
       ("password-stdin", po::bool_switch(&options.password_stdin), "read the password from standard input")
+      ("allow-http-credentials", po::bool_switch(&options.allow_http_credentials),
+       "send the docker configuration's credentials to a registry reached over plain http:// too")
       ("quiet,q", po::bool_switch(&options.quiet), "no progress bars, summary lines only");
   po::options_description hidden;
   hidden.add_options()("kind", po::value<std::string>(&options.kind))(
@@ -347,6 +358,9 @@ int run_push_command(const std::vector<std::string>& args,
   PushOptions options;
   int exit_code = 0;
   if (!parse_options(args, options, exit_code)) return exit_code;
+  // A credential helper that exits before reading its stdin must not kill the push with SIGPIPE
+  // (the write then fails with EPIPE); libcurl's sockets never raise it.
+  ::signal(SIGPIPE, SIG_IGN);
   try {
     http_global_init();
     bool config_failed = false;

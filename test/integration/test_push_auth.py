@@ -25,10 +25,10 @@ def write_config(directory, registry_url, credentials=""):
     return path
 
 
-def push(config, home, *args, stdin=None, docker_config=None, path_prefix=None):
+def push(config, home, *args, stdin=None, docker_config=None, path_prefix=None, extra_env=None):
     """Runs `push provider --service pub ...` with its own HOME (and DOCKER_CONFIG when given)."""
     env = {"PATH": (path_prefix + ":" if path_prefix else "") + os.environ.get("PATH", "/usr/bin:/bin"),
-           "HOME": str(home)}
+           "HOME": str(home), **(extra_env or {})}
     if docker_config is not None:
         d = os.path.join(str(home), "docker")
         os.makedirs(d, exist_ok=True)
@@ -117,13 +117,51 @@ def test_docker_config_auths(htpasswd_registry, tmp_path):
     zips = write_packages(tmp_path, "dockercfg", "1.0.0", ["linux_amd64"])
     config = write_config(tmp_path, htpasswd_registry.url)
     docker = {"auths": {"http://" + host_of(htpasswd_registry): {"auth": ROBOT_AUTH.split()[1]}}}
-    r = push(config, tmp_path, "acme/dockercfg", "1.0.0", *zips.values(), docker_config=docker)
+    r = push(config, tmp_path, "--allow-http-credentials", "acme/dockercfg", "1.0.0", *zips.values(), docker_config=docker)
     assert r.returncode == 0, r.stderr
     assert "using the credentials of %s/docker/config.json for %s" % (tmp_path, host_of(htpasswd_registry)) in r.stderr
     assert_no_secret(r, ROBOT_AUTH.split()[1])
     assert read_back(htpasswd_registry, PREFIX + "/acme/dockercfg", "1.0.0", ROBOT_AUTH)["manifests"]
-    broken = push(config, tmp_path, "acme/dockercfg", "1.0.0", *zips.values(), docker_config=[])
+    broken = push(config, tmp_path, "--allow-http-credentials", "acme/dockercfg", "1.0.0", *zips.values(), docker_config=[])
     assert broken.returncode == 1 and "config.json: the docker configuration is not a JSON object" in broken.stderr
+
+
+def test_docker_credentials_never_go_over_plain_http_unless_asked(htpasswd_registry, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    asked = tmp_path / "asked"
+    helper = bin_dir / "docker-credential-otrtest"
+    helper.write_text('#!/bin/sh\ntouch %s\nprintf \'{"Username":"robot","Secret":"pw"}\'\n' % asked)
+    helper.chmod(0o755)
+    zips = write_packages(tmp_path, "plainhttp", "1.0.0", ["linux_amd64"])
+    config = write_config(tmp_path, htpasswd_registry.url)  # http://
+    for docker in ({"auths": {host_of(htpasswd_registry): {"auth": ROBOT_AUTH.split()[1]}}},
+                   {"credHelpers": {host_of(htpasswd_registry): "otrtest"}}):
+        r = push(config, tmp_path, "acme/plainhttp", "1.0.0", *zips.values(), docker_config=docker,
+                 path_prefix=str(bin_dir))
+        assert r.returncode == 1
+        assert "not sending the credentials" in r.stderr and "--allow-http-credentials" in r.stderr
+        assert "denied access (401)" in r.stderr
+        assert not asked.exists()  # the helper was not even asked
+
+
+def test_a_credential_helper_inherits_no_secret_of_ours(htpasswd_registry, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    seen = tmp_path / "helper-env"
+    helper = bin_dir / "docker-credential-otrenv"
+    helper.write_text('#!/bin/sh\nenv > %s\nprintf \'{"Username":"robot","Secret":"pw"}\'\n' % seen)
+    helper.chmod(0o755)
+    zips = write_packages(tmp_path, "helperenv", "1.0.0", ["linux_amd64"])
+    config = write_config(tmp_path, htpasswd_registry.url)
+    secret = "cd" * 32
+    r = push(config, tmp_path, "--allow-http-credentials", "acme/helperenv", "1.0.0", *zips.values(),
+             docker_config={"credHelpers": {host_of(htpasswd_registry): "otrenv"}}, path_prefix=str(bin_dir),
+             extra_env={"OCI_DISTRIBUTION_TERRAFORM_REGISTRY_QUERY_STRING_SECRET": secret})
+    assert r.returncode == 0, r.stderr
+    env = seen.read_text()
+    assert "HOME=" in env  # the helper ran, with the environment it needs
+    assert secret not in env and "QUERY_STRING_SECRET" not in env
 
 
 def test_docker_credential_helper(htpasswd_registry, tmp_path):
@@ -137,13 +175,13 @@ def test_docker_credential_helper(htpasswd_registry, tmp_path):
     zips = write_packages(tmp_path, "helper", "1.0.0", ["linux_amd64"])
     config = write_config(tmp_path, htpasswd_registry.url)
     docker = {"credHelpers": {host_of(htpasswd_registry): "otrtest"}, "credsStore": "does-not-exist"}
-    r = push(config, tmp_path, "acme/helper", "1.0.0", *zips.values(), docker_config=docker, path_prefix=str(bin_dir))
+    r = push(config, tmp_path, "--allow-http-credentials", "acme/helper", "1.0.0", *zips.values(), docker_config=docker, path_prefix=str(bin_dir))
     assert r.returncode == 0, r.stderr
     assert asked.read_text().strip() == host_of(htpasswd_registry)
     assert read_back(htpasswd_registry, PREFIX + "/acme/helper", "1.0.0", ROBOT_AUTH)["manifests"]
     # The store (for every other registry) names a helper that does not exist: a clear error.
     docker = {"credsStore": "does-not-exist"}
-    r = push(config, tmp_path, "acme/helper", "1.0.0", *zips.values(), docker_config=docker)
+    r = push(config, tmp_path, "--allow-http-credentials", "acme/helper", "1.0.0", *zips.values(), docker_config=docker)
     assert r.returncode == 1 and "docker-credential-does-not-exist cannot be run" in r.stderr
 
 
@@ -151,7 +189,7 @@ def test_bearer_registry_with_docker_login_asks_for_push_scope(token_registry, t
     zips = write_packages(tmp_path, "bearer", "1.0.0", ["linux_amd64", "darwin_arm64"])
     config = write_config(tmp_path, token_registry.url)
     docker = {"auths": {host_of(token_registry): {"username": "robot", "password": "pw"}}}
-    r = push(config, tmp_path, "acme/bearer", "1.0.0", *zips.values(), docker_config=docker)
+    r = push(config, tmp_path, "--allow-http-credentials", "acme/bearer", "1.0.0", *zips.values(), docker_config=docker)
     assert r.returncode == 0, r.stderr
     repo = PREFIX + "/acme/bearer"
     # Like docker and oras, one token with push access from the first request on (no pull-only detour).
@@ -159,7 +197,7 @@ def test_bearer_registry_with_docker_login_asks_for_push_scope(token_registry, t
     assert asked == [["repository:%s:pull,push" % repo]]
     token = token_registry.issuer.mint(repo)
     assert len(read_back(token_registry, repo, "1.0.0", "Bearer " + token)["manifests"]) == 2
-    again = push(config, tmp_path, "acme/bearer", "1.0.0", *zips.values(), docker_config=docker)
+    again = push(config, tmp_path, "--allow-http-credentials", "acme/bearer", "1.0.0", *zips.values(), docker_config=docker)
     assert again.returncode == 0 and "nothing to do" in again.stdout
 
 
@@ -167,13 +205,13 @@ def test_bearer_registry_with_an_identity_token(token_registry, tmp_path):
     zips = write_packages(tmp_path, "identity", "1.0.0", ["linux_amd64"])
     config = write_config(tmp_path, token_registry.url)
     docker = {"auths": {host_of(token_registry): {"identitytoken": Realm.REFRESH_TOKEN}}}
-    r = push(config, tmp_path, "acme/identity", "1.0.0", *zips.values(), docker_config=docker)
+    r = push(config, tmp_path, "--allow-http-credentials", "acme/identity", "1.0.0", *zips.values(), docker_config=docker)
     assert r.returncode == 0, r.stderr
     assert_no_secret(r, Realm.REFRESH_TOKEN)
     repo = PREFIX + "/acme/identity"
     assert read_back(token_registry, repo, "1.0.0", "Bearer " + token_registry.issuer.mint(repo))["manifests"]
     docker = {"auths": {host_of(token_registry): {"identitytoken": "wrong"}}}
-    r = push(config, tmp_path, "acme/identity", "1.0.1", *write_packages(tmp_path / "b", "identity", "1.0.1",
+    r = push(config, tmp_path, "--allow-http-credentials", "acme/identity", "1.0.1", *write_packages(tmp_path / "b", "identity", "1.0.1",
                                                                           ["linux_amd64"]).values(),
              docker_config=docker)
     assert r.returncode == 1 and "token service" in r.stderr
@@ -189,7 +227,7 @@ def test_bearer_registry_mount_asks_for_both_repositories(token_registry, tmp_pa
     (docker_dir / "config.json").write_text(json.dumps({"auths": {host_of(token_registry): {"auth": ROBOT_AUTH.split()[1]}}}))
     before = len(token_registry.realm.scopes)
     r = subprocess.run([servers.BINARY, "--config", config, "push", "provider", "--service", "pub", "--from-mirror",
-                        mirror], capture_output=True, text=True, timeout=120,
+                        mirror, "--allow-http-credentials"], capture_output=True, text=True, timeout=120,
                        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DOCKER_CONFIG": str(docker_dir)})
     assert r.returncode == 0, r.stderr
     assert "mounted from terraform-providers/registry.opentofu.org/hashicorp/random" in r.stdout

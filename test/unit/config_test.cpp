@@ -286,8 +286,9 @@ BOOST_AUTO_TEST_CASE(search_prefers_the_environment_variable) {
   setenv("XDG_CONFIG_DIRS", "/nonexistent/a:/nonexistent/b", 1);
   ConfigSearch all = search_config_file("/nonexistent/exe");
   unsetenv("XDG_CONFIG_DIRS");
-  BOOST_TEST(all.searched.front() == "./config.hcl");
-  BOOST_TEST(all.searched[1] == "/nonexistent/exe/config.hcl");
+  // Never the current directory: a cloned repository's config.hcl must not steer `push`.
+  BOOST_TEST(std::count(all.searched.begin(), all.searched.end(), "./config.hcl") == 0);
+  BOOST_TEST(all.searched.front() == "/nonexistent/exe/config.hcl");
   BOOST_TEST(std::count(all.searched.begin(), all.searched.end(),
                         "/nonexistent/b/oci-distribution-terraform-registry/config.hcl") == 1);
   BOOST_TEST(all.searched.back() == "/etc/oci-distribution-terraform-registry/config.hcl");

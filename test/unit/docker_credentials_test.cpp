@@ -1,3 +1,4 @@
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -130,6 +131,22 @@ BOOST_AUTO_TEST_CASE(helper_programs_are_run_with_the_host_on_stdin) {
              std::string::npos);
   BOOST_TEST(error_of([] { run_credential_helper("../evil", "x"); }).find("not a credential helper name") !=
              std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_helper_that_never_reads_its_input_does_not_kill_us_with_sigpipe) {
+  // The host name is written to the helper's stdin; a helper that exits first once raised SIGPIPE
+  // (default action: terminate) in `push`. A host longer than the pipe makes the write meet the
+  // closed pipe every time. This test process keeps SIGPIPE at its default.
+  struct sigaction previous {};
+  struct sigaction defaults {};
+  defaults.sa_handler = SIG_DFL;
+  sigaction(SIGPIPE, &defaults, &previous);
+  FakeHelpers helpers;
+  helpers.add("deaf", "exec 0<&-\necho '{\"Username\":\"u\",\"Secret\":\"s\"}'\n");
+  std::optional<DockerCredential> c = run_credential_helper("deaf", std::string(1 << 20, 'h'));
+  sigaction(SIGPIPE, &previous, nullptr);
+  BOOST_TEST_REQUIRE(c.has_value());
+  BOOST_TEST(c->username == "u");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -97,6 +97,27 @@ BOOST_AUTO_TEST_CASE(zips_are_deterministic_sorted_and_skip_local_state) {
   BOOST_TEST(std::get<1>(entries[1]) == 0755u);
 }
 
+BOOST_AUTO_TEST_CASE(links_to_files_inside_are_stored_links_outside_refused) {
+  TempDir module("module-links"), elsewhere("module-elsewhere"), out("module-links-out");
+  module.write("main.tf", "# main\n");
+  elsewhere.write("id_rsa", "PRIVATE KEY");
+  fs::create_symlink(module.path / "main.tf", module.path / "alias.tf");
+  std::string zip = (out.path / "m.zip").string();
+  BOOST_TEST(zip_module_directory(module.path.string(), zip) == 2);
+  BOOST_TEST(std::get<2>(entries_of(zip)[0]) == "# main\n");  // alias.tf, stored as the file
+  fs::create_symlink(elsewhere.path / "id_rsa", module.path / "key.tf");
+  try {
+    zip_module_directory(module.path.string(), zip);
+    BOOST_FAIL("a link out of the module directory was followed");
+  } catch (const InputError& e) {
+    BOOST_TEST(std::string(e.what()).find("key.tf\" is a symbolic link to") != std::string::npos, e.what());
+    BOOST_TEST(std::string(e.what()).find("outside the module directory") != std::string::npos);
+  }
+  fs::remove(module.path / "key.tf");
+  fs::create_symlink("../" + elsewhere.path.filename().string() + "/id_rsa", module.path / "relative.tf");
+  BOOST_CHECK_THROW(zip_module_directory(module.path.string(), zip), InputError);
+}
+
 BOOST_AUTO_TEST_CASE(not_a_directory) {
   BOOST_CHECK_THROW(zip_module_directory("/nonexistent/module", "/tmp/x.zip"), InputError);
 }

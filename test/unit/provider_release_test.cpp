@@ -51,6 +51,16 @@ bool fails_as_bad_response(const std::function<void()>& f) {
 
 BOOST_AUTO_TEST_SUITE(provider_release)
 
+BOOST_AUTO_TEST_CASE(a_size_no_integer_can_hold_is_unknown_not_undefined_behaviour) {
+  PlatformManifestRef ref{"linux", "amd64", kManA};
+  for (const char* size : {"1e999", "-1e999", "-5", "1.5", "1e300"}) {
+    std::string layer = R"({"mediaType":"archive/zip","digest":")" + kZipA + R"(","size":)" + size + "}";
+    BOOST_TEST(parse_platform_manifest(platform_manifest(layer), ref).size == -1, size);
+  }
+  std::string exact = R"({"mediaType":"archive/zip","digest":")" + kZipA + R"(","size":9007199254740992})";
+  BOOST_TEST(parse_platform_manifest(platform_manifest(exact), ref).size == 9007199254740992LL);
+}
+
 BOOST_AUTO_TEST_CASE(opentofu_index_lists_platform_manifests) {
   ReleaseManifest r = parse_release_manifest(kIndex, "");
   BOOST_TEST((r.layout == ReleaseManifest::Layout::kOpenTofu));
