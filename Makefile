@@ -45,7 +45,7 @@ $(BUILD)/obj $(BUILD)/test:
 	mkdir -p $@
 
 unit: $(BUILD)/unit-tests
-	cd test/unit && ../../$(BUILD)/unit-tests --log_level=message --report_level=short
+	cd test/unit && $(abspath $(BUILD))/unit-tests --log_level=message --report_level=short
 
 # Undefined behaviour (overflow, bad casts) and memory errors fail the run.
 sanitize:
@@ -53,7 +53,7 @@ sanitize:
 	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	  $(BUILD)/sanitize/unit-tests
 	cd test/unit && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ../../$(BUILD)/sanitize/unit-tests --log_level=message --report_level=short
+	  $(abspath $(BUILD))/sanitize/unit-tests --log_level=message --report_level=short
 
 # The README's test command: installs what it needs, then runs everything.
 check: deps
