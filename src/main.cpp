@@ -14,22 +14,23 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "fcgi_server.h"
-#include "http_client.h"
-#include "log.h"
-#include "openpgp_signer.h"
-#include "push_command.h"
-#include "registry_app.h"
-#include "version_info.h"
+#include "config/config.h"
+#include "config/config_search.h"
+#include "fastcgi/master.h"
+#include "http/client.h"
+#include "base/log.h"
+#include "server/signer.h"
+#include "server/signing_keys.h"
+#include "publish/push_command.h"
+#include "server/application.h"
+#include "base/exit_status.h"
+#include "base/version_info.h"
 
 namespace po = boost::program_options;
 using namespace otr;
 
 namespace {
 
-constexpr int kExitUsage = 64;
-constexpr int kExitConfig = 78;
 
 const char* kUsage =
     "Usage: oci-distribution-terraform-registry [--config FILE] COMMAND [options]\n"
@@ -116,6 +117,11 @@ int command_check_config(const std::string& config_path) {
   try {
     Config config = load_config_file(path);
     print_diagnostics(config.warnings);
+    std::vector<Diagnostic> key_problems = check_signing_keys(config);  // GnuPG is started here only
+    if (!key_problems.empty()) {
+      print_diagnostics(key_problems);
+      return 1;
+    }
     std::cout << path << ": configuration is valid\n";
     auto line = [](const char* kind, const auto& s, const std::string& extra) {
       std::cout << "  /" << s.name << "/  " << kind << " <- " << s.origin_url
@@ -150,6 +156,7 @@ int command_server(const std::string& config_path) {
   hooks.on_start = [] { sweep_stale_signing_homes(); };
   hooks.on_worker_gone = [](pid_t pid) { remove_signing_homes_of(pid); };
   hooks.before_abrupt_exit = [] { remove_own_signing_homes(); };
+  hooks.check_config = check_signing_keys;
   return run_server(absolute.string(), *config,
                     [](const Config& c) { return std::make_unique<RegistryApp>(c); }, hooks);
 }

@@ -1,0 +1,24 @@
+// File and descriptor helpers written once: reads and writes that retry on EINTR, and whole small
+// files read with a size limit.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace otr {
+
+// read(2), retried while it fails with EINTR.
+ssize_t read_retrying(int fd, void* buffer, std::size_t size);
+
+// Writes all of `data` (retrying partial writes and EINTR); false on an error, with errno set.
+bool write_all(int fd, std::string_view data);
+
+// The whole file at `path`, at most `limit` bytes. Throws Error: kNotFound when it does not exist,
+// kUnreachable when it cannot be read, kBadResponse when it is larger than `limit`; messages start
+// with `path` and name it as `what`.
+std::string read_file_limited(const std::string& path, std::size_t limit, const std::string& what);
+
+}  // namespace otr

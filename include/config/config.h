@@ -1,0 +1,141 @@
+// The application's configuration: what an HCL file (see hcl.h and README "Configuration") means.
+//
+// The original Go tool's files (provider_mirror + server blocks) load unchanged. Unknown blocks and
+// attributes are errors. Every problem is reported with file:line:column; loading collects all
+// problems of a file before failing.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "config/diagnostics.h"
+
+namespace otr {
+
+using Seconds = std::chrono::seconds;
+using Millis = std::chrono::milliseconds;
+
+// The environment variable that may hold server.query_string_secret.
+inline constexpr const char* kSecretEnvVar = "OCI_DISTRIBUTION_TERRAFORM_REGISTRY_QUERY_STRING_SECRET";
+
+// Credentials this server uses towards an origin registry (never the end user's).
+// At most one of (username+password) and token is set; all empty = anonymous.
+struct OriginCredentials {
+  std::string username;
+  std::string password;
+  std::string token;  // sent as "Authorization: Bearer <token>"
+  bool empty() const { return username.empty() && password.empty() && token.empty(); }
+};
+
+// Settings for talking to an origin registry; the server block sets defaults, a service may
+// override them.
+struct OriginSettings {
+  Seconds connect_timeout{5};
+  Seconds request_timeout{30};       // total time for one metadata request (tags, manifests)
+  Seconds download_stall_timeout{60};  // a blob download is cut if no byte moves for this long
+  std::size_t max_manifest_bytes = 4u << 20;
+  std::size_t max_tag_list_bytes = 8u << 20;  // per page
+  // PEM bundle of the CAs trusted for HTTPS to the origin (and to blob storage it redirects to),
+  // instead of the system's bundle; "" = the system's. Absolute once loaded.
+  std::string ca_file;
+};
+
+// provider_mirror "NAME" { ... }: a Provider Network Mirror Protocol service under /NAME/.
+struct ProviderMirrorConfig {
+  std::string name;
+  std::string origin_url;    // "http[s]://host[:port][/path]", normalised without trailing '/'
+  std::string name_prefix;   // repository prefix, without leading/trailing '/'; may be empty
+  bool proxy_packages = false;
+  // Requested hostname -> hostname the packages are stored under, e.g.
+  // "registry.opentofu.org" -> "registry.terraform.io" so one copy serves both clients.
+  std::map<std::string, std::string> host_aliases;
+  OriginCredentials credentials;
+  OriginSettings origin;
+  SourcePos pos;
+};
+
+// provider_registry "NAME" { ... }: the Provider Registry Protocol under /NAME/, named in
+// /.well-known/terraform.json as providers.v1. At most one per configuration.
+struct ProviderRegistryConfig {
+  std::string name;
+  std::string origin_url;
+  std::string name_prefix;
+  // Hostname component of repository names: <name_prefix>/<hostname>/<namespace>/<type>, the
+  // naming provider_mirror uses, so one stored copy serves both; "" = <name_prefix>/<namespace>/<type>.
+  std::string hostname = "registry.terraform.io";
+  bool proxy_packages = false;
+  std::string signing_key_file;        // absolute path of an OpenPGP secret key (not yet tried: see
+                                       // check_signing_keys() in server/signing_keys.h)
+  SourcePos signing_key_pos;           // of the signing_key_file value, for messages about the key
+  std::string signing_key_passphrase;  // "" = unprotected key
+  OriginCredentials credentials;
+  OriginSettings origin;
+  SourcePos pos;
+};
+
+// module_registry "NAME" { ... }: the Module Registry Protocol under /NAME/, named in
+// /.well-known/terraform.json as modules.v1. Modules live in <name_prefix>/<namespace>/<name>/<system>.
+// At most one per configuration.
+struct ModuleRegistryConfig {
+  std::string name;
+  std::string origin_url;
+  std::string name_prefix;
+  bool proxy_packages = false;
+  OriginCredentials credentials;
+  OriginSettings origin;
+  SourcePos pos;
+};
+
+struct ServerConfig {
+  // "host:port", "[v6]:port" or "unix:/path". Ignored when a web server or systemd hands us the
+  // listening socket.
+  std::string listen_addr = "127.0.0.1:8080";
+  unsigned socket_mode = 0660;         // for unix sockets
+  std::string query_string_secret;     // 32 raw bytes once loaded (given as 64 hex digits); seals
+  // Earlier secrets (the lines after the first of query_string_secret_file): they still open the
+  // tokens they sealed, until those expire, so that the secret can be rotated.
+  std::vector<std::string> retired_query_string_secrets;
+  int worker_processes = 2;
+  int worker_threads = 8;
+  long max_requests_per_worker = 0;    // 0 = never recycle
+  Seconds shutdown_timeout{30};        // drain time for in-flight requests
+  Seconds package_url_ttl{3600};       // lifetime of sealed download URLs
+  Seconds tags_cache_ttl{30};          // tag lists and tag -> digest
+  std::size_t manifest_cache_bytes = 32u << 20;  // per worker process
+  LogFormat log_format = LogFormat::kText;
+  OriginSettings origin;               // defaults for every service
+  bool tls_block_present = false;      // accepted for compatibility, with a warning
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from ("" for text parsed from memory)
+  ServerConfig server;
+  std::vector<ProviderMirrorConfig> provider_mirrors;
+  std::vector<ProviderRegistryConfig> provider_registries;  // at most one
+  std::vector<ModuleRegistryConfig> module_registries;      // at most one
+  std::vector<Diagnostic> warnings;  // problems that do not stop the server
+};
+
+// Parses configuration text. `filename` is used in messages and to resolve relative *_file paths
+// (relative to the file's directory). Secrets named by *_file / *_env attributes, and the
+// kSecretEnvVar variable, are read here. Throws ConfigError listing every problem.
+Config parse_config(const std::string& text, const std::string& filename);
+
+// Reads and parses a file. Throws ConfigError (also for an unreadable file).
+Config load_config_file(const std::string& path);
+
+// The longest duration and the largest size a configuration may give: far beyond any sensible
+// value, and small enough that deadlines computed from them never overflow a clock.
+inline constexpr Seconds kMaxDuration{366LL * 24 * 3600};
+inline constexpr unsigned long long kMaxByteSize = 1ULL << 40;
+
+// Parses "90", "90s", "1m30s", "2h", "500ms"-style durations (whole seconds result; ms rounds up),
+// at most kMaxDuration. Throws std::invalid_argument with a message naming the expected form.
+Seconds parse_duration(const std::string& text);
+
+}  // namespace otr

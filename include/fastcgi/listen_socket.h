@@ -1,0 +1,35 @@
+// The listening socket: inherited from systemd or a web server, or bound from listen_addr.
+#pragma once
+
+#include <string>
+
+#include "config/config.h"
+
+namespace otr {
+
+enum class ServeMode {
+  kStandalone,  // we bound listen_addr: run the worker pool
+  kSystemd,     // socket activation: run the worker pool on the passed socket
+  kSpawned,     // a web server spawned us with the socket on fd 0: serve it in this process
+};
+
+struct ListenSocket {
+  int fd = -1;
+  ServeMode mode = ServeMode::kStandalone;
+  std::string description;  // for logs: "127.0.0.1:9000", "unix:/run/x.sock", "fd 0 (spawned by a web server)"
+  std::string unix_path;    // a unix socket we created and remove on exit
+};
+
+// Looks for a socket handed to us (LISTEN_FDS/LISTEN_PID, or a listening socket on fd 0).
+// Returns fd -1 when there is none.
+ListenSocket inherited_listen_socket();
+
+// Binds and listens on `server.listen_addr` (backlog 511). A stale unix socket nobody answers on is
+// replaced; anything else at that path is refused. Throws std::runtime_error with an actionable
+// message.
+ListenSocket bind_listen_socket(const ServerConfig& server);
+
+// Makes accept() on the socket non-blocking (workers poll before accepting).
+void set_nonblocking(int fd);
+
+}  // namespace otr

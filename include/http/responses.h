@@ -1,0 +1,36 @@
+// Building the responses every service shares: JSON errors and cacheable JSON documents.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "http/message.h"
+#include "base/error.h"
+
+namespace otr {
+
+// {"errors":["message"]} as application/json with `status`.
+Response json_error(int status, const std::string& message);
+
+// The answer to an Error: the one place that maps an error kind to a status and a body.
+//   kNotFound 404, kUnauthorized 401, kTimeout 504, kUnreachable and kBadResponse 502,
+//   kUnavailable 503, kInvalidInput 400, kConflict 409, anything else 500.
+// The body says what kind of problem it was and names the request id, never an origin's host,
+// address or the transport's own words (only kInvalidInput and kConflict, which speak of the
+// request itself, carry the error's message); the detail goes to the log under the same id, with
+// `who` (the service's name, or "") in front.
+Response error_response(const Error& error, const Request& request, const std::string& who);
+
+// A 200 application/json document with an ETag derived from `etag_source` (pass the body itself
+// unless parts of it vary without changing its meaning), Cache-Control max-age (private when the
+// request carried credentials) and Vary: Authorization. Answers 304 when If-None-Match matches.
+Response json_document(const Request& request, std::string body, const std::string& etag_source,
+                       std::chrono::seconds max_age);
+
+// A text/html page (no caching by shared caches).
+Response html_page(std::string body);
+
+// Escapes &, <, >, " and ' for HTML text and attribute values.
+std::string html_escape(const std::string& text);
+
+}  // namespace otr

@@ -1,0 +1,59 @@
+// OCI Image Layout directories (image-spec "image-layout.md") that hold many repositories, for
+// air-gapped mirrors: `push --to oci-layout:DIR` writes one, a service with
+// origin_url = "file:///DIR" serves from one.
+//
+//   DIR/oci-layout          {"imageLayoutVersion":"1.0.0"}
+//   DIR/blobs/sha256/<hex>  every blob and manifest, by digest, shared by all repositories
+//   DIR/index.json          an image index; each tagged manifest is a descriptor annotated
+//                           org.opencontainers.image.ref.name = "<repository>:<tag>"
+// Manifests that no tag names (a provider's platform manifests) are blobs only. Descriptors whose
+// ref.name has no repository part (a single-repository layout written by other tools) are ignored.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "oci/reader.h"
+
+namespace otr {
+
+inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.name";
+
+// "<repository>:<tag>".
+std::string layout_ref_name(const std::string& repository, const std::string& tag);
+
+// Reads a layout (the writer is OciLayoutTarget, oci/layout_writer.h). Cheap to create (per
+// request); index.json is read when a tag is asked for.
+// A missing or malformed index.json is kUnreachable/kBadResponse; an unknown repository, tag or
+// blob is kNotFound.
+class OciLayoutReader : public OciReader {
+ public:
+  OciLayoutReader(std::string directory, std::size_t max_manifest_bytes = 4u << 20);
+
+  std::vector<std::string> list_tags(const std::string& repository) override;
+  FetchedManifest get_manifest(const std::string& repository, const std::string& reference,
+                               std::size_t max_bytes) override;
+  std::vector<FetchedManifest> get_manifests(const std::string& repository, const std::vector<std::string>& references,
+                                             std::size_t max_bytes) override;
+  BlobInfo head_blob(const std::string& repository, const std::string& digest) override;
+  void stream_blob(const std::string& repository, const std::string& digest,
+                   const std::function<bool(const BlobInfo&)>& on_start,
+                   const std::function<bool(std::string_view)>& on_data) override;
+  std::string blob_url(const std::string&, const std::string&) const override { return {}; }
+
+  // The path of a blob (throws kNotFound for an invalid digest).
+  std::string blob_path(const std::string& digest) const;
+
+ private:
+  struct Tagged {
+    std::string tag;
+    std::string digest;
+  };
+  std::vector<Tagged> tags_of(const std::string& repository);
+
+  std::string directory_;
+  std::size_t max_manifest_bytes_;
+};
+
+}  // namespace otr

@@ -1,0 +1,703 @@
+// The configuration schema: what each block and attribute of config.hcl means (see config.h).
+#include "config/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "config/hcl.h"
+#include "base/names.h"
+#include "base/hex.h"
+#include "config/secret_env.h"
+
+namespace otr {
+
+Seconds parse_duration(const std::string& text) {
+  const std::string expected = "expected a duration such as \"30s\", \"5m\", \"1h30m\" or \"500ms\", or a number of seconds";
+  const std::string too_long = "longer than the longest duration accepted, " + std::to_string(kMaxDuration.count() / 3600) + "h";
+  if (text.empty()) throw std::invalid_argument(expected);
+  if (std::all_of(text.begin(), text.end(), ::isdigit)) {
+    if (text.size() > 9 || std::stoll(text) > kMaxDuration.count()) throw std::invalid_argument(too_long);
+    return Seconds(std::stoll(text));
+  }
+  long long total_ms = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == start || i - start > 9) throw std::invalid_argument(expected);
+    long long amount = std::stoll(text.substr(start, i - start));
+    size_t unit_start = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    std::string unit = text.substr(unit_start, i - unit_start);
+    long long factor = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
+    if (factor == 0) throw std::invalid_argument(expected);
+    // amount * factor < 3.6e15 and the total is checked at every step: no overflow.
+    total_ms += amount * factor;
+    if (total_ms > kMaxDuration.count() * 1000) throw std::invalid_argument(too_long);
+  }
+  return Seconds((total_ms + 999) / 1000);
+}
+
+namespace {
+
+// Edit distance, for "did you mean" suggestions.
+size_t distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t next = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = row[j];
+      row[j] = next;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += (i == 0 ? "" : ", ") + ("\"" + names[i] + "\"");
+  return out;
+}
+
+std::string trim(std::string s) {
+  size_t a = s.find_first_not_of(" \t\r\n");
+  size_t b = s.find_last_not_of(" \t\r\n");
+  return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+}
+
+std::string directory_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
+
+// Walks the AST of one file, collecting every problem before anything fails.
+class Checker {
+ public:
+  explicit Checker(const std::string& filename) : filename_(filename), dir_(directory_of(filename)) {}
+
+  std::vector<Diagnostic> diagnostics;
+  bool has_errors() const {
+    return std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) { return !d.warning; });
+  }
+  void error(const SourcePos& pos, std::string message) { diagnostics.push_back({pos, std::move(message), false}); }
+  void warning(const SourcePos& pos, std::string message) { diagnostics.push_back({pos, std::move(message), true}); }
+
+  // Reports every attribute and block of `body` that `where` does not know.
+  void check_names(const hcl::Body& body, const std::string& where, const std::vector<std::string>& attributes,
+                   const std::vector<std::string>& blocks) {
+    for (const hcl::Attribute& a : body.attributes) {
+      if (std::find(attributes.begin(), attributes.end(), a.name) != attributes.end()) continue;
+      bool is_block = std::find(blocks.begin(), blocks.end(), a.name) != blocks.end();
+      error(a.pos, is_block ? "\"" + a.name + "\" is a block in " + where + ": write " + a.name + " { ... }"
+                            : "unknown attribute \"" + a.name + "\" in " + where + suggestion(a.name, attributes) +
+                                  (attributes.empty() ? "" : "; valid attributes: " + quoted_list(attributes)));
+    }
+    for (const hcl::Block& b : body.blocks) {
+      if (std::find(blocks.begin(), blocks.end(), b.type) != blocks.end()) continue;
+      bool is_attribute = std::find(attributes.begin(), attributes.end(), b.type) != attributes.end();
+      error(b.pos, is_attribute ? "\"" + b.type + "\" is an attribute in " + where + ": write " + b.type + " = ..."
+                                : "unknown block \"" + b.type + "\" in " + where + suggestion(b.type, blocks) +
+                                      (blocks.empty() ? "" : "; valid blocks: " + quoted_list(blocks)));
+    }
+  }
+
+  static const hcl::Attribute* find(const hcl::Body& body, const char* name) {
+    for (const hcl::Attribute& a : body.attributes)
+      if (a.name == name) return &a;
+    return nullptr;
+  }
+
+  std::optional<std::string> string(const hcl::Attribute& a) {
+    if (a.value.kind == hcl::Value::Kind::kString) return a.value.string;
+    error(a.value.pos, "expected a string for \"" + a.name + "\", found " + a.value.kind_name());
+    return std::nullopt;
+  }
+
+  std::optional<bool> boolean(const hcl::Attribute& a) {
+    if (a.value.kind == hcl::Value::Kind::kBool) return a.value.boolean;
+    error(a.value.pos, "expected true or false for \"" + a.name + "\", found " + a.value.kind_name());
+    return std::nullopt;
+  }
+
+  std::optional<long long> integer(const hcl::Attribute& a, long long min, long long max) {
+    const hcl::Value& v = a.value;
+    bool whole = v.kind == hcl::Value::Kind::kNumber &&
+                 v.number_text.find_first_of(".eE") == std::string::npos && v.number_text.size() < 15;
+    if (!whole) {
+      error(v.pos, "expected a whole number for \"" + a.name + "\", found " +
+                       (v.kind == hcl::Value::Kind::kNumber ? "\"" + v.number_text + "\"" : v.kind_name()));
+      return std::nullopt;
+    }
+    long long n = std::stoll(v.number_text);
+    if (n < min || n > max) {
+      error(v.pos, "\"" + a.name + "\" must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                       ", not " + v.number_text);
+      return std::nullopt;
+    }
+    return n;
+  }
+
+  std::optional<Seconds> duration(const hcl::Attribute& a) {
+    const hcl::Value& v = a.value;
+    std::string text;
+    if (v.kind == hcl::Value::Kind::kNumber) {
+      text = v.number_text;
+    } else if (v.kind == hcl::Value::Kind::kString) {
+      text = v.string;
+    } else {
+      error(v.pos, "expected a duration (\"30s\", \"5m\", or a number of seconds) for \"" + a.name + "\", found " +
+                       v.kind_name());
+      return std::nullopt;
+    }
+    try {
+      return parse_duration(text);
+    } catch (const std::exception& e) {
+      error(v.pos, "invalid duration \"" + text + "\" for \"" + a.name + "\": " + e.what());
+      return std::nullopt;
+    }
+  }
+
+  std::optional<std::size_t> byte_size(const hcl::Attribute& a) {
+    const hcl::Value& v = a.value;
+    std::string text = v.kind == hcl::Value::Kind::kNumber ? v.number_text
+                       : v.kind == hcl::Value::Kind::kString ? v.string
+                                                             : std::string();
+    size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+    std::string unit = text.substr(digits);
+    unsigned long long factor = unit.empty() || unit == "B" ? 1 : unit == "KiB" ? 1ull << 10 : unit == "MiB" ? 1ull << 20
+                                : unit == "GiB" ? 1ull << 30 : 0;
+    if (digits == 0 || digits > 12 || factor == 0) {
+      error(v.pos, "expected a size such as 33554432, \"64KiB\", \"32MiB\" or \"1GiB\" for \"" + a.name + "\"");
+      return std::nullopt;
+    }
+    unsigned long long amount = std::stoull(text.substr(0, digits));  // < 10^12: amount * 2^30 fits
+    if (amount * factor > kMaxByteSize) {
+      error(v.pos, "\"" + a.name + "\" is larger than " + std::to_string(kMaxByteSize >> 30) + "GiB");
+      return std::nullopt;
+    }
+    return static_cast<std::size_t>(amount * factor);
+  }
+
+  // The trimmed contents of a file named by a *_file attribute (relative to the config's directory).
+  std::optional<std::string> file_contents(const hcl::Attribute& a) {
+    auto path = string(a);
+    if (!path) return std::nullopt;
+    std::string full = !path->empty() && (*path)[0] == '/' ? *path : dir_ + "/" + *path;
+    std::ifstream in(full, std::ios::binary);
+    if (!in) {
+      error(a.value.pos, "cannot read \"" + full + "\" named by \"" + a.name + "\": " + std::strerror(errno));
+      return std::nullopt;
+    }
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    std::string value = trim(contents.str());
+    if (value.empty()) error(a.value.pos, "the file \"" + full + "\" named by \"" + a.name + "\" is empty");
+    return value;
+  }
+
+  // The absolute path of a readable file named by `a` (relative to the config's directory).
+  std::optional<std::string> readable_path(const hcl::Attribute& a) {
+    auto path = string(a);
+    if (!path) return std::nullopt;
+    std::string full = !path->empty() && (*path)[0] == '/' ? *path : dir_ + "/" + *path;
+    if (!std::ifstream(full, std::ios::binary)) {
+      error(a.value.pos, "cannot read \"" + full + "\" named by \"" + a.name + "\": " + std::strerror(errno));
+      return std::nullopt;
+    }
+    return full;
+  }
+
+  // The value of an environment variable named by a *_env attribute.
+  std::optional<std::string> env_value(const hcl::Attribute& a) {
+    auto name = string(a);
+    if (!name) return std::nullopt;
+    std::optional<std::string> value = take_secret_env(*name);  // children never inherit it
+    if (!value) {
+      error(a.value.pos, "the environment variable \"" + *name + "\" named by \"" + a.name + "\" is not set");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+ private:
+  static std::string suggestion(const std::string& name, const std::vector<std::string>& candidates) {
+    std::string best;
+    size_t best_distance = 3;
+    for (const std::string& c : candidates) {
+      size_t d = distance(name, c);
+      if (d < best_distance && d <= std::max<size_t>(1, c.size() / 3)) {
+        best = c;
+        best_distance = d;
+      }
+    }
+    return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
+  }
+
+  std::string filename_;
+  std::string dir_;
+};
+
+const std::vector<std::string> kServerAttributes = {
+    "listen_addr",       "socket_mode",      "query_string_secret",     "query_string_secret_file",
+    "worker_processes",  "worker_threads",   "max_requests_per_worker", "shutdown_timeout",
+    "package_url_ttl",   "tags_cache_ttl",   "manifest_cache_size",     "log_format",
+    "connect_timeout",   "request_timeout",  "download_stall_timeout",  "origin_ca_file"};
+const std::vector<std::string> kMirrorAttributes = {"origin_url",      "name_prefix",     "proxy_packages",
+                                                    "host_aliases",    "connect_timeout", "request_timeout",
+                                                    "download_stall_timeout", "origin_ca_file"};
+const std::vector<std::string> kProviderRegistryAttributes = {
+    "origin_url",      "name_prefix",      "hostname",        "proxy_packages",         "signing_key_file",
+    "signing_key_passphrase_file", "signing_key_passphrase_env", "connect_timeout", "request_timeout",
+    "download_stall_timeout", "origin_ca_file"};
+const std::vector<std::string> kModuleRegistryAttributes = {"origin_url",      "name_prefix",     "proxy_packages",
+                                                            "connect_timeout", "request_timeout",
+                                                            "download_stall_timeout", "origin_ca_file"};
+const std::vector<std::string> kCredentialAttributes = {"username", "password",   "password_file", "password_env",
+                                                        "token",    "token_file", "token_env"};
+
+bool valid_listen_addr(const std::string& addr) {
+  if (addr.starts_with("unix:")) {
+    std::string path = addr.substr(5);
+    return path.size() > 1 && path[0] == '/' && path.size() < 108;
+  }
+  size_t colon = addr.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string host = addr.substr(0, colon), port = addr.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) || std::stoi(port) < 1 ||
+      std::stoi(port) > 65535)
+    return false;
+  if (host.front() == '[') return host.back() == ']' && host.size() > 2;
+  return std::all_of(host.begin(), host.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; });
+}
+
+// Applies the timeout and TLS attributes of `body` onto `settings`.
+void read_origin_settings(Checker& check, const hcl::Body& body, OriginSettings& settings) {
+  if (auto* a = Checker::find(body, "connect_timeout"))
+    if (auto d = check.duration(*a)) settings.connect_timeout = std::max(*d, Seconds(1));
+  if (auto* a = Checker::find(body, "request_timeout"))
+    if (auto d = check.duration(*a)) settings.request_timeout = std::max(*d, Seconds(1));
+  if (auto* a = Checker::find(body, "download_stall_timeout"))
+    if (auto d = check.duration(*a)) settings.download_stall_timeout = std::max(*d, Seconds(1));
+  if (auto* a = Checker::find(body, "origin_ca_file"))
+    if (auto path = check.readable_path(*a)) settings.ca_file = *path;
+}
+
+void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) {
+  const hcl::Body& body = block.body;
+  check.check_names(body, "the server block", kServerAttributes, {"tls"});
+  if (!block.labels.empty()) check.error(block.pos, "the server block takes no labels");
+  if (auto* a = Checker::find(body, "listen_addr")) {
+    if (auto v = check.string(*a)) {
+      if (valid_listen_addr(*v))
+        server.listen_addr = *v;
+      else
+        check.error(a->value.pos, "invalid listen_addr \"" + *v + "\": expected \"host:port\", \"[ipv6]:port\" or "
+                                  "\"unix:/absolute/path\"");
+    }
+  }
+  if (auto* a = Checker::find(body, "socket_mode")) {
+    const hcl::Value& v = a->value;
+    std::string text = v.kind == hcl::Value::Kind::kString ? v.string : v.number_text;
+    bool octal = !text.empty() && text.size() <= 4 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '7'; });
+    if (octal && (v.kind == hcl::Value::Kind::kString || v.kind == hcl::Value::Kind::kNumber))
+      server.socket_mode = static_cast<unsigned>(std::stoul(text, nullptr, 8));
+    else
+      check.error(v.pos, "expected octal permissions such as \"0660\" for \"socket_mode\"");
+  }
+  if (auto* a = Checker::find(body, "worker_processes"))
+    if (auto n = check.integer(*a, 1, 256)) server.worker_processes = static_cast<int>(*n);
+  if (auto* a = Checker::find(body, "worker_threads"))
+    if (auto n = check.integer(*a, 1, 1024)) server.worker_threads = static_cast<int>(*n);
+  if (auto* a = Checker::find(body, "max_requests_per_worker"))
+    if (auto n = check.integer(*a, 0, 1000000000000LL)) server.max_requests_per_worker = static_cast<long>(*n);
+  if (auto* a = Checker::find(body, "shutdown_timeout"))
+    if (auto d = check.duration(*a)) server.shutdown_timeout = *d;
+  if (auto* a = Checker::find(body, "package_url_ttl")) {
+    if (auto d = check.duration(*a)) {
+      if (*d < Seconds(60))
+        check.error(a->value.pos, "package_url_ttl must be at least 60s: clients download right after asking");
+      else
+        server.package_url_ttl = *d;
+    }
+  }
+  if (auto* a = Checker::find(body, "tags_cache_ttl"))
+    if (auto d = check.duration(*a)) server.tags_cache_ttl = *d;
+  if (auto* a = Checker::find(body, "manifest_cache_size"))
+    if (auto n = check.byte_size(*a)) server.manifest_cache_bytes = *n;
+  if (auto* a = Checker::find(body, "log_format")) {
+    if (auto v = check.string(*a)) {
+      if (*v == "text")
+        server.log_format = LogFormat::kText;
+      else if (*v == "json")
+        server.log_format = LogFormat::kJson;
+      else
+        check.error(a->value.pos, "log_format must be \"text\" or \"json\", not \"" + *v + "\"");
+    }
+  }
+  read_origin_settings(check, body, server.origin);
+  for (const hcl::Block& tls : body.blocks) {
+    if (tls.type != "tls") continue;
+    check.check_names(tls.body, "the tls block", {"certificate_file", "private_key_file"}, {});
+    server.tls_block_present = true;
+    check.warning(tls.pos, "the tls block is ignored: TLS belongs to the web server in front of this FastCGI "
+                           "application (see README, \"Web servers\")");
+  }
+
+  // The query string secret: attribute, file, or environment, in that order; never echoed.
+  const hcl::Attribute* inline_secret = Checker::find(body, "query_string_secret");
+  const hcl::Attribute* secret_file = Checker::find(body, "query_string_secret_file");
+  std::optional<std::string> hex;
+  SourcePos where = block.pos;
+  std::string source;
+  if (inline_secret && secret_file) {
+    check.error(secret_file->pos, "set either query_string_secret or query_string_secret_file, not both");
+  } else if (inline_secret) {
+    hex = check.string(*inline_secret);
+    where = inline_secret->value.pos;
+    source = "query_string_secret";
+  } else if (secret_file) {
+    // One secret per line: the first seals, the others (rotated out) still open what they sealed.
+    if (auto text = check.file_contents(*secret_file)) {
+      std::vector<std::string> lines;
+      std::istringstream in(*text);
+      for (std::string line; std::getline(in, line);) {
+        line = trim(line);
+        if (!line.empty() && line[0] != '#') lines.push_back(line);
+      }
+      for (size_t i = 1; i < lines.size(); ++i) {
+        if (auto key = decode_hex_key(lines[i]))
+          server.retired_query_string_secrets.push_back(*key);
+        else
+          check.error(secret_file->value.pos, "line " + std::to_string(i + 1) + " of the file named by "
+                                              "query_string_secret_file is not 64 hex digits");
+      }
+      if (!lines.empty()) hex = lines[0];
+    }
+    where = secret_file->value.pos;
+    source = "the file named by query_string_secret_file";
+  }
+  if (hex) {
+    if (auto key = decode_hex_key(trim(*hex))) {
+      server.query_string_secret = *key;
+    } else {
+      check.error(where, source + " must be 64 hex digits (32 random bytes); generate one with: openssl rand -hex 32");
+    }
+  }
+}
+
+void read_credentials(Checker& check, const hcl::Block& block, OriginCredentials& creds) {
+  const hcl::Body& body = block.body;
+  check.check_names(body, "the origin_credentials block", kCredentialAttributes, {});
+  if (!block.labels.empty()) check.error(block.pos, "the origin_credentials block takes no labels");
+  auto value_of = [&](const char* literal, const char* file, const char* env, int& sources) -> std::optional<std::string> {
+    std::optional<std::string> value;
+    if (auto* a = Checker::find(body, literal)) ++sources, value = check.string(*a);
+    if (auto* a = Checker::find(body, file)) ++sources, value = check.file_contents(*a);
+    if (auto* a = Checker::find(body, env)) ++sources, value = check.env_value(*a);
+    return value;
+  };
+  int password_sources = 0, token_sources = 0;
+  auto password = value_of("password", "password_file", "password_env", password_sources);
+  auto token = value_of("token", "token_file", "token_env", token_sources);
+  const hcl::Attribute* username = Checker::find(body, "username");
+  if (token_sources > 0) {
+    if (token_sources > 1) check.error(block.pos, "set only one of token, token_file and token_env");
+    if (username || password_sources > 0)
+      check.error(block.pos, "origin_credentials takes either a token or a username and password, not both");
+    if (token) creds.token = *token;
+    return;
+  }
+  if (!username) {
+    check.error(block.pos, password_sources > 0 ? "origin_credentials has a password but no username"
+                                                : "origin_credentials needs a username and a password (password, "
+                                                  "password_file or password_env), or a token");
+    return;
+  }
+  if (auto u = check.string(*username)) creds.username = *u;
+  if (password_sources != 1) {
+    check.error(block.pos, password_sources == 0 ? "origin_credentials has a username but no password, password_file "
+                                                   "or password_env"
+                                                 : "set only one of password, password_file and password_env");
+    return;
+  }
+  if (password) creds.password = *password;
+}
+
+// Reads what every service block has: origin_url, name_prefix, proxy_packages, timeouts and
+// origin_credentials. `what` names the block in messages ("provider_mirror \"x\"").
+template <class Service>
+void read_service_origin(Checker& check, const hcl::Block& block, const ServerConfig& server, const std::string& what,
+                         Service& service) {
+  const hcl::Body& body = block.body;
+  service.pos = block.pos;
+  service.origin = server.origin;
+  if (auto* a = Checker::find(body, "origin_url")) {
+    if (auto url = check.string(*a)) {
+      std::string u = *url;
+      size_t scheme_end = u.find("://");
+      std::string scheme = scheme_end == std::string::npos ? "" : u.substr(0, scheme_end);
+      std::string rest = scheme_end == std::string::npos ? "" : u.substr(scheme_end + 3);
+      std::string authority = rest.substr(0, rest.find('/'));
+      if (scheme == "file") {
+        // An OCI image layout directory: file:///absolute/path (no host).
+        if (!rest.starts_with("/") || rest.find_first_of("?#") != std::string::npos) {
+          check.error(a->value.pos, "origin_url: an OCI image layout directory is given as file:///absolute/path, "
+                                    "not \"" + u + "\"");
+        } else {
+          while (rest.size() > 1 && rest.ends_with("/")) rest.pop_back();
+          service.origin_url = "file://" + rest;
+        }
+      } else if ((scheme != "http" && scheme != "https") || authority.empty()) {
+        check.error(a->value.pos, "origin_url must be an http:// or https:// URL of an OCI Distribution registry, "
+                                  "not \"" + u + "\"");
+      } else if (authority.find('@') != std::string::npos) {
+        check.error(a->value.pos, "origin_url must not contain credentials; use an origin_credentials block");
+      } else if (rest.find_first_of("?#") != std::string::npos) {
+        check.error(a->value.pos, "origin_url must not have a query string or fragment");
+      } else {
+        while (u.ends_with("/")) u.pop_back();
+        service.origin_url = u;
+      }
+    }
+  } else {
+    check.error(block.pos, what + " needs an origin_url");
+  }
+  if (auto* a = Checker::find(body, "name_prefix")) {
+    if (auto prefix = check.string(*a)) {
+      std::string p = *prefix;
+      while (p.starts_with("/")) p.erase(0, 1);
+      while (p.ends_with("/")) p.pop_back();
+      if (!p.empty() && !is_valid_repository(p))
+        check.error(a->value.pos, "name_prefix \"" + *prefix + "\" is not a valid OCI repository path (lower-case "
+                                  "letters, digits and . _ - separators, components joined by /)");
+      else
+        service.name_prefix = p;
+    }
+  }
+  if (auto* a = Checker::find(body, "proxy_packages"))
+    if (auto b = check.boolean(*a)) service.proxy_packages = *b;
+  read_origin_settings(check, body, service.origin);
+  bool seen_credentials = false;
+  for (const hcl::Block& b : body.blocks) {
+    if (b.type != "origin_credentials") continue;
+    if (seen_credentials) check.error(b.pos, "origin_credentials is already set in this " + what);
+    seen_credentials = true;
+    read_credentials(check, b, service.credentials);
+  }
+  if (service.origin_url.starts_with("file://")) {
+    // A layout on disk has no URL of its own for clients: every download goes through this server.
+    const hcl::Attribute* a = Checker::find(body, "proxy_packages");
+    if (a && !service.proxy_packages)
+      check.error(a->value.pos, "proxy_packages = false cannot work with a file:// origin: packages in an OCI "
+                                "image layout are only reachable through this server");
+    else if (server.query_string_secret.empty())
+      check.error(block.pos, "a file:// origin serves downloads through this server, which needs "
+                             "server.query_string_secret (or query_string_secret_file, or the environment variable " +
+                                 std::string(kSecretEnvVar) + ") to seal download URLs");
+    service.proxy_packages = true;
+  } else if (service.proxy_packages && server.query_string_secret.empty()) {
+    const hcl::Attribute* a = Checker::find(body, "proxy_packages");
+    check.error(a ? a->value.pos : block.pos,
+                "proxy_packages = true needs server.query_string_secret (or query_string_secret_file, or the "
+                "environment variable " + std::string(kSecretEnvVar) + ") to seal download URLs");
+  }
+}
+
+void read_mirror(Checker& check, const hcl::Block& block, const ServerConfig& server, ProviderMirrorConfig& mirror) {
+  const hcl::Body& body = block.body;
+  std::string what = "provider_mirror \"" + mirror.name + "\"";
+  check.check_names(body, what, kMirrorAttributes, {"origin_credentials"});
+  read_service_origin(check, block, server, what, mirror);
+  if (auto* a = Checker::find(body, "host_aliases")) {
+    if (a->value.kind != hcl::Value::Kind::kObject) {
+      check.error(a->value.pos, std::string("expected an object of hostnames for \"host_aliases\", found ") +
+                                    a->value.kind_name());
+    } else {
+      for (const hcl::ObjectMember& m : a->value.members) {
+        std::string from = m.key;
+        std::transform(from.begin(), from.end(), from.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (!hostname_to_component(from)) check.error(m.key_pos, "\"" + m.key + "\" is not a hostname");
+        if (m.value.kind != hcl::Value::Kind::kString || !hostname_to_component(m.value.string)) {
+          check.error(m.value.pos, "the alias of \"" + m.key + "\" must be a hostname string");
+          continue;
+        }
+        std::string to = m.value.string;
+        std::transform(to.begin(), to.end(), to.begin(), [](unsigned char c) { return std::tolower(c); });
+        mirror.host_aliases[from] = to;
+      }
+    }
+  }
+}
+
+void read_provider_registry(Checker& check, const hcl::Block& block, const ServerConfig& server,
+                            ProviderRegistryConfig& registry) {
+  const hcl::Body& body = block.body;
+  std::string what = "provider_registry \"" + registry.name + "\"";
+  check.check_names(body, what, kProviderRegistryAttributes, {"origin_credentials"});
+  read_service_origin(check, block, server, what, registry);
+  if (auto* a = Checker::find(body, "hostname")) {
+    if (auto host = check.string(*a)) {
+      std::string h = *host;
+      std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (!h.empty() && !hostname_to_component(h))
+        check.error(a->value.pos, "\"" + *host + "\" is not a hostname (or \"\" for none)");
+      else
+        registry.hostname = h;
+    }
+  }
+  if (auto* a = Checker::find(body, "signing_key_file")) {
+    registry.signing_key_pos = a->value.pos;
+    if (auto path = check.readable_path(*a)) registry.signing_key_file = *path;
+  } else {
+    check.error(block.pos, what + " needs a signing_key_file: an OpenPGP secret key to sign SHA256SUMS with "
+                                  "(gpg --export-secret-keys KEYID > key.gpg)");
+  }
+  const hcl::Attribute* pass_file = Checker::find(body, "signing_key_passphrase_file");
+  const hcl::Attribute* pass_env = Checker::find(body, "signing_key_passphrase_env");
+  if (pass_file && pass_env) {
+    check.error(pass_env->pos, "set either signing_key_passphrase_file or signing_key_passphrase_env, not both");
+  } else if (pass_file) {
+    if (auto v = check.file_contents(*pass_file)) registry.signing_key_passphrase = *v;
+  } else if (pass_env) {
+    if (auto v = check.env_value(*pass_env)) registry.signing_key_passphrase = *v;
+  }
+}
+
+void read_module_registry(Checker& check, const hcl::Block& block, const ServerConfig& server,
+                          ModuleRegistryConfig& registry) {
+  std::string what = "module_registry \"" + registry.name + "\"";
+  check.check_names(block.body, what, kModuleRegistryAttributes, {"origin_credentials"});
+  read_service_origin(check, block, server, what, registry);
+}
+
+bool valid_service_name(const std::string& name) {
+  if (name.empty() || name == "healthz" || name == ".well-known" || name[0] == '_' || name[0] == '.' || name[0] == '-')
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+}  // namespace
+
+Config parse_config(const std::string& text, const std::string& filename) {
+  hcl::Body root = hcl::parse(text, filename);
+  Checker check(filename);
+  Config config;
+  config.path = filename;
+  check.check_names(root, "the configuration file", {},
+                    {"provider_mirror", "provider_registry", "module_registry", "server"});
+
+  const hcl::Block* server_block = nullptr;
+  for (const hcl::Block& b : root.blocks) {
+    if (b.type != "server") continue;
+    if (server_block != nullptr) {
+      check.error(b.pos, "the server block is already defined at line " + std::to_string(server_block->pos.line));
+      continue;
+    }
+    server_block = &b;
+  }
+  if (server_block != nullptr) read_server(check, *server_block, config.server);
+  // Taken out of the environment even when the file gives the secret: the variable is ours by name.
+  std::optional<std::string> secret_env = take_secret_env(kSecretEnvVar);
+  if (config.server.query_string_secret.empty()) {
+    bool in_file = server_block && (Checker::find(server_block->body, "query_string_secret") ||
+                                    Checker::find(server_block->body, "query_string_secret_file"));
+    if (const auto& env = secret_env; env && !in_file) {
+      if (auto key = decode_hex_key(trim(*env)))
+        config.server.query_string_secret = *key;
+      else
+        check.error({filename, 0, 0}, std::string("the environment variable ") + kSecretEnvVar +
+                                          " must hold 64 hex digits; generate them with: openssl rand -hex 32");
+    }
+  }
+  if (!config.server.query_string_secret.empty() &&
+      config.server.query_string_secret == std::string(32, '\0'))
+    check.warning(server_block ? server_block->pos : SourcePos{filename, 0, 0},
+                  "the query string secret is all zeros: anyone can forge download URLs; generate a secret with "
+                  "openssl rand -hex 32");
+
+  // Service names share one namespace: each is the first path segment of its URLs.
+  std::map<std::string, int> service_lines;
+  auto take_name = [&](const hcl::Block& b, const std::string& kind) -> std::optional<std::string> {
+    if (b.labels.size() != 1) {
+      check.error(b.pos, kind + " needs exactly one label, its name: " + kind + " \"name\" { ... }");
+      return std::nullopt;
+    }
+    const std::string& name = b.labels[0];
+    if (!valid_service_name(name)) {
+      check.error(b.pos, "\"" + name + "\" cannot be a service name: use letters, digits, '.', '_' and '-', "
+                         "starting with a letter or digit, and not \"healthz\"");
+      return std::nullopt;
+    }
+    if (auto same = service_lines.find(name); same != service_lines.end()) {
+      check.error(b.pos, kind + " \"" + name + "\": the service name \"" + name + "\" is already used at line " +
+                             std::to_string(same->second));
+      return std::nullopt;
+    }
+    service_lines[name] = b.pos.line;
+    return name;
+  };
+  for (const hcl::Block& b : root.blocks) {
+    if (b.type == "provider_mirror") {
+      auto name = take_name(b, b.type);
+      if (!name) continue;
+      ProviderMirrorConfig mirror;
+      mirror.name = *name;
+      read_mirror(check, b, config.server, mirror);
+      config.provider_mirrors.push_back(std::move(mirror));
+    } else if (b.type == "provider_registry") {
+      auto name = take_name(b, b.type);
+      if (!name) continue;
+      if (!config.provider_registries.empty()) {
+        check.error(b.pos, "only one provider_registry is allowed (the host's discovery document names one "
+                           "providers.v1); the first is at line " + std::to_string(config.provider_registries[0].pos.line));
+        continue;
+      }
+      ProviderRegistryConfig registry;
+      registry.name = *name;
+      read_provider_registry(check, b, config.server, registry);
+      config.provider_registries.push_back(std::move(registry));
+    } else if (b.type == "module_registry") {
+      auto name = take_name(b, b.type);
+      if (!name) continue;
+      if (!config.module_registries.empty()) {
+        check.error(b.pos, "only one module_registry is allowed (the host's discovery document names one "
+                           "modules.v1); the first is at line " + std::to_string(config.module_registries[0].pos.line));
+        continue;
+      }
+      ModuleRegistryConfig registry;
+      registry.name = *name;
+      read_module_registry(check, b, config.server, registry);
+      config.module_registries.push_back(std::move(registry));
+    }
+  }
+  if (config.provider_mirrors.empty() && config.provider_registries.empty() && config.module_registries.empty())
+    check.warning({filename, 0, 0}, "no provider_mirror, provider_registry or module_registry blocks: the server will "
+                                    "only answer /healthz");
+
+  if (check.has_errors()) throw ConfigError(std::move(check.diagnostics));
+  config.warnings = std::move(check.diagnostics);
+  return config;
+}
+
+Config load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError({Diagnostic{{path, 0, 0}, std::string("cannot read the configuration file: ") + std::strerror(errno)}});
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError({Diagnostic{{path, 0, 0}, "cannot read the configuration file"}});
+  return parse_config(text.str(), path);
+}
+
+}  // namespace otr

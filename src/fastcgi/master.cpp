@@ -1,0 +1,243 @@
+// run_server: picks the mode, and in pool mode is the master process (see fcgi_server.h).
+#include "fastcgi/master.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "base/exit_status.h"
+#include "fastcgi/worker.h"
+#include "fastcgi/listen_socket.h"
+#include "base/log.h"
+
+namespace otr {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+sigset_t handled_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&set, s);
+  return set;
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("was killed by signal ") + strsignal(WTERMSIG(status));
+  return "stopped";
+}
+
+// The master of the worker pool: owns the listening socket, forks and watches the workers.
+class Master {
+ public:
+  Master(int listen_fd, std::string config_path, const Config& config, const HandlerFactory& factory,
+         const ProcessHooks& hooks)
+      : listen_fd_(listen_fd), config_path_(std::move(config_path)),
+        config_(std::make_unique<Config>(config)), factory_(factory), hooks_(hooks) {}
+
+  int run() {
+    start_generation();
+    sigset_t signals = handled_signals();
+    while (true) {
+      timespec tick{1, 0};
+      siginfo_t info;
+      int sig = sigtimedwait(&signals, &info, &tick);
+      if (sig == SIGCHLD || sig < 0) reap();
+      if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) return shut_down(sig);
+      if (sig == SIGHUP) reload();
+      respawn_missing();
+    }
+  }
+
+ private:
+  struct Worker {
+    int generation;
+    Clock::time_point started;
+  };
+
+  void start_generation() {
+    ++generation_;
+    for (int i = 0; i < config_->server.worker_processes; ++i) spawn();
+  }
+
+  void spawn() {
+    pid_t master = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+      log_error(std::string("cannot start a worker process: ") + std::strerror(errno));
+      return;
+    }
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the master
+      if (getppid() != master) _exit(0);
+      int code = 1;
+      try {
+        code = serve_requests(listen_fd_, *config_, factory_, hooks_);
+      } catch (const std::exception& e) {
+        log_error(std::string("worker failed: ") + e.what());
+      }
+      _exit(code);
+    }
+    workers_[pid] = Worker{generation_, Clock::now()};
+  }
+
+  int live_workers_of_current_generation() const {
+    int n = 0;
+    for (const auto& [pid, w] : workers_) n += w.generation == generation_;
+    return n;
+  }
+
+  void reap() {
+    int status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      auto it = workers_.find(pid);
+      if (it == workers_.end()) continue;
+      if (hooks_.on_worker_gone) hooks_.on_worker_gone(pid);
+      Worker w = it->second;
+      workers_.erase(it);
+      if (w.generation != generation_) continue;  // an old generation draining after a reload
+      bool recycled = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      if (recycled) continue;  // normal after max_requests_per_worker
+      log_error("worker " + std::to_string(pid) + " " + describe_status(status) + "; starting a new one");
+      // A worker that dies at once is probably going to die again: slow down.
+      if (Clock::now() - w.started < std::chrono::seconds(1)) {
+        fast_failures_ = std::min(fast_failures_ + 1, 6);
+        hold_off_until_ = Clock::now() + std::chrono::milliseconds(100 << fast_failures_);
+      } else {
+        fast_failures_ = 0;
+      }
+    }
+  }
+
+  void respawn_missing() {
+    if (Clock::now() < hold_off_until_) return;
+    for (int n = live_workers_of_current_generation(); n < config_->server.worker_processes; ++n) spawn();
+  }
+
+  void reload() {
+    log_info("SIGHUP: reloading " + config_path_);
+    std::unique_ptr<Config> fresh;
+    try {
+      fresh = std::make_unique<Config>(load_config_file(config_path_));
+    } catch (const ConfigError& e) {
+      for (const Diagnostic& d : e.diagnostics()) log_error(d.to_string());
+      log_error("the new configuration is not valid; the running workers keep the old one");
+      return;
+    }
+    if (hooks_.check_config) {
+      std::vector<Diagnostic> problems = hooks_.check_config(*fresh);
+      if (!problems.empty()) {
+        for (const Diagnostic& d : problems) log_error(d.to_string());
+        log_error("the new configuration is not valid; the running workers keep the old one");
+        return;
+      }
+    }
+    for (const Diagnostic& d : fresh->warnings) log_warning(d.to_string());
+    if (fresh->server.listen_addr != config_->server.listen_addr)
+      log_warning("listen_addr changed; the new address takes effect only after a restart");
+    config_ = std::move(fresh);
+    log_configure(config_->server.log_format);
+    std::vector<pid_t> old;
+    for (const auto& [pid, w] : workers_) old.push_back(pid);
+    start_generation();  // new workers accept alongside the old ones: no connection is refused
+    for (pid_t pid : old) kill(pid, SIGTERM);
+    log_info("configuration reloaded; " + std::to_string(old.size()) + " old workers are draining");
+  }
+
+  int shut_down(int sig) {
+    log_info(std::string("received ") + strsignal(sig) + "; draining in-flight requests");
+    for (const auto& [pid, w] : workers_) kill(pid, SIGTERM);
+    auto deadline = Clock::now() + config_->server.shutdown_timeout + std::chrono::seconds(2);
+    while (!workers_.empty() && Clock::now() < deadline) {
+      int status = 0;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid > 0) {
+        if (workers_.erase(pid) > 0 && hooks_.on_worker_gone) hooks_.on_worker_gone(pid);
+        continue;
+      }
+      usleep(20 * 1000);
+    }
+    for (const auto& [pid, w] : workers_) {
+      log_warning("worker " + std::to_string(pid) + " did not stop in time; killing it");
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      if (hooks_.on_worker_gone) hooks_.on_worker_gone(pid);
+    }
+    log_info("stopped");
+    return 0;
+  }
+
+  int listen_fd_;
+  std::string config_path_;
+  std::unique_ptr<Config> config_;
+  const HandlerFactory& factory_;
+  const ProcessHooks& hooks_;
+  std::map<pid_t, Worker> workers_;
+  int generation_ = 0;
+  int fast_failures_ = 0;
+  Clock::time_point hold_off_until_{};
+};
+
+}  // namespace
+
+int run_server(const std::string& config_path, const Config& config, const HandlerFactory& factory,
+               const ProcessHooks& hooks) {
+  // Signals are handled synchronously (sigtimedwait) by the master and each worker's main thread;
+  // blocked everywhere before any thread exists, so no thread is interrupted mid-write.
+  sigset_t signals = handled_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (FCGX_Init() != 0) {
+    log_error("cannot initialise libfcgi");
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);  // after FCGX_Init, which installs its own handler
+
+  ListenSocket listener = inherited_listen_socket();
+  if (listener.fd < 0) {
+    try {
+      listener = bind_listen_socket(config.server);
+    } catch (const std::exception& e) {
+      log_error(e.what());
+      return 1;
+    }
+  }
+  set_nonblocking(listener.fd);
+  if (hooks.on_start) hooks.on_start();
+
+  if (listener.mode == ServeMode::kSpawned) {
+    log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_threads) +
+             " threads");
+    int code = 1;
+    try {
+      code = serve_requests(listener.fd, config, factory, hooks);
+    } catch (const std::exception& e) {
+      log_error(std::string("cannot serve: ") + e.what());
+    }
+    return code;
+  }
+  if (hooks.check_config) {
+    std::vector<Diagnostic> problems = hooks.check_config(config);
+    for (const Diagnostic& d : problems) log_error(d.to_string());
+    if (!problems.empty()) {
+      if (!listener.unix_path.empty()) unlink(listener.unix_path.c_str());
+      return kExitConfig;
+    }
+  }
+  log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_processes) +
+           " worker processes of " + std::to_string(config.server.worker_threads) + " threads");
+  int code = Master(listener.fd, config_path, config, factory, hooks).run();
+  if (!listener.unix_path.empty()) unlink(listener.unix_path.c_str());
+  return code;
+}
+
+}  // namespace otr

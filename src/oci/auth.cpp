@@ -1,0 +1,39 @@
+#include "oci/auth.h"
+
+#include <openssl/evp.h>
+
+#include <vector>
+
+namespace otr {
+
+std::optional<std::string> AuthCache::get(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return std::nullopt;
+  if (Clock::now() >= it->second.expires) {
+    entries_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.authorization;
+}
+
+void AuthCache::put(const std::string& key, std::string authorization, Clock::duration lifetime) {
+  std::lock_guard lock(mutex_);
+  // Bounded: a worker talks to a handful of registries, but repositories are unbounded.
+  if (entries_.size() > 4096) {
+    auto now = Clock::now();
+    std::erase_if(entries_, [&](const auto& e) { return now >= e.second.expires; });
+    if (entries_.size() > 4096) entries_.clear();
+  }
+  entries_[key] = Entry{std::move(authorization), Clock::now() + lifetime};
+}
+
+std::string basic_authorization(const std::string& username, const std::string& password) {
+  std::string plain = username + ":" + password;
+  std::vector<unsigned char> out(4 * ((plain.size() + 2) / 3) + 1);
+  int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(plain.data()),
+                          static_cast<int>(plain.size()));
+  return "Basic " + std::string(reinterpret_cast<char*>(out.data()), static_cast<size_t>(n));
+}
+
+}  // namespace otr

@@ -1,0 +1,162 @@
+#include "oci/layout_reader.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "oci/digest_verifier.h"
+#include "base/file_io.h"
+#include "base/json.h"
+#include "base/names.h"
+#include "base/error.h"
+#include "base/sha256.h"
+#include "base/unique_fd.h"
+
+namespace fs = std::filesystem;
+
+namespace otr {
+
+namespace {
+
+constexpr size_t kChunk = 128 * 1024;
+
+
+[[noreturn]] void layout_error(ErrorKind failure, const std::string& message) {
+  throw Error(failure, "OCI layout " + message);
+}
+
+std::string read_small_file(const std::string& path, std::size_t limit, const std::string& what) {
+  try {
+    return read_file_limited(path, limit, what);
+  } catch (const Error& e) {
+    layout_error(e.kind(), e.what());
+  }
+}
+
+std::string media_type_in(const std::string& body) {
+  JsonPtr doc = json_parse(body);
+  return doc ? json_string(doc.get(), "mediaType").value_or("") : "";
+}
+
+}  // namespace
+
+std::string layout_ref_name(const std::string& repository, const std::string& tag) { return repository + ":" + tag; }
+
+OciLayoutReader::OciLayoutReader(std::string directory, std::size_t max_manifest_bytes)
+    : directory_(std::move(directory)), max_manifest_bytes_(max_manifest_bytes) {}
+
+std::string OciLayoutReader::blob_path(const std::string& digest) const {
+  if (!is_valid_digest(digest)) layout_error(ErrorKind::kNotFound, directory_ + ": \"" + digest + "\" is not a digest");
+  size_t colon = digest.find(':');
+  return directory_ + "/blobs/" + digest.substr(0, colon) + "/" + digest.substr(colon + 1);
+}
+
+std::vector<OciLayoutReader::Tagged> OciLayoutReader::tags_of(const std::string& repository) {
+  std::string path = directory_ + "/index.json";
+  std::string text;
+  try {
+    text = read_small_file(path, 64u << 20, "index.json");
+  } catch (const Error& e) {
+    // A layout without its index is a broken origin, not an unknown provider.
+    if (e.kind() == ErrorKind::kNotFound) layout_error(ErrorKind::kUnreachable, path + ": missing");
+    throw;
+  }
+  JsonPtr doc = json_parse(text);
+  const cJSON* manifests = doc ? json_array(doc.get(), "manifests") : nullptr;
+  if (manifests == nullptr) layout_error(ErrorKind::kBadResponse, path + ": not an image index");
+  std::vector<Tagged> out;
+  const std::string prefix = repository + ":";
+  const cJSON* d = nullptr;
+  cJSON_ArrayForEach(d, manifests) {
+    const cJSON* annotations = json_object(d, "annotations");
+    std::string ref = annotations ? json_string(annotations, kRefNameAnnotation).value_or("") : "";
+    if (!ref.starts_with(prefix)) continue;
+    std::string tag = ref.substr(prefix.size());
+    std::string digest = json_string(d, "digest").value_or("");
+    if (!is_valid_tag(tag) || !is_valid_digest(digest)) continue;
+    out.push_back({tag, digest});
+  }
+  return out;
+}
+
+std::vector<std::string> OciLayoutReader::list_tags(const std::string& repository) {
+  std::vector<std::string> tags;
+  for (const Tagged& t : tags_of(repository)) tags.push_back(t.tag);
+  if (tags.empty()) layout_error(ErrorKind::kNotFound, directory_ + ": no repository " + repository);
+  return tags;
+}
+
+FetchedManifest OciLayoutReader::get_manifest(const std::string& repository, const std::string& reference,
+                                              std::size_t max_bytes) {
+  std::string digest = reference;
+  if (!reference.starts_with("sha256:") && !reference.starts_with("sha512:")) {
+    digest.clear();
+    for (const Tagged& t : tags_of(repository))
+      if (t.tag == reference) digest = t.digest;  // the last descriptor of a name wins, as in index.json updates
+    if (digest.empty())
+      layout_error(ErrorKind::kNotFound, directory_ + ": no tag " + repository + ":" + reference);
+  }
+  FetchedManifest m;
+  m.body = read_small_file(blob_path(digest), std::min(max_bytes, max_manifest_bytes_), "manifest " + digest);
+  m.digest = "sha256:" + sha256_hex(m.body);
+  if (!digest_matches(digest, m.body))
+    layout_error(ErrorKind::kBadResponse, directory_ + ": manifest " + digest + " does not match its digest");
+  m.media_type = media_type_in(m.body);
+  return m;
+}
+
+std::vector<FetchedManifest> OciLayoutReader::get_manifests(const std::string& repository,
+                                                            const std::vector<std::string>& references,
+                                                            std::size_t max_bytes) {
+  std::vector<FetchedManifest> out;
+  for (const std::string& r : references) out.push_back(get_manifest(repository, r, max_bytes));
+  return out;
+}
+
+BlobInfo OciLayoutReader::head_blob(const std::string&, const std::string& digest) {
+  std::string path = blob_path(digest);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    layout_error(ErrorKind::kNotFound, directory_ + ": no blob " + digest);
+  return BlobInfo{static_cast<std::int64_t>(st.st_size), "application/octet-stream"};
+}
+
+void OciLayoutReader::stream_blob(const std::string&, const std::string& digest,
+                                  const std::function<bool(const BlobInfo&)>& on_start,
+                                  const std::function<bool(std::string_view)>& on_data) {
+  std::string path = blob_path(digest);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) layout_error(ErrorKind::kNotFound, directory_ + ": no blob " + digest);
+    layout_error(ErrorKind::kUnreachable, path + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  ::fstat(fd.get(), &st);
+  if (!on_start(BlobInfo{static_cast<std::int64_t>(st.st_size), "application/octet-stream"})) return;
+  DigestVerifier hash(digest);
+  std::string held;
+  std::vector<char> buffer(kChunk);
+  while (true) {
+    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) layout_error(ErrorKind::kUnreachable, path + ": " + std::strerror(errno));
+    if (n == 0) break;
+    std::string_view chunk(buffer.data(), static_cast<size_t>(n));
+    hash.update(chunk);
+    if (!held.empty() && !on_data(held)) return;
+    held.assign(chunk);
+  }
+  if (!hash.matches())
+    layout_error(ErrorKind::kBadResponse, directory_ + ": blob " + digest + " does not match its digest");
+  if (!held.empty()) on_data(held);
+}
+
+}  // namespace otr

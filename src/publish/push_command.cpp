@@ -1,0 +1,400 @@
+#include "publish/push_command.h"
+
+#include "base/exit_status.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include "publish/docker_credentials.h"
+#include "http/client.h"
+#include "base/error.h"
+#include "publish/mirror_directory.h"
+#include "publish/module_publish.h"
+#include "terraform/module_zip.h"
+#include "oci/layout_writer.h"
+#include "base/names.h"
+#include "terraform/naming.h"
+#include "oci/origin.h"
+#include "oci/push.h"
+#include "terraform/package_hash.h"
+#include "publish/provider_publish.h"
+#include "publish/publish_service.h"
+#include "terraform/versions.h"
+
+namespace po = boost::program_options;
+
+namespace otr {
+
+namespace {
+
+const char* kPushUsage =
+    "Usage: oci-distribution-terraform-registry [--config FILE] push provider [options] ADDRESS VERSION ZIP...\n"
+    "       oci-distribution-terraform-registry [--config FILE] push provider [options] --from-mirror DIR\n"
+    "       oci-distribution-terraform-registry [--config FILE] push module [options] NAMESPACE/NAME/SYSTEM VERSION "
+    "DIR|ZIP\n";
+
+const char* kPushSummary =
+    "Publishes into the registry of service NAME (its origin_url and name_prefix), in OpenTofu's layouts:\n"
+    "  provider  ADDRESS (acme/widget = registry.terraform.io/acme/widget) at VERSION, one\n"
+    "            terraform-provider-TYPE_VERSION_OS_ARCH.zip per platform; or every version in a directory\n"
+    "            written by `terraform providers mirror` / `tofu providers mirror` (--from-mirror)\n"
+    "  module    a module package (a directory, zipped deterministically, or a zip) into\n"
+    "            <name_prefix>/NAMESPACE/NAME/SYSTEM, tag VERSION\n"
+    "Blobs already present are not sent again; an identical re-push does nothing; a version that exists with\n"
+    "other content is refused unless --force. The version tag is written last.";
+
+struct PushOptions {
+  std::string kind;  // "provider" or "module"
+  std::string service;
+  std::string to;
+  std::string name_prefix;
+  bool name_prefix_given = false;
+  bool force = false;
+  std::string source;
+  std::string username;
+  bool password_stdin = false;
+  bool allow_http_credentials = false;
+  bool quiet = false;
+  std::string from_mirror;
+  std::string protocols;
+  std::vector<std::string> positional;
+};
+
+// Where the artifacts go, with the repository prefix to use.
+struct Destination {
+  std::unique_ptr<ArtifactTarget> target;
+  std::string name_prefix;
+  // A provider_registry's hostname component ("" = none); nullopt = the provider address's hostname.
+  std::optional<std::string> provider_hostname;
+};
+
+std::string provider_repository_at(const Destination& destination, const ProviderAddress& address) {
+  if (!destination.provider_hostname)
+    return provider_repository(destination.name_prefix, *hostname_to_component(address.hostname), address.ns,
+                               address.type);
+  if (destination.provider_hostname->empty())
+    return (destination.name_prefix.empty() ? "" : destination.name_prefix + "/") + address.ns + "/" + address.type;
+  return provider_repository(destination.name_prefix, *hostname_to_component(*destination.provider_hostname),
+                             address.ns, address.type);
+}
+
+// "5.0,6.0" as given, after checking every item is MAJOR.MINOR.
+std::string checked_protocols(const std::string& text) {
+  size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t dot = item.find('.');
+    bool ok = dot != std::string::npos && dot > 0 && dot + 1 < item.size() &&
+              item.find_first_not_of("0123456789.") == std::string::npos && item.find('.', dot + 1) == std::string::npos;
+    if (!ok) throw InputError("--protocols \"" + text + "\": expected plugin protocol versions like 6.0 or 5.0,6.0");
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return text;
+}
+
+std::string read_password_stdin() {
+  std::string password((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+  if (password.empty()) throw InputError("--password-stdin: nothing was read from standard input");
+  return password;
+}
+
+// Whose credentials a push uses: --username with --password-stdin, else the service's
+// origin_credentials, else the user's docker configuration for the registry's host (not over plain
+// http unless --allow-http-credentials: they were given for somewhere else), else none.
+void choose_credentials(const PushOptions& options, const PublishService& service, RegistryEndpoint& endpoint) {
+  if (!options.username.empty()) {
+    endpoint.credentials.username = options.username;
+    endpoint.credentials.password = read_password_stdin();
+    return;
+  }
+  if (!service.credentials.empty()) {
+    endpoint.credentials = service.credentials;
+    return;
+  }
+  std::string host = docker_config_host(service.origin_url);
+  if (service.origin_url.starts_with("http://") && !options.allow_http_credentials) {
+    if (docker_credentials_configured(host))
+      std::cerr << "push: not sending the credentials " << docker_config_path() << " has for " << host
+                << " over plain http; give --allow-http-credentials to send them\n";
+    return;
+  }
+  std::optional<DockerCredential> docker = docker_credentials_for(host);
+  if (!docker) return;
+  if (!docker->registry_token.empty()) {
+    endpoint.credentials.token = docker->registry_token;
+  } else {
+    endpoint.credentials.username = docker->username;
+    endpoint.credentials.password = docker->password;
+    endpoint.identity_token = docker->identity_token;
+  }
+  std::cerr << "push: using the credentials of " << docker_config_path() << " for " << host << "\n";
+}
+
+Destination open_destination(const PushOptions& options,
+                             const std::function<std::optional<Config>()>& load_config, bool& config_failed) {
+  Destination destination;
+  std::optional<PublishService> service;
+  if (!options.service.empty()) {
+    std::optional<Config> config = load_config();
+    if (!config) {
+      config_failed = true;
+      return destination;
+    }
+    service = find_publish_service(*config, options.service);
+    if (!service)
+      throw InputError("--service " + options.service + ": no such service in " + config->path +
+                       " (services: " + publish_service_names(*config) + ")");
+    destination.name_prefix = service->name_prefix;
+    destination.provider_hostname = service->provider_hostname;
+  }
+  if (options.name_prefix_given) {
+    std::string p = options.name_prefix;
+    while (p.starts_with("/")) p.erase(0, 1);
+    while (p.ends_with("/")) p.pop_back();
+    if (!p.empty() && !is_valid_repository(p))
+      throw InputError("--name-prefix \"" + options.name_prefix + "\" is not a valid OCI repository path");
+    destination.name_prefix = p;
+  }
+  if (!options.to.empty()) {
+    if (!options.to.starts_with("oci-layout:") || options.to.size() == std::string("oci-layout:").size())
+      throw InputError("--to \"" + options.to + "\": expected oci-layout:DIR");
+    destination.target = std::make_unique<OciLayoutTarget>(options.to.substr(std::string("oci-layout:").size()));
+    return destination;
+  }
+  if (!service)
+    throw InputError("say where to publish: --service NAME (a service of the configuration) or --to oci-layout:DIR");
+  if (is_layout_origin(service->origin_url)) {
+    destination.target = std::make_unique<OciLayoutTarget>(layout_directory(service->origin_url));
+    return destination;
+  }
+
+  RegistryEndpoint endpoint;
+  endpoint.base_url = service->origin_url;
+  endpoint.settings = service->origin;
+  choose_credentials(options, *service, endpoint);
+  destination.target = std::make_unique<RegistryTarget>(std::move(endpoint));
+  return destination;
+}
+
+// Every release of a `providers mirror` directory; a release that fails (a conflict, a registry
+// error) is reported and the others still go. Exit status 1 when any failed.
+int push_from_mirror(const PushOptions& options, Destination& destination, PushReporter& reporter) {
+  if (!options.positional.empty())
+    throw InputError("--from-mirror takes no ADDRESS, VERSION or ZIP arguments (it publishes every release it finds)");
+  std::vector<std::string> notes;
+  std::vector<MirrorRelease> releases = scan_provider_mirror(options.from_mirror, notes);
+  for (const std::string& note : notes) std::cerr << "note: " << note << "\n";
+  if (releases.empty()) throw InputError("--from-mirror \"" + options.from_mirror + "\" holds no provider packages");
+  // Every package is read and checked before anything is sent.
+  for (MirrorRelease& release : releases) {
+    hash_provider_packages(release.packages);
+    check_mirror_hashes(release);
+  }
+  PublishSettings settings;
+  settings.force = options.force;
+  settings.source = options.source;
+  settings.protocols = checked_protocols(options.protocols);
+  int failed = 0;
+  for (const MirrorRelease& release : releases) {
+    std::string repository = provider_repository_at(destination, release.address);
+    try {
+      publish_provider_release(*destination.target, repository, release.address, release.version, release.packages,
+                               settings, reporter);
+    } catch (const PublishConflict& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      ++failed;
+    } catch (const Error& e) {
+      std::cerr << "error: " << release.address.to_string() << " " << release.version << ": " << e.what() << "\n";
+      ++failed;
+    }
+  }
+  reporter.line(std::to_string(releases.size() - static_cast<size_t>(failed)) + " of " +
+                std::to_string(releases.size()) + " releases from " + options.from_mirror + " are published");
+  return failed == 0 ? 0 : 1;
+}
+
+int push_provider(const PushOptions& options, Destination& destination, PushReporter& reporter) {
+  if (!options.from_mirror.empty()) return push_from_mirror(options, destination, reporter);
+  if (options.positional.size() < 3)
+    throw InputError("push provider needs ADDRESS VERSION ZIP... (or --from-mirror DIR)");
+  ProviderAddress address = parse_provider_address(options.positional[0]);
+  auto version = parse_version(options.positional[1]);
+  if (!version) throw InputError("\"" + options.positional[1] + "\" is not a version (semver, like 1.2.0)");
+  std::vector<std::string> zips(options.positional.begin() + 2, options.positional.end());
+  std::vector<ProviderPackage> packages = check_provider_packages(address, version->to_string(), zips);
+  hash_provider_packages(packages);
+  std::string repository = provider_repository_at(destination, address);
+  PublishSettings settings;
+  settings.force = options.force;
+  settings.source = options.source;
+  settings.protocols = checked_protocols(options.protocols);
+  publish_provider_release(*destination.target, repository, address, version->to_string(), packages, settings,
+                           reporter);
+  return 0;
+}
+
+// A temporary file, removed when it goes out of scope.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& suffix) {
+    const char* dir = std::getenv("TMPDIR");
+    path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/oci-distribution-terraform-registry-XXXXXX" +
+            suffix;
+    int fd = ::mkstemps(path_.data(), static_cast<int>(suffix.size()));
+    if (fd < 0) throw std::runtime_error("cannot create a temporary file in " + path_.substr(0, path_.rfind('/')));
+    ::close(fd);
+  }
+  ~TempFile() { ::unlink(path_.c_str()); }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+int push_module(const PushOptions& options, Destination& destination, PushReporter& reporter) {
+  if (options.positional.size() != 3) throw InputError("push module needs NAMESPACE/NAME/SYSTEM VERSION DIR|ZIP");
+  ModuleAddress address = parse_module_address(options.positional[0]);
+  auto version = parse_version(options.positional[1]);
+  if (!version) throw InputError("\"" + options.positional[1] + "\" is not a version (semver, like 1.2.0)");
+  const std::string& source = options.positional[2];
+  struct stat st {};
+  if (::stat(source.c_str(), &st) != 0) throw InputError("\"" + source + "\": no such file or directory");
+  std::unique_ptr<TempFile> zipped;
+  std::string zip_path = source;
+  std::string file_name = source.substr(source.rfind('/') == std::string::npos ? 0 : source.rfind('/') + 1);
+  if (S_ISDIR(st.st_mode)) {
+    zipped = std::make_unique<TempFile>(".zip");
+    int files = zip_module_directory(source, zipped->path());
+    if (files == 0) throw InputError("\"" + source + "\" holds no files to publish");
+    zip_path = zipped->path();
+    file_name = address.name + "-" + address.system + "-" + version->to_string() + ".zip";
+  } else if (!S_ISREG(st.st_mode) || !source.ends_with(".zip")) {
+    throw InputError("\"" + source + "\" is neither a module directory nor a .zip file");
+  }
+  PublishSettings settings;
+  settings.force = options.force;
+  settings.source = options.source;
+  settings.protocols = checked_protocols(options.protocols);
+  publish_module(*destination.target, module_repository(destination.name_prefix, address), address,
+                 version->to_string(), zip_path, file_name, settings, reporter);
+  return 0;
+}
+
+bool parse_options(const std::vector<std::string>& args, PushOptions& options, int& exit_code) {
+  po::options_description visible("Options for 'push'");
+  visible.add_options()
+      ("help,h", "show this help")
+      ("service", po::value<std::string>(&options.service)->value_name("NAME"),
+       "the configured service to publish into (its origin_url, name_prefix and origin_credentials)")
+      ("to", po::value<std::string>(&options.to)->value_name("oci-layout:DIR"),
+       "write into an OCI image layout directory instead of the service's registry (created when missing)")
+      ("name-prefix", po::value<std::string>(&options.name_prefix)->value_name("PREFIX"),
+       "repository prefix instead of the service's name_prefix")
+      ("from-mirror", po::value<std::string>(&options.from_mirror)->value_name("DIR"),
+       "push provider: every release in a directory written by `terraform/tofu providers mirror`")
+      ("force", po::bool_switch(&options.force), "replace a version that exists with different content")
+      ("source", po::value<std::string>(&options.source)->value_name("URL"),
+       "org.opencontainers.image.source annotation (where the code lives)")
+      ("protocols", po::value<std::string>(&options.protocols)->value_name("LIST"),
+       "push provider: plugin protocol versions, e.g. 6.0 or 5.0,6.0, served by a provider_registry "
+       "(default there: 5.0,6.0)")
+      ("username", po::value<std::string>(&options.username)->value_name("USER"),
+       "registry user name; the password (or token) is read with --password-stdin")
+      ("password-stdin", po::bool_switch(&options.password_stdin), "read the password from standard input")
+      ("allow-http-credentials", po::bool_switch(&options.allow_http_credentials),
+       "send the docker configuration's credentials to a registry reached over plain http:// too")
+      ("quiet,q", po::bool_switch(&options.quiet), "no progress bars, summary lines only");
+  po::options_description hidden;
+  hidden.add_options()("kind", po::value<std::string>(&options.kind))(
+      "positional", po::value<std::vector<std::string>>(&options.positional));
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description positional;
+  positional.add("kind", 1).add("positional", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "error: " << e.what() << "\n\n" << kPushUsage;
+    exit_code = kExitUsage;
+    return false;
+  }
+  if (vm.count("help")) {
+    std::cout << kPushUsage << "\n" << kPushSummary << "\n\n" << visible;
+    exit_code = 0;
+    return false;
+  }
+  options.name_prefix_given = vm.count("name-prefix") > 0;
+  if (options.kind != "provider" && options.kind != "module") {
+    std::cerr << "error: " << (options.kind.empty() ? "say what to push: provider or module"
+                                                    : "unknown artifact kind \"" + options.kind +
+                                                          "\"; expected provider or module")
+              << "\n\n" << kPushUsage;
+    exit_code = kExitUsage;
+    return false;
+  }
+  if (options.password_stdin != !options.username.empty()) {
+    std::cerr << "error: --username and --password-stdin go together\n";
+    exit_code = kExitUsage;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_push_command(const std::vector<std::string>& args,
+                     const std::function<std::optional<Config>()>& load_config) {
+  PushOptions options;
+  int exit_code = 0;
+  if (!parse_options(args, options, exit_code)) return exit_code;
+  // A credential helper that exits before reading its stdin must not kill the push with SIGPIPE
+  // (the write then fails with EPIPE); libcurl's sockets never raise it.
+  ::signal(SIGPIPE, SIG_IGN);
+  try {
+    http_global_init();
+    bool config_failed = false;
+    Destination destination = open_destination(options, load_config, config_failed);
+    if (config_failed) return kExitConfig;
+    std::unique_ptr<PushReporter> reporter = make_reporter(std::cout, options.quiet);
+    if (options.kind == "provider") return push_provider(options, destination, *reporter);
+    return push_module(options, destination, *reporter);
+  } catch (const InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const CredentialError& e) {
+    std::cerr << "error: credentials: " << e.what() << "\n";
+    return 1;
+  } catch (const PackageError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitData;
+  } catch (const PublishConflict& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const Error& e) {
+    std::string message = e.what();
+    if (e.kind() == ErrorKind::kUnauthorized && message.find("--password-stdin") == std::string::npos)
+      message += "; give credentials that may push (docker login, --username with --password-stdin, or the "
+                 "service's origin_credentials)";
+    std::cerr << "error: " << message << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace otr

@@ -1,0 +1,155 @@
+#include "server/release_reader.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "base/log.h"
+#include "base/names.h"
+#include "base/error.h"
+#include "base/sha256.h"
+
+namespace otr {
+
+ReleaseReader::ReleaseReader(OciReader& client, MetadataCache& cache, std::string cache_prefix, RequestStats& stats)
+    : client_(client), cache_(cache), prefix_(std::move(cache_prefix)), stats_(stats) {}
+
+std::vector<Version> ReleaseReader::versions(const std::string& repository) {
+  std::string key = repo_key(repository);
+  auto tags = cache_.tags(key);
+  if (tags) {
+    ++stats_.cache_hits;
+  } else {
+    std::vector<std::string> fetched = client_.list_tags(repository);
+    cache_.put_tags(key, fetched);
+    tags = std::make_shared<const std::vector<std::string>>(std::move(fetched));
+  }
+  std::vector<Version> out;
+  for (const std::string& tag : *tags)
+    if (auto v = version_from_tag(tag)) out.push_back(std::move(*v));
+  std::sort(out.begin(), out.end(), [](const Version& a, const Version& b) { return compare_versions(a, b) < 0; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Version& a, const Version& b) { return compare_versions(a, b) == 0; }),
+            out.end());
+  if (out.size() > kMaxListedVersions) {
+    log_warning(repository + " has " + std::to_string(out.size()) + " versions; only the newest " +
+                std::to_string(kMaxListedVersions) + " are served");
+    out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(kMaxListedVersions));
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const std::string& repository,
+                                                                         const std::vector<std::string>& references) {
+  const std::string key = repo_key(repository);
+  std::vector<std::shared_ptr<const std::string>> bodies(references.size());
+  std::vector<std::string> missing;
+  std::vector<size_t> missing_at;
+  for (size_t i = 0; i < references.size(); ++i) {
+    const std::string& ref = references[i];
+    std::optional<std::string> digest = is_valid_digest(ref) ? std::optional(ref) : cache_.tag_digest(key + ":" + ref);
+    if (digest) bodies[i] = cache_.manifest(key + "@" + *digest);
+    if (bodies[i]) {
+      ++stats_.cache_hits;
+    } else {
+      missing.push_back(ref);
+      missing_at.push_back(i);
+    }
+  }
+  if (missing.empty()) return bodies;
+  std::vector<FetchedManifest> fetched =
+      missing.size() == 1 ? std::vector<FetchedManifest>{client_.get_manifest(repository, missing[0], kReleaseManifestLimit)}
+                          : client_.get_manifests(repository, missing, kReleaseManifestLimit);
+  for (size_t j = 0; j < fetched.size(); ++j) {
+    // Cached by the digest it was asked by (verified against it), else by its sha256.
+    const bool by_digest = is_valid_digest(missing[j]);
+    if (!by_digest) cache_.put_tag_digest(key + ":" + missing[j], fetched[j].digest);
+    bodies[missing_at[j]] = std::make_shared<const std::string>(fetched[j].body);
+    cache_.put_manifest(key + "@" + (by_digest ? missing[j] : fetched[j].digest), std::move(fetched[j].body));
+  }
+  return bodies;
+}
+
+namespace {
+
+ReleaseSummary summarize(const Version& version, const std::string& body) {
+  ReleaseManifest m = parse_release_manifest(body, "");
+  ReleaseSummary s{version, {}, m.protocols};
+  for (const auto& p : m.platform_manifests) s.platforms.emplace_back(p.os, p.arch);
+  for (const auto& p : m.packages) s.platforms.emplace_back(p.os, p.arch);
+  std::sort(s.platforms.begin(), s.platforms.end());
+  s.platforms.erase(std::unique(s.platforms.begin(), s.platforms.end()), s.platforms.end());
+  return s;
+}
+
+// A failure that concerns one version only: the listing goes on without it.
+bool skippable(const Error& e) {
+  return e.kind() == ErrorKind::kNotFound || e.kind() == ErrorKind::kBadResponse;
+}
+
+}  // namespace
+
+std::vector<ReleaseSummary> ReleaseReader::summaries(const std::string& repository,
+                                                     const std::vector<Version>& versions) {
+  std::vector<ReleaseSummary> out;
+  std::vector<std::string> skipped;
+  for (size_t start = 0; start < versions.size(); start += kSummaryBatch) {
+    size_t end = std::min(versions.size(), start + kSummaryBatch);
+    std::vector<std::string> tags;
+    for (size_t i = start; i < end; ++i) tags.push_back(version_to_tag(versions[i]));
+    std::vector<std::shared_ptr<const std::string>> bodies;
+    try {
+      bodies = manifests(repository, tags);
+    } catch (const Error& e) {
+      if (!skippable(e)) throw;
+      bodies.clear();  // one of the batch failed: find out which, one at a time
+      for (const std::string& tag : tags) {
+        try {
+          bodies.push_back(manifests(repository, {tag})[0]);
+        } catch (const Error& one) {
+          if (!skippable(one)) throw;
+          bodies.push_back(nullptr);
+          skipped.push_back(tag + " (" + one.what() + ")");
+        }
+      }
+    }
+    for (size_t i = start; i < end; ++i) {
+      const auto& body = bodies[i - start];
+      if (!body) continue;
+      try {
+        out.push_back(summarize(versions[i], *body));
+      } catch (const Error& e) {
+        skipped.push_back(tags[i - start] + " (" + e.what() + ")");
+      }
+    }
+  }
+  if (!skipped.empty()) {
+    std::string list;
+    for (size_t i = 0; i < skipped.size() && i < 5; ++i) list += (i == 0 ? "" : "; ") + skipped[i];
+    log_warning(repository + ": " + std::to_string(skipped.size()) + " version(s) left out of the listing: " + list +
+                (skipped.size() > 5 ? "; ..." : ""));
+  }
+  return out;
+}
+
+Release ReleaseReader::release(const std::string& repository, const Version& version) {
+  std::string tag = version_to_tag(version);
+  auto top = manifests(repository, {tag})[0];
+  ReleaseManifest m = parse_release_manifest(*top, "");
+  Release out;
+  out.digest = "sha256:" + sha256_hex(*top);  // what the registry verified it by
+  out.protocols = m.protocols;
+  out.shasums_manifest = m.shasums_manifest;
+  out.packages = std::move(m.packages);
+  if (!m.platform_manifests.empty()) {
+    std::vector<std::string> digests;
+    for (const auto& p : m.platform_manifests) digests.push_back(p.digest);
+    auto bodies = manifests(repository, digests);
+    for (size_t i = 0; i < bodies.size(); ++i) out.packages.push_back(parse_platform_manifest(*bodies[i], m.platform_manifests[i]));
+  }
+  std::sort(out.packages.begin(), out.packages.end(), [](const PlatformPackage& a, const PlatformPackage& b) {
+    return std::tie(a.os, a.arch) < std::tie(b.os, b.arch);
+  });
+  return out;
+}
+
+}  // namespace otr

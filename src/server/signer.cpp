@@ -1,0 +1,274 @@
+#include "server/signer.h"
+
+#include <gpgme.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <vector>
+
+namespace otr {
+
+namespace {
+
+struct ContextDeleter {
+  void operator()(gpgme_ctx_t c) const { gpgme_release(c); }
+};
+struct DataDeleter {
+  void operator()(gpgme_data_t d) const { gpgme_data_release(d); }
+};
+struct KeyDeleter {
+  void operator()(gpgme_key_t k) const { gpgme_key_unref(k); }
+};
+using Context = std::unique_ptr<gpgme_context, ContextDeleter>;
+using Data = std::unique_ptr<gpgme_data, DataDeleter>;
+using Key = std::unique_ptr<_gpgme_key, KeyDeleter>;
+
+void check(gpgme_error_t err, const std::string& what) {
+  if (err != 0) throw SigningError(what + ": " + gpgme_strerror(err));
+}
+
+void init_gpgme() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    gpgme_check_version(nullptr);
+    if (gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP) != 0)
+      throw SigningError("GnuPG (gpg) is not installed or too old; install the gnupg package");
+  });
+}
+
+// Answers GnuPG's passphrase question (loopback pinentry) from the configured passphrase.
+gpgme_error_t give_passphrase(void* hook, const char*, const char*, int prev_was_bad, int fd) {
+  const std::string& passphrase = *static_cast<const std::string*>(hook);
+  if (prev_was_bad) return gpg_error(GPG_ERR_BAD_PASSPHRASE);
+  std::string line = passphrase + "\n";
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = gpgme_io_write(fd, p, left);
+    if (n <= 0) return gpg_error(GPG_ERR_CANCELED);
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+Context new_context(const std::string& home, const std::string* passphrase) {
+  gpgme_ctx_t raw = nullptr;
+  check(gpgme_new(&raw), "cannot start GnuPG");
+  Context ctx(raw);
+  check(gpgme_ctx_set_engine_info(ctx.get(), GPGME_PROTOCOL_OpenPGP, nullptr, home.c_str()), "cannot use GnuPG home");
+  gpgme_set_offline(ctx.get(), 1);
+  if (passphrase != nullptr) {
+    check(gpgme_set_pinentry_mode(ctx.get(), GPGME_PINENTRY_MODE_LOOPBACK), "cannot set GnuPG pinentry mode");
+    gpgme_set_passphrase_cb(ctx.get(), give_passphrase, const_cast<std::string*>(passphrase));
+  }
+  return ctx;
+}
+
+Data data_from(std::string_view bytes) {
+  gpgme_data_t raw = nullptr;
+  check(gpgme_data_new_from_mem(&raw, bytes.data(), bytes.size(), 1), "cannot hand data to GnuPG");
+  return Data(raw);
+}
+
+Data empty_data() {
+  gpgme_data_t raw = nullptr;
+  check(gpgme_data_new(&raw), "cannot allocate GnuPG data");
+  return Data(raw);
+}
+
+std::string take(Data& data) {
+  size_t length = 0;
+  char* bytes = gpgme_data_release_and_get_mem(data.release(), &length);
+  std::string out(bytes ? bytes : "", bytes ? length : 0);
+  gpgme_free(bytes);
+  return out;
+}
+
+constexpr const char* kHomePrefix = "otr-gnupg-";
+
+// The homes of this process's live signers.
+std::mutex& homes_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::set<std::string>& live_homes() {
+  static std::set<std::string> homes;
+  return homes;
+}
+
+std::string make_home() {
+  std::string pattern = signing_home_parent() + "/" + kHomePrefix + std::to_string(::getpid()) + "-XXXXXX";
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (mkdtemp(buf.data()) == nullptr)
+    throw SigningError("cannot create a GnuPG home under " + signing_home_parent() + ": " + std::strerror(errno));
+  std::lock_guard lock(homes_mutex());
+  live_homes().insert(buf.data());
+  return buf.data();
+}
+
+// Stops the gpg-agent serving `home` (gpgconf --homedir HOME --kill gpg-agent), then removes it.
+// gpgconf gets a minimal environment: nothing of ours (secrets included) reaches it.
+void remove_home(const std::string& home) {
+  std::vector<std::string> args = {"gpgconf", "--homedir", home, "--kill", "gpg-agent"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string path = "PATH=/usr/local/bin:/usr/bin:/bin";
+  std::string home_env = "HOME=" + home;
+  std::vector<char*> envp = {path.data(), home_env.data(), nullptr};
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, "gpgconf", nullptr, nullptr, argv.data(), envp.data()) == 0) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(home, ignored);
+  std::lock_guard lock(homes_mutex());
+  live_homes().erase(home);
+}
+
+// The pid in "otr-gnupg-<pid>-XXXXXX", or -1 when `name` is not one of our homes.
+pid_t home_owner_pid(const std::string& name) {
+  if (!name.starts_with(kHomePrefix)) return -1;
+  std::string rest = name.substr(std::strlen(kHomePrefix));
+  size_t dash = rest.find('-');
+  if (dash == 0 || dash == std::string::npos || dash > 9 || rest.size() != dash + 7) return -1;
+  for (size_t i = 0; i < dash; ++i)
+    if (rest[i] < '0' || rest[i] > '9') return -1;
+  return static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+}
+
+// Removes our homes under signing_home_parent() for which `gone(pid)` holds.
+template <class Predicate>
+void remove_homes_where(Predicate gone) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(signing_home_parent(), ec)) {
+    std::string name = entry.path().filename().string();
+    pid_t pid = home_owner_pid(name);
+    if (pid <= 0 || !gone(pid)) continue;
+    struct stat st {};
+    if (::lstat(entry.path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    remove_home(entry.path().string());
+  }
+}
+
+}  // namespace
+
+OpenPgpSigner::OpenPgpSigner(const std::string& key_file, const std::string& passphrase) : passphrase_(passphrase) {
+  init_gpgme();
+  std::ifstream in(key_file, std::ios::binary);
+  if (!in) throw SigningError("cannot read the signing key \"" + key_file + "\": " + std::strerror(errno));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  home_ = make_home();
+  try {
+    Context ctx = new_context(home_, &passphrase_);
+    Data key_data = data_from(contents.str());
+    check(gpgme_op_import(ctx.get(), key_data.get()), "cannot import the signing key \"" + key_file + "\"");
+    gpgme_import_result_t imported = gpgme_op_import_result(ctx.get());
+    if (imported == nullptr || imported->secret_imported == 0)
+      throw SigningError("the signing key file \"" + key_file +
+                         "\" holds no OpenPGP secret key (export one with gpg --export-secret-keys)");
+
+    check(gpgme_op_keylist_start(ctx.get(), nullptr, 1), "cannot list the imported key");
+    std::vector<Key> keys;
+    for (;;) {
+      gpgme_key_t k = nullptr;
+      if (gpgme_op_keylist_next(ctx.get(), &k) != 0) break;
+      keys.emplace_back(k);
+    }
+    gpgme_op_keylist_end(ctx.get());
+    if (keys.size() != 1)
+      throw SigningError("the signing key file \"" + key_file + "\" must hold exactly one secret key, not " +
+                         std::to_string(keys.size()));
+    const gpgme_key_t key = keys[0].get();
+    if (!key->can_sign || key->subkeys == nullptr)
+      throw SigningError("the key in \"" + key_file + "\" cannot sign (no usable signing key or subkey)");
+    key_id_ = key->subkeys->keyid;
+    fingerprint_ = key->subkeys->fpr;
+
+    gpgme_set_armor(ctx.get(), 1);
+    Data exported = empty_data();
+    check(gpgme_op_export(ctx.get(), fingerprint_.c_str(), 0, exported.get()), "cannot export the public key");
+    public_key_ = take(exported);
+    if (public_key_.empty()) throw SigningError("GnuPG exported an empty public key for \"" + key_file + "\"");
+    sign("check that the key signs");  // a wrong passphrase fails now, not on the first request
+  } catch (...) {
+    remove_home(home_);
+    throw;
+  }
+}
+
+OpenPgpSigner::~OpenPgpSigner() { remove_home(home_); }
+
+std::string OpenPgpSigner::sign(std::string_view data) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Context ctx = new_context(home_, &passphrase_);
+  gpgme_set_armor(ctx.get(), 0);
+  gpgme_key_t raw = nullptr;
+  check(gpgme_get_key(ctx.get(), fingerprint_.c_str(), &raw, 1), "the signing key is gone from the GnuPG home");
+  Key key(raw);
+  check(gpgme_signers_add(ctx.get(), key.get()), "cannot select the signing key");
+  Data in = data_from(data);
+  Data out = empty_data();
+  check(gpgme_op_sign(ctx.get(), in.get(), out.get(), GPGME_SIG_MODE_DETACH), "signing failed");
+  std::string signature = take(out);
+  if (signature.empty()) throw SigningError("GnuPG produced an empty signature");
+  return signature;
+}
+
+std::string OpenPgpSigner::key_id_of(std::string_view public_key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Context ctx = new_context(home_, nullptr);
+  Data data = data_from(public_key);
+  check(gpgme_op_keylist_from_data_start(ctx.get(), data.get(), 0), "cannot read the public key");
+  gpgme_key_t raw = nullptr;
+  gpgme_error_t err = gpgme_op_keylist_next(ctx.get(), &raw);
+  gpgme_op_keylist_end(ctx.get());
+  Key key(raw);
+  if (err != 0 || key == nullptr || key->subkeys == nullptr || key->subkeys->keyid == nullptr)
+    throw SigningError("the public key holds no OpenPGP key");
+  return key->subkeys->keyid;
+}
+
+std::string signing_home_parent() {
+  for (const char* name : {"RUNTIME_DIRECTORY", "TMPDIR"}) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    std::string dir(value);
+    return dir.substr(0, dir.find(':'));  // systemd lists several directories separated by ':'
+  }
+  return "/tmp";
+}
+
+void remove_own_signing_homes() {
+  std::set<std::string> homes;
+  {
+    std::lock_guard lock(homes_mutex());
+    homes = live_homes();
+  }
+  for (const std::string& home : homes) remove_home(home);
+}
+
+void remove_signing_homes_of(pid_t pid) {
+  remove_homes_where([pid](pid_t owner) { return owner == pid; });
+}
+
+void sweep_stale_signing_homes() {
+  remove_homes_where([](pid_t owner) { return owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH; });
+}
+
+}  // namespace otr
