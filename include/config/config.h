@@ -12,13 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "config/diagnostics.h"
 
 namespace otr {
 
-using Seconds = std::chrono::seconds;
-using Millis = std::chrono::milliseconds;
 
 // The environment variable that may hold server.query_string_secret.
 inline constexpr const char* kSecretEnvVar = "OCI_DISTRIBUTION_TERRAFORM_REGISTRY_QUERY_STRING_SECRET";
@@ -39,56 +38,54 @@ struct OriginSettings {
   Seconds request_timeout{30};       // total time for one metadata request (tags, manifests)
   Seconds download_stall_timeout{60};  // a blob download is cut if no byte moves for this long
   std::size_t max_manifest_bytes = 4u << 20;
-  std::size_t max_tag_list_bytes = 8u << 20;  // per page
+  std::size_t max_tag_list_bytes = 8u << 20;  // all pages of one tag list together
   // PEM bundle of the CAs trusted for HTTPS to the origin (and to blob storage it redirects to),
   // instead of the system's bundle; "" = the system's. Absolute once loaded.
   std::string ca_file;
 };
 
-// provider_mirror "NAME" { ... }: a Provider Network Mirror Protocol service under /NAME/.
-struct ProviderMirrorConfig {
-  std::string name;
-  std::string origin_url;    // "http[s]://host[:port][/path]", normalised without trailing '/'
+enum class ServiceKind { kProviderMirror, kProviderRegistry, kModuleRegistry };
+
+// "provider_mirror", "provider_registry", "module_registry": the block that configures the kind.
+const char* block_name(ServiceKind kind);
+
+// What every service block has: the part `server` and `push --service` read alike.
+struct ServiceConfig {
+  ServiceKind kind = ServiceKind::kProviderMirror;
+  std::string name;          // its URLs are /<name>/...
+  std::string origin_url;    // "http[s]://host[:port]" without trailing '/', or "file:///path"
   std::string name_prefix;   // repository prefix, without leading/trailing '/'; may be empty
   bool proxy_packages = false;
+  OriginCredentials credentials;
+  OriginSettings origin;
+  SourcePos pos;  // of the block
+};
+
+// provider_mirror "NAME" { ... }: a Provider Network Mirror Protocol service under /NAME/.
+struct ProviderMirrorConfig : ServiceConfig {
   // Requested hostname -> hostname the packages are stored under, e.g.
   // "registry.opentofu.org" -> "registry.terraform.io" so one copy serves both clients.
   std::map<std::string, std::string> host_aliases;
-  OriginCredentials credentials;
-  OriginSettings origin;
-  SourcePos pos;
 };
 
 // provider_registry "NAME" { ... }: the Provider Registry Protocol under /NAME/, named in
 // /.well-known/terraform.json as providers.v1. At most one per configuration.
-struct ProviderRegistryConfig {
-  std::string name;
-  std::string origin_url;
-  std::string name_prefix;
+struct ProviderRegistryConfig : ServiceConfig {
+  ProviderRegistryConfig() { kind = ServiceKind::kProviderRegistry; }
   // Hostname component of repository names: <name_prefix>/<hostname>/<namespace>/<type>, the
   // naming provider_mirror uses, so one stored copy serves both; "" = <name_prefix>/<namespace>/<type>.
   std::string hostname = "registry.terraform.io";
-  bool proxy_packages = false;
   std::string signing_key_file;        // absolute path of an OpenPGP secret key (not yet tried: see
                                        // check_signing_keys() in server/signing_keys.h)
   SourcePos signing_key_pos;           // of the signing_key_file value, for messages about the key
   std::string signing_key_passphrase;  // "" = unprotected key
-  OriginCredentials credentials;
-  OriginSettings origin;
-  SourcePos pos;
 };
 
 // module_registry "NAME" { ... }: the Module Registry Protocol under /NAME/, named in
 // /.well-known/terraform.json as modules.v1. Modules live in <name_prefix>/<namespace>/<name>/<system>.
 // At most one per configuration.
-struct ModuleRegistryConfig {
-  std::string name;
-  std::string origin_url;
-  std::string name_prefix;
-  bool proxy_packages = false;
-  OriginCredentials credentials;
-  OriginSettings origin;
-  SourcePos pos;
+struct ModuleRegistryConfig : ServiceConfig {
+  ModuleRegistryConfig() { kind = ServiceKind::kModuleRegistry; }
 };
 
 struct ServerConfig {
@@ -119,6 +116,11 @@ struct Config {
   std::vector<ProviderRegistryConfig> provider_registries;  // at most one
   std::vector<ModuleRegistryConfig> module_registries;      // at most one
   std::vector<Diagnostic> warnings;  // problems that do not stop the server
+
+  // Every service block, in the order of the vectors above; the pointers live as long as this.
+  std::vector<const ServiceConfig*> services() const;
+  // The service named `name`, or null.
+  const ServiceConfig* find_service(const std::string& name) const;
 };
 
 // Parses configuration text. `filename` is used in messages and to resolve relative *_file paths

@@ -17,21 +17,26 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
+
 namespace otr {
 
+// Thread-safe: one per worker process, shared by its threads.
 class AuthCache {
  public:
-  using Clock = std::chrono::steady_clock;
+  // `clock` must outlive the cache.
+  explicit AuthCache(const Clock& clock) : clock_(clock) {}
 
   // The cached Authorization header value for this key, if still valid.
   std::optional<std::string> get(const std::string& key);
-  void put(const std::string& key, std::string authorization, Clock::duration lifetime);
+  void put(const std::string& key, std::string authorization, Clock::Steady::duration lifetime);
 
  private:
   struct Entry {
     std::string authorization;
-    Clock::time_point expires;
+    Clock::Steady::time_point expires;
   };
+  const Clock& clock_;
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;
 };

@@ -34,11 +34,8 @@ struct RegistryEndpoint {
   bool push_access = false;
 };
 
-// The endpoint a service block (ProviderMirrorConfig, ProviderRegistryConfig, ...) describes.
-template <class ServiceConfig>
-RegistryEndpoint endpoint_of(const ServiceConfig& config) {
-  return {config.origin_url, config.credentials, config.origin};
-}
+// The endpoint a service block describes.
+RegistryEndpoint endpoint_of(const ServiceConfig& config);
 
 class OciClient : public OciReader {
  public:
@@ -47,20 +44,20 @@ class OciClient : public OciReader {
             RequestStats& stats, HttpTransport& transport = curl_transport());
 
   // Every tag of the repository, following Link pagination, at most settings.max_tag_list_bytes in
-  // all pages together (kBadResponse beyond). Unknown repository -> kNotFound.
-  std::vector<std::string> list_tags(const std::string& repository) override;
+  // all pages together (kBadResponse beyond). nullopt for an unknown repository (404).
+  std::optional<std::vector<std::string>> find_tags(const std::string& repository) override;
 
   // A manifest or index by tag or digest, at most min(max_bytes, settings.max_manifest_bytes). The
   // body's digest is computed; when `reference` is a digest it must match (else kBadResponse).
-  FetchedManifest get_manifest(const std::string& repository, const std::string& reference,
-                               std::size_t max_bytes) override;
+  std::optional<FetchedManifest> find_manifest(const std::string& repository, const std::string& reference,
+                                               std::size_t max_bytes) override;
 
   // Several manifests by tag or digest, fetched concurrently; same order as `references`.
   std::vector<FetchedManifest> get_manifests(const std::string& repository, const std::vector<std::string>& references,
                                              std::size_t max_bytes) override;
 
   // HEAD of a blob (follows redirects to blob storage without the registry's credentials).
-  BlobInfo head_blob(const std::string& repository, const std::string& digest) override;
+  std::optional<BlobInfo> find_blob(const std::string& repository, const std::string& digest) override;
 
   // Streams a blob. `on_start` gets the size and type before any byte and may return false to
   // stop. `on_data` gets the bytes; false (client gone) stops the download quietly. The last
@@ -76,8 +73,9 @@ class OciClient : public OciReader {
   // For the write side (oci_push.h): one round trip for `repository`, with this client's
   // credentials when `request.url` is on the registry's own origin (never elsewhere: an upload
   // Location may name another host); a 401 challenge from the registry is answered once and the
-  // request retried (not when its body is streamed from a source: then the 401 is returned). A bearer challenge without a scope asks for
-  // "repository:<repository>:<actions>". Transport failures are in the response, not thrown.
+  // request retried (not when its body is streamed from a source: then the 401 is returned). A
+  // bearer challenge without a scope asks for "repository:<repository>:<actions>". Transport
+  // failures are in the response, not thrown.
   IncomingResponse send(OutgoingRequest request, const std::string& repository, const std::string& actions);
   // A request with this registry's timeouts and CA settings; `url` may be a path from "/v2/".
   OutgoingRequest new_request(const std::string& method, const std::string& url) const;

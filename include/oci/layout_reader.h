@@ -31,18 +31,18 @@ class OciLayoutReader : public OciReader {
  public:
   OciLayoutReader(std::string directory, std::size_t max_manifest_bytes = 4u << 20);
 
-  std::vector<std::string> list_tags(const std::string& repository) override;
-  FetchedManifest get_manifest(const std::string& repository, const std::string& reference,
-                               std::size_t max_bytes) override;
+  std::optional<std::vector<std::string>> find_tags(const std::string& repository) override;
+  std::optional<FetchedManifest> find_manifest(const std::string& repository, const std::string& reference,
+                                               std::size_t max_bytes) override;
   std::vector<FetchedManifest> get_manifests(const std::string& repository, const std::vector<std::string>& references,
                                              std::size_t max_bytes) override;
-  BlobInfo head_blob(const std::string& repository, const std::string& digest) override;
+  std::optional<BlobInfo> find_blob(const std::string& repository, const std::string& digest) override;
   void stream_blob(const std::string& repository, const std::string& digest,
                    const std::function<bool(const BlobInfo&)>& on_start,
                    const std::function<bool(std::string_view)>& on_data) override;
   std::string blob_url(const std::string&, const std::string&) const override { return {}; }
 
-  // The path of a blob (throws kNotFound for an invalid digest).
+  // The path of a blob (throws kNotFound for a text that is not a digest).
   std::string blob_path(const std::string& digest) const;
 
  private:

@@ -49,8 +49,6 @@ struct PlatformEntry {
 std::string platform_index(const std::string& artifact_type, const std::string& platform_artifact_type,
                            const std::vector<PlatformEntry>& platforms, const Annotations& annotations);
 
-// RFC 3339 UTC time for org.opencontainers.image.created: SOURCE_DATE_EPOCH when it is set (for
-// reproducible artifacts), else now.
-std::string created_timestamp();
+
 
 }  // namespace otr

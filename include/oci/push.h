@@ -52,8 +52,11 @@ class ArtifactTarget {
 
 class RegistryTarget : public ArtifactTarget {
  public:
-  // `transport` must outlive the target.
-  explicit RegistryTarget(RegistryEndpoint endpoint, HttpTransport& transport = curl_transport());
+  // `transport` and `clock` must outlive the target. Not copyable: its client refers to its members.
+  explicit RegistryTarget(RegistryEndpoint endpoint, HttpTransport& transport = curl_transport(),
+                          const Clock& clock = system_clock());
+  RegistryTarget(const RegistryTarget&) = delete;
+  RegistryTarget& operator=(const RegistryTarget&) = delete;
 
   std::string location(const std::string& repository) const override;
   std::optional<FetchedManifest> manifest_by_tag(const std::string& repository, const std::string& tag) override;

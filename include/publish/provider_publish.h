@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "oci/push.h"
 #include "terraform/naming.h"
 #include "publish/push_report.h"
@@ -48,8 +49,12 @@ struct PublishSettings {
   bool force = false;      // replace a version that exists with other content
   std::string source;      // org.opencontainers.image.source ("" = none)
   std::string protocols;   // kProtocolsAnnotation on the index, e.g. "6.0" ("" = none: registries assume 5.0,6.0)
-  std::string created;     // org.opencontainers.image.created ("" = created_timestamp())
+  std::string created;     // org.opencontainers.image.created ("" = none; see created_time())
 };
+
+// The RFC 3339 time for org.opencontainers.image.created: SOURCE_DATE_EPOCH when it is set (for
+// reproducible artifacts), else the clock's.
+std::string created_time(const Clock& clock);
 
 enum class PublishOutcome { kPublished, kUnchanged, kReplaced };
 

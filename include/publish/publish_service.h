@@ -1,26 +1,19 @@
-// The configured service that `push --service NAME` publishes into: its origin (a registry URL,
-// or file:// for an OCI image layout directory), repository prefix, credentials and timeouts.
+// The configured service that `push --service NAME` publishes into: the common part of its block
+// (origin, prefix, credentials, timeouts) and where it keeps providers and modules.
 // Every service block can be published into: provider_mirror, provider_registry, module_registry.
 #pragma once
 
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "config/config.h"
+#include "terraform/naming.h"
 
 namespace otr {
 
 struct PublishService {
-  std::string block;        // "provider_mirror", "provider_registry" or "module_registry"
-  std::string name;
-  std::string origin_url;   // "http[s]://host[:port]" or "file:///path"
-  std::string name_prefix;
-  OriginCredentials credentials;
-  OriginSettings origin;
-  // provider_registry: its hostname component of provider repositories ("" = none); nullopt for
-  // the other blocks, where the provider address's own hostname is used.
-  std::optional<std::string> provider_hostname;
+  const ServiceConfig* service = nullptr;  // lives as long as the Config
+  RepositoryNaming naming;                 // a provider_registry's hostname replaces the address's
 };
 
 std::optional<PublishService> find_publish_service(const Config& config, const std::string& name);

@@ -1,43 +1,57 @@
-// The whole application for one worker process: routes a Request to /healthz or to the service
-// named by the first path segment, guards against bad paths and methods, and writes the access
-// log line. Built once per worker process from a Config (which must outlive it).
+// The whole application for one worker process: the router, and what its services share.
+//
+// route: a request goes to /healthz, /.well-known/terraform.json, or the service named by its first
+// path segment (one lookup), after the method and the path are checked; a service's failures
+// (Error) are answered here, with error_response(), in one place. Every request gets an access log
+// line and a request id (the web server's, else one of ours).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "config/config.h"
+#include "http/client.h"
 #include "http/handler.h"
-#include "server/metadata_cache.h"
-#include "server/provider_mirror_service.h"
-#include "server/module_registry_service.h"
-#include "server/provider_registry_service.h"
 #include "oci/auth.h"
+#include "oci/origin.h"
+#include "server/metadata_cache.h"
 #include "server/sealed_token.h"
+#include "server/service.h"
 
 namespace otr {
 
 class RegistryApp : public Handler {
  public:
-  explicit RegistryApp(const Config& config);
+  // Builds every service of `config`; a provider_registry loads its signing key (SigningError when
+  // it cannot). `config`, `clock` and `transport` must outlive the application: the real clock and
+  // libcurl in production, fakes in tests.
+  explicit RegistryApp(const Config& config, const Clock& clock = system_clock(),
+                       HttpTransport& transport = curl_transport());
+  RegistryApp(const RegistryApp&) = delete;
+  RegistryApp& operator=(const RegistryApp&) = delete;
 
   void handle(const Request& request, ResponseSink& sink) override;
   std::vector<std::string> top_level_names() const override;
 
  private:
-  void route(const Request& request, ResponseSink& sink, RequestStats& stats);
+  void route(const Request& request, ResponseSink& sink, RequestStats& stats) const;
   // GET /.well-known/terraform.json: providers.v1 and modules.v1 of the configured registries.
   void serve_discovery(const Request& request, ResponseSink& sink) const;
+  // 404 for a first segment that names no service.
+  void serve_unknown(const std::vector<std::string>& segments, ResponseSink& sink) const;
 
-  const Config& config_;
   MetadataCache cache_;
   AuthCache auth_;
   std::optional<TokenSealer> sealer_;
-  std::vector<std::unique_ptr<ProviderMirrorService>> mirrors_;
-  std::vector<std::unique_ptr<ProviderRegistryService>> provider_registries_;
-  std::vector<std::unique_ptr<ModuleRegistryService>> module_registries_;
+  StandardOriginFactory origins_;
+  ServiceContext context_;
+  std::map<std::string, std::unique_ptr<Service>, std::less<>> services_;
+  std::string provider_registry_;  // the provider_registry's name ("" = none), named in discovery
+  std::string module_registry_;    // the module_registry's name ("" = none)
 };
 
 }  // namespace otr

@@ -16,13 +16,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/clock.h"
+
 namespace otr {
 
 class MetadataCache {
  public:
-  using Clock = std::chrono::steady_clock;
-
-  MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes);
+  // `clock` must outlive the cache.
+  MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes, const Clock& clock);
 
   std::shared_ptr<const std::vector<std::string>> tags(const std::string& key);
   void put_tags(const std::string& key, std::vector<std::string> tags);
@@ -41,13 +42,14 @@ class MetadataCache {
     std::string key;
     std::shared_ptr<const void> value;
     std::size_t bytes = 0;
-    std::optional<Clock::time_point> expires;
+    std::optional<Clock::Steady::time_point> expires;
   };
   std::shared_ptr<const void> lookup(const std::string& key);
   void store(const std::string& key, std::shared_ptr<const void> value, std::size_t bytes, bool expires);
 
   std::chrono::seconds tag_ttl_;
   std::size_t max_bytes_;
+  const Clock& clock_;
   std::mutex mutex_;
   std::list<Entry> lru_;  // most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;

@@ -14,10 +14,6 @@ namespace otr {
 // speaks. The plugin handshake decides at run time; the registry list only guards installation.
 inline const std::vector<std::string> kDefaultProtocols = {"5.0", "6.0"};
 
-// "terraform-provider-TYPE_VERSION_OS_ARCH.zip"
-std::string provider_package_filename(const std::string& type, const Version& version, const std::string& os,
-                                      const std::string& arch);
-
 // The SHA256SUMS file of a release: "<hex>  <filename>\n" per package, sorted by file name, no blank
 // lines; byte-for-byte the same for the same release.
 std::string make_shasums(const std::string& type, const Version& version, const std::vector<PlatformPackage>& packages);

@@ -1,6 +1,13 @@
-// How providers and modules are named on the command line and on disk: source addresses and package
-// file names.
-// Malformed input throws InputError with a message that shows the expected form.
+// Provider and module addresses, and where they live in a registry.
+//
+// Addresses come from URLs (value parsers: nullopt for what is not an address) and from the command
+// line (parse_*: InputError with a message that shows the expected form). Every part is lower-cased.
+//
+// RepositoryNaming is the one rule the services and `push` share (README "Repository layout"):
+//   providers: <prefix>/<hostname>/<namespace>/<type>   (':' of a port written '_': example.com_8443)
+//              or <prefix>/<namespace>/<type> for a provider_registry with hostname = "";
+//   modules:   <prefix>/<namespace>/<name>/<system>.
+// An empty prefix leaves its '/' out.
 #pragma once
 
 #include <optional>
@@ -11,52 +18,49 @@ namespace otr {
 
 inline constexpr const char* kDefaultProviderHost = "registry.terraform.io";
 
-// A provider source address, lower-cased: "acme/widget" is registry.terraform.io/acme/widget;
-// "example.com:8443/acme/widget" keeps its host.
 struct ProviderAddress {
   std::string hostname;  // "registry.terraform.io", "example.com:8443"
   std::string ns;
   std::string type;
   std::string to_string() const { return hostname + "/" + ns + "/" + type; }
 };
-ProviderAddress parse_provider_address(std::string_view text);
-
-// "terraform-provider-TYPE_VERSION_OS_ARCH.zip" (a path's last component): what `terraform
-// providers mirror`, goreleaser and the registries call provider packages.
-struct PackageFileName {
-  std::string type;     // as written (case kept)
-  std::string version;  // canonical semver, "+" kept
-  std::string os;       // "linux"
-  std::string arch;     // "amd64"
-  std::string platform() const { return os + "_" + arch; }
-};
-PackageFileName parse_package_file_name(std::string_view path);
-
-std::string package_file_name(std::string_view type, std::string_view version, std::string_view os,
-                              std::string_view arch);
-
-// OS and architecture words as Terraform writes them: lower-case letters and digits.
-bool is_platform_word(std::string_view word);
 
 struct ModuleAddress {
-  std::string ns;      // lower-cased
+  std::string ns;
   std::string name;
   std::string system;  // the target system, e.g. "aws"
   std::string to_string() const { return ns + "/" + name + "/" + system; }
 };
 
-// "NAMESPACE/NAME/SYSTEM" (Terraform's module registry grammar). Throws InputError.
-ModuleAddress parse_module_address(std::string_view text);
-
-// Its repository: "<prefix>/<namespace>/<name>/<system>" (no leading '/' when prefix is empty).
-std::string module_repository(std::string_view prefix, const ModuleAddress& address);
-
-// Provider namespace or type (case-insensitive, lower-cased here): Terraform's grammar
-// ([0-9A-Za-z] with inner '-' and '_', at most 64 chars) that also fits a repository component.
+// Provider namespace or type (any case): Terraform's grammar ([0-9A-Za-z] with inner '-' and '_',
+// at most 64 characters) that also fits a repository component. Lower-cased; nullopt otherwise.
 std::optional<std::string> provider_name_to_component(std::string_view name);
 
-// "<prefix>/<host-component>/<namespace>/<type>" (no leading '/' when prefix is empty).
-std::string provider_repository(std::string_view prefix, std::string_view host_component,
-                                std::string_view ns, std::string_view type);
+// A provider or module address from its parts as a URL or a client gives them; nullopt when a part
+// does not fit the grammar.
+std::optional<ProviderAddress> provider_address(std::string_view hostname, std::string_view ns, std::string_view type);
+std::optional<ModuleAddress> module_address(std::string_view ns, std::string_view name, std::string_view system);
+
+// "acme/widget" (= registry.terraform.io/acme/widget) or "example.com:8443/acme/widget". Throws InputError.
+ProviderAddress parse_provider_address(std::string_view text);
+// "NAMESPACE/NAME/SYSTEM". Throws InputError.
+ModuleAddress parse_module_address(std::string_view text);
+
+class RepositoryNaming {
+ public:
+  // `fixed_hostname`: nullopt = each provider's own hostname; "" = none; else this hostname for
+  // every provider (a provider_registry's `hostname`). It must be a valid hostname or "".
+  explicit RepositoryNaming(std::string prefix, std::optional<std::string> fixed_hostname = std::nullopt);
+
+  std::string provider(const ProviderAddress& address) const;
+  std::string module(const ModuleAddress& address) const;
+  const std::string& prefix() const { return prefix_; }
+  // The same naming under another prefix (push --name-prefix).
+  RepositoryNaming with_prefix(std::string prefix) const { return RepositoryNaming(std::move(prefix), fixed_hostname_); }
+
+ private:
+  std::string prefix_;
+  std::optional<std::string> fixed_hostname_;
+};
 
 }  // namespace otr

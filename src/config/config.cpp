@@ -435,9 +435,8 @@ void read_credentials(Checker& check, const hcl::Block& block, OriginCredentials
 
 // Reads what every service block has: origin_url, name_prefix, proxy_packages, timeouts and
 // origin_credentials. `what` names the block in messages ("provider_mirror \"x\"").
-template <class Service>
 void read_service_origin(Checker& check, const hcl::Block& block, const ServerConfig& server, const std::string& what,
-                         Service& service) {
+                         ServiceConfig& service) {
   const hcl::Body& body = block.body;
   service.pos = block.pos;
   service.origin = server.origin;
@@ -689,6 +688,29 @@ Config parse_config(const std::string& text, const std::string& filename) {
   if (check.has_errors()) throw ConfigError(std::move(check.diagnostics));
   config.warnings = std::move(check.diagnostics);
   return config;
+}
+
+const char* block_name(ServiceKind kind) {
+  switch (kind) {
+    case ServiceKind::kProviderMirror: return "provider_mirror";
+    case ServiceKind::kProviderRegistry: return "provider_registry";
+    case ServiceKind::kModuleRegistry: return "module_registry";
+  }
+  return "service";
+}
+
+std::vector<const ServiceConfig*> Config::services() const {
+  std::vector<const ServiceConfig*> out;
+  for (const ProviderMirrorConfig& s : provider_mirrors) out.push_back(&s);
+  for (const ProviderRegistryConfig& s : provider_registries) out.push_back(&s);
+  for (const ModuleRegistryConfig& s : module_registries) out.push_back(&s);
+  return out;
+}
+
+const ServiceConfig* Config::find_service(const std::string& name) const {
+  for (const ServiceConfig* s : services())
+    if (s->name == name) return s;
+  return nullptr;
 }
 
 Config load_config_file(const std::string& path) {

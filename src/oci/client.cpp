@@ -89,6 +89,14 @@ std::string media_type_of(const std::string& content_type) {
 
 }  // namespace
 
+RegistryEndpoint endpoint_of(const ServiceConfig& config) {
+  RegistryEndpoint endpoint;
+  endpoint.base_url = config.origin_url;
+  endpoint.credentials = config.credentials;
+  endpoint.settings = config.origin;
+  return endpoint;
+}
+
 void throw_for_response(const IncomingResponse& r, const std::string& what) {
   switch (r.error) {
     case TransportError::kNone:
@@ -247,7 +255,7 @@ std::string resolve_registry_url(const std::string& base, const std::string& tar
   return resolve_url(base, target);
 }
 
-std::vector<std::string> OciClient::list_tags(const std::string& repository) {
+std::optional<std::vector<std::string>> OciClient::find_tags(const std::string& repository) {
   std::vector<std::string> tags;
   // Registries page tag lists (some by default); ask for large pages and follow Link headers.
   std::string url = endpoint_.base_url + "/v2/" + repository + "/tags/list?n=" + std::to_string(kTagPageSize);
@@ -256,6 +264,7 @@ std::vector<std::string> OciClient::list_tags(const std::string& repository) {
     OutgoingRequest request = make_request("GET", url);
     request.max_body = budget;
     IncomingResponse response = fetch(request, repository);
+    if (page == 0 && response.error == TransportError::kNone && response.status == 404) return std::nullopt;
     if (response.error == TransportError::kTooLarge)
       throw Error(ErrorKind::kBadResponse, "tag list of " + repository + ": more than " +
                                                              std::to_string(endpoint_.settings.max_tag_list_bytes) +
@@ -298,13 +307,14 @@ FetchedManifest to_manifest(IncomingResponse& response, const std::string& refer
 
 }  // namespace
 
-FetchedManifest OciClient::get_manifest(const std::string& repository, const std::string& reference,
-                                        std::size_t max_bytes) {
+std::optional<FetchedManifest> OciClient::find_manifest(const std::string& repository, const std::string& reference,
+                                                       std::size_t max_bytes) {
   OutgoingRequest request = make_request("GET", endpoint_.base_url + "/v2/" + repository + "/manifests/" + reference);
   request.max_body = std::min(request.max_body, max_bytes);
   request.headers.push_back(kManifestAccept);
   IncomingResponse response = fetch(request, repository);
   std::string what = "manifest " + repository + ":" + reference;
+  if (response.error == TransportError::kNone && response.status == 404) return std::nullopt;
   if (response.error != TransportError::kNone || response.status != 200) throw_for_response(response, what);
   return to_manifest(response, reference, what);
 }
@@ -340,7 +350,7 @@ std::string OciClient::blob_url(const std::string& repository, const std::string
   return endpoint_.base_url + "/v2/" + repository + "/blobs/" + digest;
 }
 
-BlobInfo OciClient::head_blob(const std::string& repository, const std::string& digest) {
+std::optional<BlobInfo> OciClient::find_blob(const std::string& repository, const std::string& digest) {
   std::string url = blob_url(repository, digest);
   std::string what = "blob " + repository + "@" + digest;
   for (int hop = 0; hop <= kMaxRedirects; ++hop) {
@@ -351,6 +361,7 @@ BlobInfo OciClient::head_blob(const std::string& repository, const std::string& 
       url = resolve_url(url, response.headers.get("Location"));
       continue;
     }
+    if (response.error == TransportError::kNone && response.status == 404) return std::nullopt;
     if (response.error != TransportError::kNone || response.status != 200) throw_for_response(response, what);
     BlobInfo info;
     std::string length = response.headers.get("Content-Length");

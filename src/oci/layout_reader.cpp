@@ -87,25 +87,26 @@ std::vector<OciLayoutReader::Tagged> OciLayoutReader::tags_of(const std::string&
   return out;
 }
 
-std::vector<std::string> OciLayoutReader::list_tags(const std::string& repository) {
+std::optional<std::vector<std::string>> OciLayoutReader::find_tags(const std::string& repository) {
   std::vector<std::string> tags;
   for (const Tagged& t : tags_of(repository)) tags.push_back(t.tag);
-  if (tags.empty()) layout_error(ErrorKind::kNotFound, directory_ + ": no repository " + repository);
+  if (tags.empty()) return std::nullopt;  // a layout holds a repository only through its tags
   return tags;
 }
 
-FetchedManifest OciLayoutReader::get_manifest(const std::string& repository, const std::string& reference,
-                                              std::size_t max_bytes) {
+std::optional<FetchedManifest> OciLayoutReader::find_manifest(const std::string& repository,
+                                                              const std::string& reference, std::size_t max_bytes) {
   std::string digest = reference;
-  if (!reference.starts_with("sha256:") && !reference.starts_with("sha512:")) {
+  if (!is_valid_digest(reference)) {
     digest.clear();
     for (const Tagged& t : tags_of(repository))
       if (t.tag == reference) digest = t.digest;  // the last descriptor of a name wins, as in index.json updates
-    if (digest.empty())
-      layout_error(ErrorKind::kNotFound, directory_ + ": no tag " + repository + ":" + reference);
+    if (digest.empty()) return std::nullopt;
   }
+  std::string path = blob_path(digest);
+  if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) return std::nullopt;
   FetchedManifest m;
-  m.body = read_small_file(blob_path(digest), std::min(max_bytes, max_manifest_bytes_), "manifest " + digest);
+  m.body = read_small_file(path, std::min(max_bytes, max_manifest_bytes_), "manifest " + digest);
   m.digest = "sha256:" + sha256_hex(m.body);
   if (!digest_matches(digest, m.body))
     layout_error(ErrorKind::kBadResponse, directory_ + ": manifest " + digest + " does not match its digest");
@@ -121,11 +122,11 @@ std::vector<FetchedManifest> OciLayoutReader::get_manifests(const std::string& r
   return out;
 }
 
-BlobInfo OciLayoutReader::head_blob(const std::string&, const std::string& digest) {
+std::optional<BlobInfo> OciLayoutReader::find_blob(const std::string&, const std::string& digest) {
+  if (!is_valid_digest(digest)) return std::nullopt;
   std::string path = blob_path(digest);
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-    layout_error(ErrorKind::kNotFound, directory_ + ": no blob " + digest);
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   return BlobInfo{static_cast<std::int64_t>(st.st_size), "application/octet-stream"};
 }
 

@@ -97,12 +97,7 @@ std::string OciLayoutTarget::location(const std::string& repository) const {
 }
 
 std::optional<FetchedManifest> OciLayoutTarget::manifest_by_tag(const std::string& repository, const std::string& tag) {
-  try {
-    return reader_.get_manifest(repository, tag, SIZE_MAX);
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kNotFound) return std::nullopt;
-    throw;
-  }
+  return reader_.find_manifest(repository, tag, SIZE_MAX);
 }
 
 FetchedManifest OciLayoutTarget::manifest_by_digest(const std::string& repository, const std::string& digest) {

@@ -69,18 +69,5 @@ std::string platform_index(const std::string& artifact_type, const std::string& 
   return json_print(doc.get());
 }
 
-std::string created_timestamp() {
-  std::time_t t = std::time(nullptr);
-  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr && *epoch != '\0') {
-    char* end = nullptr;
-    long long value = std::strtoll(epoch, &end, 10);
-    if (end != nullptr && *end == '\0' && value >= 0) t = static_cast<std::time_t>(value);
-  }
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 }  // namespace otr

@@ -93,8 +93,8 @@ std::string registry_error_text(const std::string& body) {
   return text;
 }
 
-RegistryTarget::RegistryTarget(RegistryEndpoint endpoint, HttpTransport& transport)
-    : endpoint_(std::move(endpoint)), client_(endpoint_, auth_, "", stats_, transport) {
+RegistryTarget::RegistryTarget(RegistryEndpoint endpoint, HttpTransport& transport, const Clock& clock)
+    : endpoint_(std::move(endpoint)), auth_(clock), client_(endpoint_, auth_, "", stats_, transport) {
   endpoint_.push_access = true;
 }
 
@@ -103,12 +103,7 @@ std::string RegistryTarget::location(const std::string& repository) const {
 }
 
 std::optional<FetchedManifest> RegistryTarget::manifest_by_tag(const std::string& repository, const std::string& tag) {
-  try {
-    return client_.get_manifest(repository, tag, endpoint_.settings.max_manifest_bytes);
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kNotFound) return std::nullopt;
-    throw;
-  }
+  return client_.find_manifest(repository, tag, endpoint_.settings.max_manifest_bytes);
 }
 
 FetchedManifest RegistryTarget::manifest_by_digest(const std::string& repository, const std::string& digest) {
@@ -116,13 +111,7 @@ FetchedManifest RegistryTarget::manifest_by_digest(const std::string& repository
 }
 
 bool RegistryTarget::blob_exists(const std::string& repository, const std::string& digest) {
-  try {
-    client_.head_blob(repository, digest);
-    return true;
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kNotFound) return false;
-    throw;
-  }
+  return client_.find_blob(repository, digest).has_value();
 }
 
 std::optional<std::string> RegistryTarget::start_upload(const std::string& repository, const std::string& digest,

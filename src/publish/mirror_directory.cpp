@@ -1,3 +1,4 @@
+#include "terraform/package_names.h"
 #include "publish/mirror_directory.h"
 
 #include <algorithm>

@@ -52,7 +52,7 @@ PublishOutcome publish_module(ArtifactTarget& target, const std::string& reposit
                             "--force to replace it.");
     outcome = PublishOutcome::kReplaced;
   }
-  const std::string created = settings.created.empty() ? created_timestamp() : settings.created;
+  const std::string& created = settings.created;
   put_blob_reported(target, repository, BlobUpload{kEmptyConfigDigest, 2, "", kEmptyConfigData}, "config", reporter);
   std::string result = put_blob_reported(target, repository, BlobUpload{zip.digest, zip.size, zip_path, ""}, "module",
                                          reporter);

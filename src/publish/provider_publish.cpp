@@ -1,8 +1,10 @@
+#include "terraform/package_names.h"
 #include "publish/provider_publish.h"
 
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <map>
 #include <set>
@@ -94,6 +96,16 @@ void hash_provider_packages(std::vector<ProviderPackage>& packages) {
   }
 }
 
+std::string created_time(const Clock& clock) {
+  std::int64_t t = clock.unix_now();
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr && *epoch != '\0') {
+    char* end = nullptr;
+    long long value = std::strtoll(epoch, &end, 10);
+    if (end != nullptr && *end == '\0' && value >= 0) t = value;
+  }
+  return rfc3339_utc(t);
+}
+
 std::vector<std::string> release_differences(const std::vector<std::pair<std::string, std::string>>& existing,
                                              const std::vector<ProviderPackage>& packages) {
   std::map<std::string, std::string> ours;
@@ -170,7 +182,7 @@ PublishOutcome publish_provider_release(ArtifactTarget& target, const std::strin
     outcome = PublishOutcome::kReplaced;
   }
 
-  const std::string created = settings.created.empty() ? created_timestamp() : settings.created;
+  const std::string& created = settings.created;
   put_blob_reported(target, repository, BlobUpload{kEmptyConfigDigest, 2, "", kEmptyConfigData}, "config", reporter);
 
   std::vector<PlatformEntry> entries;

@@ -67,23 +67,12 @@ struct PushOptions {
   std::vector<std::string> positional;
 };
 
-// Where the artifacts go, with the repository prefix to use.
+// Where the artifacts go, and how repositories are named there.
 struct Destination {
+  std::optional<Config> config;  // the configuration a --service came from
   std::unique_ptr<ArtifactTarget> target;
-  std::string name_prefix;
-  // A provider_registry's hostname component ("" = none); nullopt = the provider address's hostname.
-  std::optional<std::string> provider_hostname;
+  RepositoryNaming naming{""};
 };
-
-std::string provider_repository_at(const Destination& destination, const ProviderAddress& address) {
-  if (!destination.provider_hostname)
-    return provider_repository(destination.name_prefix, *hostname_to_component(address.hostname), address.ns,
-                               address.type);
-  if (destination.provider_hostname->empty())
-    return (destination.name_prefix.empty() ? "" : destination.name_prefix + "/") + address.ns + "/" + address.type;
-  return provider_repository(destination.name_prefix, *hostname_to_component(*destination.provider_hostname),
-                             address.ns, address.type);
-}
 
 // "5.0,6.0" as given, after checking every item is MAJOR.MINOR.
 std::string checked_protocols(const std::string& text) {
@@ -111,7 +100,7 @@ std::string read_password_stdin() {
 // Whose credentials a push uses: --username with --password-stdin, else the service's
 // origin_credentials, else the user's docker configuration for the registry's host (not over plain
 // http unless --allow-http-credentials: they were given for somewhere else), else none.
-void choose_credentials(const PushOptions& options, const PublishService& service, RegistryEndpoint& endpoint) {
+void choose_credentials(const PushOptions& options, const ServiceConfig& service, RegistryEndpoint& endpoint) {
   if (!options.username.empty()) {
     endpoint.credentials.username = options.username;
     endpoint.credentials.password = read_password_stdin();
@@ -143,19 +132,19 @@ void choose_credentials(const PushOptions& options, const PublishService& servic
 Destination open_destination(const PushOptions& options,
                              const std::function<std::optional<Config>()>& load_config, bool& config_failed) {
   Destination destination;
-  std::optional<PublishService> service;
+  const ServiceConfig* service = nullptr;
   if (!options.service.empty()) {
-    std::optional<Config> config = load_config();
-    if (!config) {
+    destination.config = load_config();
+    if (!destination.config) {
       config_failed = true;
       return destination;
     }
-    service = find_publish_service(*config, options.service);
-    if (!service)
-      throw InputError("--service " + options.service + ": no such service in " + config->path +
-                       " (services: " + publish_service_names(*config) + ")");
-    destination.name_prefix = service->name_prefix;
-    destination.provider_hostname = service->provider_hostname;
+    std::optional<PublishService> found = find_publish_service(*destination.config, options.service);
+    if (!found)
+      throw InputError("--service " + options.service + ": no such service in " + destination.config->path +
+                       " (services: " + publish_service_names(*destination.config) + ")");
+    service = found->service;
+    destination.naming = found->naming;
   }
   if (options.name_prefix_given) {
     std::string p = options.name_prefix;
@@ -163,7 +152,7 @@ Destination open_destination(const PushOptions& options,
     while (p.ends_with("/")) p.pop_back();
     if (!p.empty() && !is_valid_repository(p))
       throw InputError("--name-prefix \"" + options.name_prefix + "\" is not a valid OCI repository path");
-    destination.name_prefix = p;
+    destination.naming = destination.naming.with_prefix(p);
   }
   if (!options.to.empty()) {
     if (!options.to.starts_with("oci-layout:") || options.to.size() == std::string("oci-layout:").size())
@@ -204,9 +193,10 @@ int push_from_mirror(const PushOptions& options, Destination& destination, PushR
   settings.force = options.force;
   settings.source = options.source;
   settings.protocols = checked_protocols(options.protocols);
+  settings.created = created_time(system_clock());
   int failed = 0;
   for (const MirrorRelease& release : releases) {
-    std::string repository = provider_repository_at(destination, release.address);
+    std::string repository = destination.naming.provider(release.address);
     try {
       publish_provider_release(*destination.target, repository, release.address, release.version, release.packages,
                                settings, reporter);
@@ -233,11 +223,12 @@ int push_provider(const PushOptions& options, Destination& destination, PushRepo
   std::vector<std::string> zips(options.positional.begin() + 2, options.positional.end());
   std::vector<ProviderPackage> packages = check_provider_packages(address, version->to_string(), zips);
   hash_provider_packages(packages);
-  std::string repository = provider_repository_at(destination, address);
+  std::string repository = destination.naming.provider(address);
   PublishSettings settings;
   settings.force = options.force;
   settings.source = options.source;
   settings.protocols = checked_protocols(options.protocols);
+  settings.created = created_time(system_clock());
   publish_provider_release(*destination.target, repository, address, version->to_string(), packages, settings,
                            reporter);
   return 0;
@@ -287,7 +278,8 @@ int push_module(const PushOptions& options, Destination& destination, PushReport
   settings.force = options.force;
   settings.source = options.source;
   settings.protocols = checked_protocols(options.protocols);
-  publish_module(*destination.target, module_repository(destination.name_prefix, address), address,
+  settings.created = created_time(system_clock());
+  publish_module(*destination.target, destination.naming.module(address), address,
                  version->to_string(), zip_path, file_name, settings, reporter);
   return 0;
 }

@@ -13,15 +13,15 @@ const std::string kDigestPrefix = "d\n";
 const std::string kManifestPrefix = "m\n";
 }  // namespace
 
-MetadataCache::MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes)
-    : tag_ttl_(tag_ttl), max_bytes_(max_bytes) {}
+MetadataCache::MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes, const Clock& clock)
+    : tag_ttl_(tag_ttl), max_bytes_(max_bytes), clock_(clock) {}
 
 std::shared_ptr<const void> MetadataCache::lookup(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto it = index_.find(key);
   if (it == index_.end()) return nullptr;
   auto entry = it->second;
-  if (entry->expires && Clock::now() >= *entry->expires) {
+  if (entry->expires && clock_.steady_now() >= *entry->expires) {
     bytes_ -= entry->bytes;
     lru_.erase(entry);
     index_.erase(it);
@@ -42,8 +42,8 @@ void MetadataCache::store(const std::string& key, std::shared_ptr<const void> va
     lru_.erase(it->second);
     index_.erase(it);
   }
-  std::optional<Clock::time_point> deadline;
-  if (expires) deadline = Clock::now() + tag_ttl_;
+  std::optional<Clock::Steady::time_point> deadline;
+  if (expires) deadline = clock_.steady_now() + tag_ttl_;
   lru_.push_front(Entry{key, std::move(value), bytes, deadline});
   index_[key] = lru_.begin();
   bytes_ += bytes;

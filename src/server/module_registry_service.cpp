@@ -1,83 +1,66 @@
 #include "server/module_registry_service.h"
 
-#include "base/log.h"
-#include "base/names.h"
-#include "terraform/naming.h"
-#include "oci/origin.h"
-#include "server/sealed_download.h"
-#include "terraform/release.h"
-#include "terraform/documents.h"
-#include "server/release_reader.h"
 #include "http/responses.h"
+#include "server/sealed_download.h"
+#include "terraform/documents.h"
+#include "terraform/release.h"
 
 namespace otr {
 
-struct ModuleRegistryService::Module {
-  std::string file_stem;   // "<namespace>-<name>-<system>"
-  std::string repository;
-};
+namespace {
 
-ModuleRegistryService::ModuleRegistryService(const ModuleRegistryConfig& config, const ServerConfig& server,
-                                             MetadataCache& cache, AuthCache& auth, const TokenSealer* sealer)
-    : config_(config), endpoint_(endpoint_of(config)), server_(server), cache_(cache), auth_(auth), sealer_(sealer) {
-}
+constexpr const char* kNoSuchModule = "no such module or version in this registry";
 
-void ModuleRegistryService::handle(const Request& request, const std::vector<std::string>& segments,
-                                   bool trailing_slash, ResponseSink& sink, RequestStats& stats) const {
-  if (segments.size() == 3 && segments[0] == kPackagesSegment && !trailing_slash)
-    return serve_sealed_download(request, config_.name, segments[1], config_.proxy_packages ? sealer_ : nullptr,
-                                 endpoint_, auth_, "application/zip", sink, stats);
-  const bool versions = segments.size() == 4 && segments[3] == "versions";
-  const bool download = segments.size() == 5 && segments[4] == "download";
-  if (trailing_slash || !(versions || download))
+}  // namespace
+
+ModuleRegistryService::ModuleRegistryService(const ModuleRegistryConfig& config, const ServiceContext& context)
+    : OriginService(config, context, RepositoryNaming(config.name_prefix)) {}
+
+void ModuleRegistryService::handle(const Request& request, const ServicePath& path, ResponseSink& sink,
+                                   RequestStats& stats) const {
+  const std::vector<std::string>& s = path.segments;
+  if (s.size() == 3 && s[0] == kPackagesSegment && !path.trailing_slash) return serve_package(request, s[1], sink, stats);
+  const bool versions = s.size() == 4 && s[3] == "versions";
+  const bool download = s.size() == 5 && s[4] == "download";
+  if (path.trailing_slash || !(versions || download))
     return send(sink, json_error(404, "not a module registry path; expected <namespace>/<name>/<system>/versions or "
                                       "<namespace>/<name>/<system>/<version>/download"));
-  auto ns = provider_name_to_component(segments[0]);
-  auto name = provider_name_to_component(segments[1]);
-  auto system = provider_name_to_component(segments[2]);
-  if (!ns || !name || !system)
-    return send(sink, json_error(404, "no such module: \"" + segments[0] + "/" + segments[1] + "/" + segments[2] +
+  std::optional<ModuleAddress> address = module_address(s[0], s[1], s[2]);
+  if (!address)
+    return send(sink, json_error(404, "no such module: \"" + s[0] + "/" + s[1] + "/" + s[2] +
                                           "\" is not a module address this registry can hold"));
-  Module module{*ns + "-" + *name + "-" + *system,
-                (config_.name_prefix.empty() ? "" : config_.name_prefix + "/") + *ns + "/" + *name + "/" + *system};
-  try {
-    if (versions) return serve_versions(request, module, sink, stats);
-    return serve_download(request, module, segments[3], sink, stats);
-  } catch (const Error& e) {
-    return send(sink, e.kind() == ErrorKind::kNotFound ? json_error(404, "no such module or version in this registry") : error_response(e, request, config_.name));
-  }
+  const std::string repository = naming_.module(*address);
+  if (versions) return serve_versions(request, repository, sink, stats);
+  serve_download(request, *address, repository, s[3], sink, stats);
 }
 
-void ModuleRegistryService::serve_versions(const Request& request, const Module& module, ResponseSink& sink,
+void ModuleRegistryService::serve_versions(const Request& request, const std::string& repository, ResponseSink& sink,
                                            RequestStats& stats) const {
-  std::string authorization = request.headers.get("Authorization");
-  std::unique_ptr<OciReader> origin = open_origin(endpoint_, auth_, authorization, stats);
-  OciReader& client = *origin;
-  ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
-  std::vector<Version> versions = reader.versions(module.repository);
-  if (versions.empty()) return send(sink, json_error(404, "no such module or version in this registry"));
-  std::string body = module_versions_document(versions);
+  ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
+  std::optional<std::vector<Version>> versions = reader.versions(repository);
+  if (!versions || versions->empty()) return send(sink, json_error(404, kNoSuchModule));
+  std::string body = module_versions_document(*versions);
   std::string etag_source = body;
-  send(sink, json_document(request, std::move(body), etag_source, server_.tags_cache_ttl));
+  send(sink, json_document(request, std::move(body), etag_source, context_.server.tags_cache_ttl));
 }
 
-void ModuleRegistryService::serve_download(const Request& request, const Module& module,
-                                           const std::string& version_text, ResponseSink& sink,
-                                           RequestStats& stats) const {
-  auto version = parse_version(version_text);
+void ModuleRegistryService::serve_download(const Request& request, const ModuleAddress& address,
+                                           const std::string& repository, const std::string& version_text,
+                                           ResponseSink& sink, RequestStats& stats) const {
+  std::optional<Version> version = parse_version(version_text);
   if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
-  std::string authorization = request.headers.get("Authorization");
-  std::unique_ptr<OciReader> origin = open_origin(endpoint_, auth_, authorization, stats);
-  OciReader& client = *origin;
-  ReleaseReader reader(client, cache_, service_cache_prefix(config_.name, authorization), stats);
-  std::string zip = parse_module_manifest(*reader.manifest(module.repository, version_to_tag(*version)));
+  ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
+  std::shared_ptr<const std::string> manifest = reader.tagged_manifest(repository, version_to_tag(*version));
+  if (!manifest) return send(sink, json_error(404, kNoSuchModule));
+  std::string zip = parse_module_manifest(*manifest);
   std::string location;
-  if (config_.proxy_packages && sealer_ != nullptr) {
-    location = sealed_download_path(*sealer_, request, config_.name, module.repository, zip,
-                                    module.file_stem + "-" + version->to_string() + ".zip",
-                                    sealed_url_expiry(server_.package_url_ttl.count()));
+  if (proxies_downloads()) {
+    location = sealed_package_path(request, repository, zip,
+                                   address.ns + "-" + address.name + "-" + address.system + "-" + version->to_string() +
+                                       ".zip",
+                                   sealed_expiry());
   } else {
-    location = client.blob_url(module.repository, zip) + "?archive=zip";
+    location = reader.origin().blob_url(repository, zip) + "?archive=zip";
   }
   Response r;
   r.status = 204;

@@ -1,24 +1,17 @@
 #include "server/provider_mirror_service.h"
 
-#include <algorithm>
-#include <ctime>
-#include <tuple>
-
 #include "base/json.h"
-#include "base/log.h"
-#include "oci/origin.h"
-#include "base/names.h"
-#include "terraform/naming.h"
-#include "terraform/release.h"
-#include "server/sealed_download.h"
-#include "terraform/documents.h"
-#include "server/release_reader.h"
+#include "base/strings.h"
 #include "http/responses.h"
+#include "server/sealed_download.h"
+#include "terraform/package_names.h"
 #include "terraform/versions.h"
 
 namespace otr {
 
 namespace {
+
+constexpr const char* kNoSuchProvider = "no such provider or version in this mirror";
 
 std::string zip_hex(const std::string& digest) {
   return digest.starts_with("sha256:") ? digest.substr(7) : std::string();
@@ -26,93 +19,69 @@ std::string zip_hex(const std::string& digest) {
 
 }  // namespace
 
-struct ProviderMirrorService::Provider {
-  std::string type;        // lower-cased
-  std::string repository;  // where it lives in the registry
-};
+ProviderMirrorService::ProviderMirrorService(const ProviderMirrorConfig& config, const ServiceContext& context)
+    : OriginService(config, context, RepositoryNaming(config.name_prefix)), mirror_(config) {}
 
-ProviderMirrorService::ProviderMirrorService(const ProviderMirrorConfig& config, const ServerConfig& server,
-                                             MetadataCache& cache, AuthCache& auth, const TokenSealer* sealer)
-    : config_(config), endpoint_(endpoint_of(config)), server_(server), cache_(cache), auth_(auth), sealer_(sealer) {
-}
-
-void ProviderMirrorService::handle(const Request& request, const std::vector<std::string>& segments,
-                                   bool trailing_slash, ResponseSink& sink, RequestStats& stats) const {
-  if (segments.empty()) {
-    if (!trailing_slash) {
-      Response redirect;
-      redirect.status = 301;
-      redirect.headers.set("Location", request.mount + "/" + config_.name + "/");
-      return send(sink, redirect);
-    }
-    return serve_page(request, sink);
+void ProviderMirrorService::handle(const Request& request, const ServicePath& path, ResponseSink& sink,
+                                   RequestStats& stats) const {
+  const std::vector<std::string>& s = path.segments;
+  if (s.empty()) {
+    if (path.trailing_slash) return serve_page(request, sink);
+    Response redirect;
+    redirect.status = 301;
+    redirect.headers.set("Location", request.mount + "/" + name() + "/");
+    return send(sink, redirect);
   }
-  if (segments.size() == 3 && segments[0] == kPackagesSegment && !trailing_slash)
-    return serve_download(request, segments[1], sink, stats);
-  if (segments.size() != 4 || trailing_slash || !segments[3].ends_with(".json"))
+  if (s.size() == 3 && s[0] == kPackagesSegment && !path.trailing_slash) return serve_package(request, s[1], sink, stats);
+  if (s.size() != 4 || path.trailing_slash || !s[3].ends_with(".json"))
     return send(sink, json_error(404, "not a provider mirror path; expected <hostname>/<namespace>/<type>/index.json "
                                       "or <hostname>/<namespace>/<type>/<version>.json"));
-
-  std::string host = segments[0];
-  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (auto alias = config_.host_aliases.find(host); alias != config_.host_aliases.end()) host = alias->second;
-  auto host_component = hostname_to_component(host);
-  auto ns = provider_name_to_component(segments[1]);
-  auto type = provider_name_to_component(segments[2]);
-  if (!host_component || !ns || !type)
-    return send(sink, json_error(404, "no such provider: \"" + segments[0] + "/" + segments[1] + "/" + segments[2] +
+  std::string host = to_lower(s[0]);
+  if (auto alias = mirror_.host_aliases.find(host); alias != mirror_.host_aliases.end()) host = alias->second;
+  std::optional<ProviderAddress> address = provider_address(host, s[1], s[2]);
+  if (!address)
+    return send(sink, json_error(404, "no such provider: \"" + s[0] + "/" + s[1] + "/" + s[2] +
                                           "\" is not a provider address this mirror can hold"));
-  Provider provider{*type, provider_repository(config_.name_prefix, *host_component, *ns, *type)};
-  std::string document = segments[3].substr(0, segments[3].size() - 5);
-  try {
-    if (document == "index") return serve_index(request, provider, sink, stats);
-    return serve_version(request, provider, document, sink, stats);
-  } catch (const Error& e) {
-    return send(sink, e.kind() == ErrorKind::kNotFound ? json_error(404, "no such provider or version in this mirror") : error_response(e, request, config_.name));
-  }
+  const std::string repository = naming_.provider(*address);
+  const std::string document = s[3].substr(0, s[3].size() - 5);
+  if (document == "index") return serve_index(request, repository, sink, stats);
+  serve_version(request, *address, repository, document, sink, stats);
 }
 
-void ProviderMirrorService::serve_index(const Request& request, const Provider& provider, ResponseSink& sink,
+void ProviderMirrorService::serve_index(const Request& request, const std::string& repository, ResponseSink& sink,
                                         RequestStats& stats) const {
-  std::string authorization = request.headers.get("Authorization");
-  std::unique_ptr<OciReader> client = open_origin(endpoint_, auth_, authorization, stats);
-  ReleaseReader reader(*client, cache_, service_cache_prefix(config_.name, authorization), stats);
-  std::vector<Version> versions = reader.versions(provider.repository);
-  if (versions.empty()) return send(sink, json_error(404, "no such provider or version in this mirror"));
+  ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
+  std::optional<std::vector<Version>> versions = reader.versions(repository);
+  if (!versions || versions->empty()) return send(sink, json_error(404, kNoSuchProvider));
   JsonPtr doc = json_new_object();
   cJSON* listed = json_add(doc.get(), "versions", json_new_object());
-  for (const Version& v : versions) json_add(listed, v.to_string().c_str(), json_new_object());
+  for (const Version& v : *versions) json_add(listed, v.to_string().c_str(), json_new_object());
   std::string body = json_print(doc.get()) + "\n";
   std::string etag_source = body;
-  send(sink, json_document(request, std::move(body), etag_source, server_.tags_cache_ttl));
+  send(sink, json_document(request, std::move(body), etag_source, context_.server.tags_cache_ttl));
 }
 
-void ProviderMirrorService::serve_version(const Request& request, const Provider& provider,
-                                          const std::string& version_text, ResponseSink& sink,
-                                          RequestStats& stats) const {
-  auto version = parse_version(version_text);
+void ProviderMirrorService::serve_version(const Request& request, const ProviderAddress& address,
+                                          const std::string& repository, const std::string& version_text,
+                                          ResponseSink& sink, RequestStats& stats) const {
+  std::optional<Version> version = parse_version(version_text);
   if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
-  std::string authorization = request.headers.get("Authorization");
-  std::string identity = identity_key(authorization);
-  std::unique_ptr<OciReader> client = open_origin(endpoint_, auth_, authorization, stats);
-  ReleaseReader reader(*client, cache_, service_cache_prefix(config_.name, authorization), stats);
-  std::vector<PlatformPackage> packages = reader.release(provider.repository, *version).packages;
+  ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
+  std::optional<Release> release = reader.release(repository, *version);
+  if (!release) return send(sink, json_error(404, kNoSuchProvider));
 
-  const std::int64_t expires_at = sealed_url_expiry(server_.package_url_ttl.count());
-  const bool proxied = config_.proxy_packages && sealer_ != nullptr;
-
+  const bool proxied = proxies_downloads();
+  const std::int64_t expires_at = proxied ? sealed_expiry() : 0;
   JsonPtr doc = json_new_object();
   cJSON* archives = json_add(doc.get(), "archives", json_new_object());
-  std::string etag_source = identity + "\n" + (proxied ? std::to_string(expires_at) : std::string("direct")) + "\n";
-  for (const PlatformPackage& p : packages) {
+  std::string etag_source = identity_key(request.headers.get("Authorization")) + "\n" +
+                            (proxied ? std::to_string(expires_at) : std::string("direct")) + "\n";
+  for (const PlatformPackage& p : release->packages) {
     std::string platform = p.os + "_" + p.arch;
-    std::string url;
-    if (proxied) {
-      url = sealed_download_path(*sealer_, request, config_.name, provider.repository, p.digest,
-                                 provider_package_filename(provider.type, *version, p.os, p.arch), expires_at);
-    } else {
-      url = client->blob_url(provider.repository, p.digest);
-    }
+    std::string url =
+        proxied ? sealed_package_path(request, repository, p.digest,
+                                      package_file_name(address.type, version->to_string(), p.os, p.arch), expires_at)
+                : reader.origin().blob_url(repository, p.digest);
     cJSON* archive = json_add(archives, platform.c_str(), json_new_object());
     json_add_string(archive, "url", url);
     JsonPtr hashes = json_new_array();
@@ -121,22 +90,16 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
     json_add(archive, "hashes", std::move(hashes));
     etag_source += platform + " " + p.digest + " " + p.h1 + (proxied ? "" : " " + url) + "\n";
   }
-  send(sink, json_document(request, json_print(doc.get()) + "\n", etag_source, server_.tags_cache_ttl));
-}
-
-void ProviderMirrorService::serve_download(const Request& request, const std::string& digest, ResponseSink& sink,
-                                           RequestStats& stats) const {
-  serve_sealed_download(request, config_.name, digest, config_.proxy_packages ? sealer_ : nullptr, endpoint_, auth_,
-                        "application/zip", sink, stats);
+  send(sink, json_document(request, json_print(doc.get()) + "\n", etag_source, context_.server.tags_cache_ttl));
 }
 
 void ProviderMirrorService::serve_page(const Request& request, ResponseSink& sink) const {
   std::string base = (request.scheme.empty() ? "https" : request.scheme) + "://" +
-                     (request.host.empty() ? "HOST" : request.host) + request.mount + "/" + config_.name + "/";
+                     (request.host.empty() ? "HOST" : request.host) + request.mount + "/" + name() + "/";
   std::string b = html_escape(base);
-  std::string name = html_escape(config_.name);
+  std::string title = html_escape(name());
   std::string page =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>" + name +
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>" + title +
       ": Terraform provider mirror</title></head>\n<body>\n<h1>Terraform / OpenTofu provider mirror</h1>\n"
       "<p>This is a <a href=\"https://developer.hashicorp.com/terraform/internals/provider-network-mirror-protocol\">"
       "provider network mirror</a> served from an OCI registry. Point Terraform or OpenTofu at it in the CLI "

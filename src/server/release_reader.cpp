@@ -3,25 +3,27 @@
 #include <algorithm>
 #include <tuple>
 
+#include "base/error.h"
 #include "base/log.h"
 #include "base/names.h"
-#include "base/error.h"
 #include "base/sha256.h"
 
 namespace otr {
 
-ReleaseReader::ReleaseReader(OciReader& client, MetadataCache& cache, std::string cache_prefix, RequestStats& stats)
-    : client_(client), cache_(cache), prefix_(std::move(cache_prefix)), stats_(stats) {}
+ReleaseReader::ReleaseReader(std::unique_ptr<OciReader> origin, MetadataCache& cache, std::string cache_prefix,
+                             RequestStats& stats)
+    : origin_(std::move(origin)), cache_(cache), prefix_(std::move(cache_prefix)), stats_(stats) {}
 
-std::vector<Version> ReleaseReader::versions(const std::string& repository) {
+std::optional<std::vector<Version>> ReleaseReader::versions(const std::string& repository) {
   std::string key = repo_key(repository);
   auto tags = cache_.tags(key);
   if (tags) {
     ++stats_.cache_hits;
   } else {
-    std::vector<std::string> fetched = client_.list_tags(repository);
-    cache_.put_tags(key, fetched);
-    tags = std::make_shared<const std::vector<std::string>>(std::move(fetched));
+    std::optional<std::vector<std::string>> fetched = origin_->find_tags(repository);
+    if (!fetched) return std::nullopt;
+    cache_.put_tags(key, *fetched);
+    tags = std::make_shared<const std::vector<std::string>>(std::move(*fetched));
   }
   std::vector<Version> out;
   for (const std::string& tag : *tags)
@@ -56,9 +58,7 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
     }
   }
   if (missing.empty()) return bodies;
-  std::vector<FetchedManifest> fetched =
-      missing.size() == 1 ? std::vector<FetchedManifest>{client_.get_manifest(repository, missing[0], kReleaseManifestLimit)}
-                          : client_.get_manifests(repository, missing, kReleaseManifestLimit);
+  std::vector<FetchedManifest> fetched = origin_->get_manifests(repository, missing, kReleaseManifestLimit);
   for (size_t j = 0; j < fetched.size(); ++j) {
     // Cached by the digest it was asked by (verified against it), else by its sha256.
     const bool by_digest = is_valid_digest(missing[j]);
@@ -67,6 +67,50 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
     cache_.put_manifest(key + "@" + (by_digest ? missing[j] : fetched[j].digest), std::move(fetched[j].body));
   }
   return bodies;
+}
+
+std::shared_ptr<const std::string> ReleaseReader::tagged_manifest(const std::string& repository, const std::string& tag) {
+  const std::string key = repo_key(repository);
+  if (std::optional<std::string> digest = cache_.tag_digest(key + ":" + tag)) {
+    if (auto body = cache_.manifest(key + "@" + *digest)) {
+      ++stats_.cache_hits;
+      return body;
+    }
+  }
+  std::optional<FetchedManifest> fetched = origin_->find_manifest(repository, tag, kReleaseManifestLimit);
+  if (!fetched) return nullptr;
+  cache_.put_tag_digest(key + ":" + tag, fetched->digest);
+  auto body = std::make_shared<const std::string>(fetched->body);
+  cache_.put_manifest(key + "@" + fetched->digest, std::move(fetched->body));
+  return body;
+}
+
+std::shared_ptr<const std::string> ReleaseReader::manifest_by_digest(const std::string& repository,
+                                                                     const std::string& digest) {
+  return manifests(repository, {digest})[0];
+}
+
+std::string ReleaseReader::small_blob(const std::string& repository, const std::string& digest, std::size_t limit) {
+  const std::string key = repo_key(repository) + "@" + digest;
+  if (auto hit = cache_.manifest(key)) {
+    ++stats_.cache_hits;
+    return *hit;
+  }
+  const auto too_large = [&] { return Error(ErrorKind::kBadResponse, "blob " + digest + " is larger than expected"); };
+  std::string out;
+  origin_->stream_blob(
+      repository, digest,
+      [&](const BlobInfo& info) {
+        if (info.size > static_cast<std::int64_t>(limit)) throw too_large();
+        return true;
+      },
+      [&](std::string_view chunk) {
+        if (out.size() + chunk.size() > limit) throw too_large();
+        out.append(chunk);
+        return true;
+      });
+  cache_.put_manifest(key, out);
+  return out;
 }
 
 namespace {
@@ -82,9 +126,7 @@ ReleaseSummary summarize(const Version& version, const std::string& body) {
 }
 
 // A failure that concerns one version only: the listing goes on without it.
-bool skippable(const Error& e) {
-  return e.kind() == ErrorKind::kNotFound || e.kind() == ErrorKind::kBadResponse;
-}
+bool skippable(const Error& e) { return e.kind() == ErrorKind::kNotFound || e.kind() == ErrorKind::kBadResponse; }
 
 }  // namespace
 
@@ -131,9 +173,9 @@ std::vector<ReleaseSummary> ReleaseReader::summaries(const std::string& reposito
   return out;
 }
 
-Release ReleaseReader::release(const std::string& repository, const Version& version) {
-  std::string tag = version_to_tag(version);
-  auto top = manifests(repository, {tag})[0];
+std::optional<Release> ReleaseReader::release(const std::string& repository, const Version& version) {
+  auto top = tagged_manifest(repository, version_to_tag(version));
+  if (!top) return std::nullopt;
   ReleaseManifest m = parse_release_manifest(*top, "");
   Release out;
   out.digest = "sha256:" + sha256_hex(*top);  // what the registry verified it by
@@ -144,7 +186,8 @@ Release ReleaseReader::release(const std::string& repository, const Version& ver
     std::vector<std::string> digests;
     for (const auto& p : m.platform_manifests) digests.push_back(p.digest);
     auto bodies = manifests(repository, digests);
-    for (size_t i = 0; i < bodies.size(); ++i) out.packages.push_back(parse_platform_manifest(*bodies[i], m.platform_manifests[i]));
+    for (size_t i = 0; i < bodies.size(); ++i)
+      out.packages.push_back(parse_platform_manifest(*bodies[i], m.platform_manifests[i]));
   }
   std::sort(out.packages.begin(), out.packages.end(), [](const PlatformPackage& a, const PlatformPackage& b) {
     return std::tie(a.os, a.arch) < std::tie(b.os, b.arch);

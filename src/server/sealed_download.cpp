@@ -1,19 +1,16 @@
 #include "server/sealed_download.h"
 
 #include <algorithm>
-#include <ctime>
 #include <string_view>
 
-#include "base/log.h"
-#include "oci/origin.h"
 #include "http/responses.h"
 
 namespace otr {
 
-std::int64_t sealed_url_expiry(std::int64_t ttl_seconds) {
+std::int64_t sealed_url_expiry(std::int64_t ttl_seconds, std::int64_t now) {
   const std::int64_t ttl = std::max<std::int64_t>(ttl_seconds, 60);
   const std::int64_t step = std::max<std::int64_t>(ttl / 4, 1);
-  return ((std::time(nullptr) + ttl) / step + 1) * step;
+  return ((now + ttl) / step + 1) * step;
 }
 
 std::string sealed_download_path(const TokenSealer& sealer, const Request& request, const std::string& service,
@@ -26,11 +23,11 @@ std::string sealed_download_path(const TokenSealer& sealer, const Request& reque
 }
 
 void serve_sealed_download(const Request& request, const std::string& service, const std::string& digest,
-                           const TokenSealer* sealer, const RegistryEndpoint& endpoint, AuthCache& auth,
-                           const std::string& content_type, ResponseSink& sink, RequestStats& stats) {
+                           const TokenSealer* sealer, std::int64_t now, OriginFactory& origins,
+                           const RegistryEndpoint& endpoint, const std::string& content_type, ResponseSink& sink,
+                           RequestStats& stats) {
   if (sealer == nullptr) return send(sink, json_error(404, "this service does not proxy package downloads"));
-  std::string token = query_param(request.query, "token");
-  TokenSealer::Opened opened = sealer->open(token, TokenPurpose::kPackage, std::time(nullptr));
+  TokenSealer::Opened opened = sealer->open(query_param(request.query, "token"), TokenPurpose::kPackage, now);
   if (!opened.grant) {
     std::string why = opened.error == TokenError::kExpired ? "this download link has expired; ask the registry again"
                                                            : "this download link is not valid";
@@ -40,35 +37,26 @@ void serve_sealed_download(const Request& request, const std::string& service, c
   if (grant.service != service || grant.digest != digest)
     return send(sink, json_error(403, "this download link is not valid"));
 
-  std::unique_ptr<OciReader> client = open_origin(endpoint, auth, grant.authorization, stats);
+  std::unique_ptr<OciReader> origin = origins.open(endpoint, grant.authorization, stats);
   Headers headers;
   headers.set("Content-Type", content_type);
   headers.set("Cache-Control", "private, max-age=86400, immutable");
   headers.set("ETag", "\"" + digest + "\"");
-  try {
-    if (request.method == "HEAD") {
-      BlobInfo info = client->head_blob(grant.repository, digest);
-      if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));
-      sink.start(200, headers);
-      return;
-    }
-    client->stream_blob(
-        grant.repository, digest,
-        [&](const BlobInfo& info) {
-          if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));
-          sink.start(200, headers);
-          return true;
-        },
-        [&](std::string_view chunk) { return sink.write(chunk); });
-  } catch (const Error& e) {
-    // Once bytes are flowing the only honest signal left is to end the body short.
-    if (sink.started()) {
-      log_error(service + ": download failed: " + e.what() + "; the response was cut short" +
-                (request.request_id.empty() ? "" : " (request id " + request.request_id + ")"));
-      return;
-    }
-    send(sink, e.kind() == ErrorKind::kNotFound ? json_error(404, "package not found in the registry") : error_response(e, request, service));
+  if (request.method == "HEAD") {
+    std::optional<BlobInfo> info = origin->find_blob(grant.repository, digest);
+    if (!info) return send(sink, json_error(404, "package not found in the registry"));
+    if (info->size >= 0) headers.set("Content-Length", std::to_string(info->size));
+    sink.start(200, headers);
+    return;
   }
+  origin->stream_blob(
+      grant.repository, digest,
+      [&](const BlobInfo& info) {
+        if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));
+        sink.start(200, headers);
+        return true;
+      },
+      [&](std::string_view chunk) { return sink.write(chunk); });
 }
 
 }  // namespace otr

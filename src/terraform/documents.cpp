@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/json.h"
+#include "terraform/package_names.h"
 
 namespace otr {
 
@@ -19,16 +20,11 @@ JsonPtr string_array(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::string provider_package_filename(const std::string& type, const Version& version, const std::string& os,
-                                      const std::string& arch) {
-  return "terraform-provider-" + type + "_" + version.to_string() + "_" + os + "_" + arch + ".zip";
-}
-
 std::string make_shasums(const std::string& type, const Version& version, const std::vector<PlatformPackage>& packages) {
   std::vector<std::pair<std::string, std::string>> lines;  // (filename, hex)
   for (const PlatformPackage& p : packages) {
     std::string hex = hex_of(p.digest);
-    if (!hex.empty()) lines.emplace_back(provider_package_filename(type, version, p.os, p.arch), hex);
+    if (!hex.empty()) lines.emplace_back(package_file_name(type, version.to_string(), p.os, p.arch), hex);
   }
   std::sort(lines.begin(), lines.end());
   lines.erase(std::unique(lines.begin(), lines.end()), lines.end());

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/json.h"
+#include "terraform/package_names.h"
 #include "base/names.h"
 #include "base/error.h"
 
@@ -16,10 +17,6 @@ namespace {
   throw Error(ErrorKind::kBadResponse, "malformed provider release: " + message);
 }
 
-bool is_platform_word(std::string_view s) {
-  return !s.empty() && s.size() <= 32 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
-}
 
 std::string annotation(const cJSON* holder, const char* key) {
   const cJSON* annotations = json_object(holder, "annotations");

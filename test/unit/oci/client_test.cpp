@@ -1,6 +1,7 @@
 // The registry client's credential rules and challenge flow, against a scripted transport.
 #include <boost/test/unit_test.hpp>
 
+#include "testing/fake_clock.h"
 #include "testing/fake_transport.h"
 #include "oci/client.h"
 #include "oci/push.h"
@@ -50,7 +51,8 @@ BOOST_AUTO_TEST_CASE(a_challenge_from_another_host_is_not_answered) {
   FakeTransport net;
   net.on("PUT", "https://storage.elsewhere/upload", {401, {{"WWW-Authenticate", "Basic realm=\"storage\""}}});
   RegistryEndpoint e = endpoint("https://registry.test", "robot", "secret");
-  AuthCache auth;
+  otr::testing::FakeClock clock;
+  AuthCache auth(clock);
   RequestStats stats;
   OciClient client(e, auth, "", stats, net);
   OutgoingRequest put = client.new_request("PUT", "https://storage.elsewhere/upload?digest=x");
@@ -65,7 +67,8 @@ BOOST_AUTO_TEST_CASE(default_ports_are_the_same_origin) {
   net.on("PUT", "https://registry.test:443/v2/acme/widget/manifests/1.0.0", {201});
   RegistryEndpoint e = endpoint("https://registry.test");
   e.credentials.token = "configured-token";
-  AuthCache auth;
+  otr::testing::FakeClock clock;
+  AuthCache auth(clock);
   RequestStats stats;
   OciClient client(e, auth, "", stats, net);
   client.send(client.new_request("PUT", "https://registry.test:443/v2/acme/widget/manifests/1.0.0"), "acme/widget",
@@ -79,11 +82,12 @@ BOOST_AUTO_TEST_CASE(an_https_registry_never_sends_credentials_to_a_plain_http_t
          {401, {{"WWW-Authenticate", "Bearer realm=\"http://auth.test/token\",service=\"registry\""}}});
   net.on("GET", "http://auth.test/token", {200, {}, R"({"token":"t"})"});
   RegistryEndpoint e = endpoint("https://registry.test", "robot", "secret");
-  AuthCache auth;
+  otr::testing::FakeClock clock;
+  AuthCache auth(clock);
   RequestStats stats;
   OciClient client(e, auth, "", stats, net);
   try {
-    client.list_tags("acme/widget");
+    client.find_tags("acme/widget");
     BOOST_FAIL("expected a Error");
   } catch (const Error& error) {
     BOOST_TEST((error.kind() == ErrorKind::kBadResponse));
@@ -102,11 +106,12 @@ BOOST_AUTO_TEST_CASE(an_https_token_service_gets_the_configured_credentials_once
   net.on("GET", "https://auth.test/token", {200, {}, R"({"token":"issued","expires_in":300})"});
   net.on("GET", tags, {200, {}, R"({"name":"acme/widget","tags":["1.0.0"]})"});
   RegistryEndpoint e = endpoint("https://registry.test", "robot", "secret");
-  AuthCache auth;
+  otr::testing::FakeClock clock;
+  AuthCache auth(clock);
   RequestStats stats;
   OciClient client(e, auth, "", stats, net);
-  BOOST_TEST(client.list_tags("acme/widget").size() == 1u);
-  BOOST_TEST(client.list_tags("acme/widget").size() == 1u);  // the token is reused
+  BOOST_TEST(client.find_tags("acme/widget")->size() == 1u);
+  BOOST_TEST(client.find_tags("acme/widget")->size() == 1u);  // the token is reused
   BOOST_REQUIRE(net.seen.size() == 4u);
   BOOST_TEST(net.seen[1].url == "https://auth.test/token?service=registry&scope=repository%3Aacme%2Fwidget%3Apull");
   BOOST_TEST(FakeTransport::authorization(net.seen[1]) == kBasicRobot);
@@ -122,11 +127,12 @@ BOOST_AUTO_TEST_CASE(the_tag_list_budget_covers_all_pages_together) {
   net.on("GET", "http://registry.test/v2/a/b/tags/list?last=x", {200, {}, page});
   RegistryEndpoint e = endpoint("http://registry.test");
   e.settings.max_tag_list_bytes = 1000;  // one page fits, two do not
-  AuthCache auth;
+  otr::testing::FakeClock clock;
+  AuthCache auth(clock);
   RequestStats stats;
   OciClient client(e, auth, "", stats, net);
   try {
-    client.list_tags("a/b");
+    client.find_tags("a/b");
     BOOST_FAIL("expected a Error");
   } catch (const Error& error) {
     BOOST_TEST((error.kind() == ErrorKind::kBadResponse));
@@ -141,7 +147,8 @@ BOOST_AUTO_TEST_CASE(a_sha512_blob_is_verified_and_its_last_chunk_withheld_on_a_
   const std::string bad = "sha512:" + std::string(128, 'a');
   net.on("GET", "http://registry.test/v2/a/b/blobs/" + bad, {200, {{"Content-Length", "30"}}, std::string(30, 'z')});
   RegistryEndpoint e = endpoint("http://registry.test");
-  AuthCache auth;
+  otr::testing::FakeClock clock;
+  AuthCache auth(clock);
   RequestStats stats;
   OciClient client(e, auth, "", stats, net);
   std::string delivered;

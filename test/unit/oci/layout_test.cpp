@@ -52,16 +52,18 @@ BOOST_AUTO_TEST_CASE(written_tags_read_back_per_repository) {
     BOOST_TEST(!target.manifest_by_tag("a/b", "9.9.9").has_value());
   }
   OciLayoutReader reader(l.dir.string());
-  BOOST_TEST(reader.list_tags("a/b") == std::vector<std::string>{"1.0.0"});  // not a/bc's tags
-  BOOST_TEST(reader.list_tags("a/bc") == std::vector<std::string>{"2.0.0"});
-  BOOST_TEST((kind_of([&] { reader.list_tags("a"); }) == ErrorKind::kNotFound));
+  BOOST_TEST(*reader.find_tags("a/b") == std::vector<std::string>{"1.0.0"});  // not a/bc's tags
+  BOOST_TEST(*reader.find_tags("a/bc") == std::vector<std::string>{"2.0.0"});
+  BOOST_TEST(!reader.find_tags("a"));  // no such repository: a value, not an error
   FetchedManifest m = reader.get_manifest("a/b", "1.0.0", SIZE_MAX);
   BOOST_TEST(m.body == m2);
   BOOST_TEST(m.media_type == "application/vnd.oci.image.manifest.v1+json");
   BOOST_TEST(reader.get_manifest("a/b", "sha256:" + sha256_hex(m1), SIZE_MAX).body == m1);  // untagged, by digest
-  BOOST_TEST(reader.head_blob("a/b", "sha256:" + sha256_hex("hello")).size == 5);
-  BOOST_TEST((kind_of([&] { reader.head_blob("a/b", "sha256:" + std::string(64, '0')); }) == ErrorKind::kNotFound));
-  BOOST_TEST((kind_of([&] { reader.get_manifest("a/b", "../../etc/passwd", SIZE_MAX); }) == ErrorKind::kNotFound));
+  BOOST_TEST(reader.find_blob("a/b", "sha256:" + sha256_hex("hello"))->size == 5);
+  BOOST_TEST(!reader.find_blob("a/b", "sha256:" + std::string(64, '0')));
+  BOOST_TEST(!reader.find_manifest("a/b", "../../etc/passwd", SIZE_MAX));
+  BOOST_TEST(!reader.find_manifest("a/b", "9.9.9", SIZE_MAX));
+  BOOST_TEST((kind_of([&] { reader.get_manifest("a/b", "9.9.9", SIZE_MAX); }) == ErrorKind::kNotFound));
   BOOST_TEST(reader.blob_url("a/b", "sha256:" + sha256_hex("hello")).empty());
 }
 
@@ -93,7 +95,7 @@ BOOST_AUTO_TEST_CASE(a_tampered_blob_never_delivers_its_last_chunk) {
 
 BOOST_AUTO_TEST_CASE(a_missing_index_is_a_broken_origin) {
   OciLayoutReader reader("/nonexistent/layout");
-  BOOST_TEST((kind_of([&] { reader.list_tags("a/b"); }) == ErrorKind::kUnreachable));
+  BOOST_TEST((kind_of([&] { reader.find_tags("a/b"); }) == ErrorKind::kUnreachable));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,13 +1,18 @@
 #include <boost/test/unit_test.hpp>
 
 #include "server/metadata_cache.h"
+#include "testing/fake_clock.h"
 
 using namespace otr;
 
 BOOST_AUTO_TEST_SUITE(metadata_cache)
 
+namespace {
+otr::testing::FakeClock clock;
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(stores_and_returns_each_kind) {
-  MetadataCache cache(std::chrono::seconds(30), 1 << 20);
+  MetadataCache cache(std::chrono::seconds(30), 1 << 20, clock);
   BOOST_TEST(!cache.tags("k"));
   cache.put_tags("k", {"1.0.0", "latest"});
   auto tags = cache.tags("k");
@@ -22,7 +27,7 @@ BOOST_AUTO_TEST_CASE(stores_and_returns_each_kind) {
 }
 
 BOOST_AUTO_TEST_CASE(zero_ttl_keeps_no_tags_but_keeps_manifests) {
-  MetadataCache cache(std::chrono::seconds(0), 1 << 20);
+  MetadataCache cache(std::chrono::seconds(0), 1 << 20, clock);
   cache.put_tags("k", {"1.0.0"});
   cache.put_tag_digest("k:1", "sha256:abc");
   cache.put_manifest("m", "body");
@@ -32,7 +37,7 @@ BOOST_AUTO_TEST_CASE(zero_ttl_keeps_no_tags_but_keeps_manifests) {
 }
 
 BOOST_AUTO_TEST_CASE(evicts_least_recently_used_within_budget) {
-  MetadataCache cache(std::chrono::seconds(30), 8 * 1024);
+  MetadataCache cache(std::chrono::seconds(30), 8 * 1024, clock);
   std::string body(1500, 'x');
   cache.put_manifest("a", body);
   cache.put_manifest("b", body);
@@ -45,7 +50,7 @@ BOOST_AUTO_TEST_CASE(evicts_least_recently_used_within_budget) {
 }
 
 BOOST_AUTO_TEST_CASE(refuses_entries_larger_than_a_quarter_of_the_budget) {
-  MetadataCache cache(std::chrono::seconds(30), 8 * 1024);
+  MetadataCache cache(std::chrono::seconds(30), 8 * 1024, clock);
   cache.put_manifest("small", "x");
   cache.put_manifest("huge", std::string(4096, 'x'));
   BOOST_TEST(!cache.manifest("huge"));

@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
+#include "terraform/package_names.h"
 #include "base/json.h"
 #include "terraform/documents.h"
 
@@ -27,7 +28,7 @@ BOOST_AUTO_TEST_CASE(shasums_are_sorted_by_file_name_and_stable) {
   std::reverse(packages.begin(), packages.end());
   BOOST_TEST(make_shasums("widget", v("1.1.0"), packages) == expected);
   BOOST_TEST(make_shasums("widget", v("1.1.0"), {}) == "");  // never a blank line
-  BOOST_TEST(provider_package_filename("x", v("2.0.0+ent"), "linux", "arm64") ==
+  BOOST_TEST(package_file_name("x", v("2.0.0+ent").to_string(), "linux", "arm64") ==
              "terraform-provider-x_2.0.0+ent_linux_arm64.zip");
 }
 

@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "base/error.h"
-#include "publish/module_publish.h"
 #include "terraform/module_zip.h"
 #include "base/zip_handle.h"
 
@@ -120,17 +119,6 @@ BOOST_AUTO_TEST_CASE(links_to_files_inside_are_stored_links_outside_refused) {
 
 BOOST_AUTO_TEST_CASE(not_a_directory) {
   BOOST_CHECK_THROW(zip_module_directory("/nonexistent/module", "/tmp/x.zip"), InputError);
-}
-
-BOOST_AUTO_TEST_CASE(module_addresses) {
-  ModuleAddress m = parse_module_address("Acme/Network/AWS");
-  BOOST_TEST(m.to_string() == "acme/network/aws");
-  BOOST_TEST(module_repository("tf-modules", m) == "tf-modules/acme/network/aws");
-  BOOST_TEST(module_repository("", m) == "acme/network/aws");
-  BOOST_CHECK_THROW(parse_module_address("acme/network"), InputError);
-  BOOST_CHECK_THROW(parse_module_address("acme/net work/aws"), InputError);
-  BOOST_CHECK_THROW(parse_module_address("acme/network/aws-x"), InputError);
-  BOOST_CHECK_THROW(parse_module_address("acme/network/aws/extra"), InputError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -18,39 +18,7 @@ std::string error_of(const std::function<void()>& f) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(provider_naming)
-
-BOOST_AUTO_TEST_CASE(package_file_names) {
-  PackageFileName p = parse_package_file_name("dist/terraform-provider-widget_1.2.0_linux_amd64.zip");
-  BOOST_TEST(p.type == "widget");
-  BOOST_TEST(p.version == "1.2.0");
-  BOOST_TEST(p.platform() == "linux_amd64");
-
-  p = parse_package_file_name("terraform-provider-aws_5.0.0-beta.1+ent.2_darwin_arm64.zip");
-  BOOST_TEST(p.type == "aws");
-  BOOST_TEST(p.version == "5.0.0-beta.1+ent.2");
-  BOOST_TEST(p.platform() == "darwin_arm64");
-
-  p = parse_package_file_name("terraform-provider-my_type_0.1.0_windows_386.zip");
-  BOOST_TEST(p.type == "my_type");
-  BOOST_TEST(p.platform() == "windows_386");
-
-  BOOST_TEST(package_file_name("widget", "1.2.0", "linux", "amd64") == "terraform-provider-widget_1.2.0_linux_amd64.zip");
-}
-
-BOOST_AUTO_TEST_CASE(package_file_names_that_do_not_parse) {
-  auto error = [](const char* name) { return error_of([&] { parse_package_file_name(name); }); };
-  BOOST_TEST(error("widget.zip").find("not a provider package file name") != std::string::npos);
-  BOOST_TEST(error("terraform-provider-widget_1.2.0_linux_amd64.tar.gz").find("expected terraform-provider-") !=
-             std::string::npos);
-  BOOST_TEST(error("terraform-provider-widget_1.2.0_linux.zip").find("separated by '_'") != std::string::npos);
-  BOOST_TEST(error("terraform-provider-widget_v1.2.0_linux_amd64.zip").find("\"v1.2.0\" is not a version") !=
-             std::string::npos);
-  BOOST_TEST(error("terraform-provider-widget_1.2_linux_amd64.zip").find("not a version") != std::string::npos);
-  BOOST_TEST(error("terraform-provider-widget_1.2.0_Linux_amd64.zip").find("not a platform") != std::string::npos);
-  BOOST_TEST(error("terraform-provider-_1.2.0_linux_amd64.zip").find("not a provider type") != std::string::npos);
-  BOOST_TEST(error("terraform-provider-.zip") != "no error");
-}
+BOOST_AUTO_TEST_SUITE(naming)
 
 BOOST_AUTO_TEST_CASE(provider_addresses) {
   ProviderAddress a = parse_provider_address("acme/widget");
@@ -74,8 +42,41 @@ BOOST_AUTO_TEST_CASE(provider_names_map_to_components) {
   for (const char* bad : {"", "-a", "a-", "_a", "a.b", "a___b", "a/b", "a b"})
     BOOST_TEST(!provider_name_to_component(bad).has_value(), bad);
   BOOST_TEST(!provider_name_to_component(std::string(65, 'a')).has_value());
-  BOOST_TEST(provider_repository("p/q", "h", "n", "t") == "p/q/h/n/t");
-  BOOST_TEST(provider_repository("", "h", "n", "t") == "h/n/t");
+}
+
+BOOST_AUTO_TEST_CASE(module_addresses) {
+  ModuleAddress m = parse_module_address("Acme/Network/AWS");
+  BOOST_TEST(m.to_string() == "acme/network/aws");
+  BOOST_CHECK_THROW(parse_module_address("acme/network"), InputError);
+  BOOST_CHECK_THROW(parse_module_address("acme/net work/aws"), InputError);
+  BOOST_CHECK_THROW(parse_module_address("acme/network/aws-x"), InputError);
+  BOOST_CHECK_THROW(parse_module_address("acme/network/aws/extra"), InputError);
+}
+
+BOOST_AUTO_TEST_CASE(addresses_from_url_parts_are_values) {
+  auto a = provider_address("Registry.Terraform.IO", "HashiCorp", "AWS");
+  BOOST_TEST_REQUIRE(a.has_value());
+  BOOST_TEST(a->to_string() == "registry.terraform.io/hashicorp/aws");
+  BOOST_TEST(!provider_address("bad host", "a", "b"));
+  BOOST_TEST(!provider_address("example.com", "a.b", "c"));
+  auto m = module_address("Acme", "Net", "AWS");
+  BOOST_TEST_REQUIRE(m.has_value());
+  BOOST_TEST(m->to_string() == "acme/net/aws");
+  BOOST_TEST(!module_address("acme", "net", "aws-x"));
+}
+
+// The one naming the services and push share.
+BOOST_AUTO_TEST_CASE(repository_naming) {
+  ProviderAddress widget{"example.com:8443", "acme", "widget"};
+  BOOST_TEST(RepositoryNaming("terraform-providers").provider(widget) ==
+             "terraform-providers/example.com_8443/acme/widget");
+  BOOST_TEST(RepositoryNaming("").provider(widget) == "example.com_8443/acme/widget");
+  BOOST_TEST(RepositoryNaming("p", std::string("registry.terraform.io")).provider(widget) ==
+             "p/registry.terraform.io/acme/widget");
+  BOOST_TEST(RepositoryNaming("p", std::string()).provider(widget) == "p/acme/widget");
+  BOOST_TEST(RepositoryNaming("tf-modules").module(parse_module_address("Acme/Network/AWS")) ==
+             "tf-modules/acme/network/aws");
+  BOOST_TEST(RepositoryNaming("").module(parse_module_address("acme/network/aws")) == "acme/network/aws");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
