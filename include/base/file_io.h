@@ -21,4 +21,8 @@ bool write_all(int fd, std::string_view data);
 // with `path` and name it as `what`.
 std::string read_file_limited(const std::string& path, std::size_t limit, const std::string& what);
 
+// Marks every descriptor of this process above stderr close-on-exec: for descriptors a library
+// opens without the flag (libcurl's internal socket pairs), right after it opened them.
+void mark_descriptors_close_on_exec();
+
 }  // namespace otr

@@ -29,7 +29,12 @@ ListenSocket inherited_listen_socket();
 // message.
 ListenSocket bind_listen_socket(const ServerConfig& server);
 
-// Makes accept() on the socket non-blocking (workers poll before accepting).
-void set_nonblocking(int fd);
+// Makes accept() on the socket non-blocking (workers poll before accepting), and the descriptor
+// close-on-exec (a program started by a worker never holds it). Throws std::runtime_error.
+void prepare_listener(int fd);
+
+// The socket no longer gives connections: closed, not a listening socket any more, shut down, or
+// in error.
+bool listener_gone(int fd);
 
 }  // namespace otr

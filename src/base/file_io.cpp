@@ -1,9 +1,11 @@
 #include "base/file_io.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "base/error.h"
@@ -43,6 +45,20 @@ std::string read_file_limited(const std::string& path, std::size_t limit, const 
     out.append(buffer, static_cast<std::size_t>(n));
     if (out.size() > limit) throw Error(ErrorKind::kBadResponse, path + ": " + what + " is too large");
   }
+}
+
+void mark_descriptors_close_on_exec() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  const int own = ::dirfd(dir);
+  while (dirent* entry = ::readdir(dir)) {
+    char* end = nullptr;
+    long fd = std::strtol(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end != '\0' || fd <= 2 || fd == own) continue;
+    int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC) == 0) ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC);
+  }
+  ::closedir(dir);
 }
 
 }  // namespace otr

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -46,7 +47,7 @@ ListenSocket bind_unix(const std::string& path, unsigned mode) {
     if (alive) throw std::runtime_error("cannot listen on unix:" + path + ": another server is answering there");
     unlink(path.c_str());  // stale socket from a previous run
   }
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) fail("socket");
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     int saved = errno;
@@ -82,10 +83,14 @@ ListenSocket bind_tcp(const std::string& listen_addr) {
   for (int pass = 0; pass < 2; ++pass) {
     for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
       if ((pass == 0) != (ai->ai_family == AF_INET)) continue;
-      int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+      int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
       if (fd < 0) continue;
       int one = 1;
-      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
+        last_errno = errno;
+        close(fd);
+        continue;
+      }
       if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, kBacklog) == 0)
         return ListenSocket{fd, ServeMode::kStandalone, listen_addr, ""};
       last_errno = errno;
@@ -121,9 +126,18 @@ ListenSocket bind_listen_socket(const ServerConfig& server) {
   return bind_tcp(server.listen_addr);
 }
 
-void set_nonblocking(int fd) {
+void prepare_listener(int fd) {
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) fail("cannot make the listening socket non-blocking");
+  int fd_flags = fcntl(fd, F_GETFD);
+  if (fd_flags < 0 || fcntl(fd, F_SETFD, fd_flags | FD_CLOEXEC) != 0)
+    fail("cannot make the listening socket close-on-exec");
+}
+
+bool listener_gone(int fd) {
+  if (!is_listening_socket(fd)) return true;
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 }  // namespace otr

@@ -39,10 +39,12 @@ std::string describe_status(int status) {
 // The master of the worker pool: owns the listening socket, forks and watches the workers.
 class Master {
  public:
-  Master(int listen_fd, std::string config_path, const Config& config, const HandlerFactory& factory,
+  Master(const ListenSocket& listener, std::string config_path, const Config& config, const HandlerFactory& factory,
          const ProcessHooks& hooks)
-      : listen_fd_(listen_fd), config_path_(std::move(config_path)),
+      : listen_fd_(listener.fd), listener_(listener.description), config_path_(std::move(config_path)),
         config_(std::make_unique<Config>(config)), factory_(factory), hooks_(hooks) {}
+  Master(const Master&) = delete;
+  Master& operator=(const Master&) = delete;
 
   int run() {
     start_generation();
@@ -52,6 +54,10 @@ class Master {
       siginfo_t info;
       int sig = sigtimedwait(&signals, &info, &tick);
       if (sig == SIGCHLD || sig < 0) reap();
+      if (listener_lost_) {
+        shut_down(0);
+        return kExitFailure;
+      }
       if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) return shut_down(sig);
       if (sig == SIGHUP) reload();
       respawn_missing();
@@ -108,14 +114,21 @@ class Master {
       if (w.generation != generation_) continue;  // an old generation draining after a reload
       bool recycled = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       if (recycled) continue;  // normal after max_requests_per_worker
-      log_error("worker " + std::to_string(pid) + " " + describe_status(status) + "; starting a new one");
-      // A worker that dies at once is probably going to die again: slow down.
+      if (WIFEXITED(status) && WEXITSTATUS(status) == kExitListenerFailed && listener_gone(listen_fd_)) {
+        log_error("the listening socket " + listener_ + " no longer accepts connections; stopping. Restart the "
+                  "server (or its systemd socket unit) to listen again");
+        listener_lost_ = true;
+        continue;
+      }
+      // A worker that dies at once is probably going to die again: slow down, more each time.
       if (Clock::now() - w.started < std::chrono::seconds(1)) {
         fast_failures_ = std::min(fast_failures_ + 1, 6);
         hold_off_until_ = Clock::now() + std::chrono::milliseconds(100 << fast_failures_);
       } else {
         fast_failures_ = 0;
       }
+      log_error("worker " + std::to_string(pid) + " " + describe_status(status) + "; starting a new one" +
+                (fast_failures_ > 0 ? " in " + std::to_string(100 << fast_failures_) + " ms" : ""));
     }
   }
 
@@ -154,8 +167,10 @@ class Master {
     log_info("configuration reloaded; " + std::to_string(old.size()) + " old workers are draining");
   }
 
+  // `sig` 0: the listening socket is gone.
   int shut_down(int sig) {
-    log_info(std::string("received ") + strsignal(sig) + "; draining in-flight requests");
+    log_info(sig == 0 ? std::string("draining in-flight requests")
+                      : std::string("received ") + strsignal(sig) + "; draining in-flight requests");
     for (const auto& [pid, w] : workers_) kill(pid, SIGTERM);
     auto deadline = Clock::now() + config_->server.shutdown_timeout + std::chrono::seconds(2);
     while (!workers_.empty() && Clock::now() < deadline) {
@@ -178,6 +193,7 @@ class Master {
   }
 
   int listen_fd_;
+  std::string listener_;  // its description, for messages
   std::string config_path_;
   std::unique_ptr<Config> config_;
   const HandlerFactory& factory_;
@@ -185,6 +201,7 @@ class Master {
   std::map<pid_t, Worker> workers_;
   int generation_ = 0;
   int fast_failures_ = 0;
+  bool listener_lost_ = false;
   Clock::time_point hold_off_until_{};
 };
 
@@ -211,17 +228,26 @@ int run_server(const std::string& config_path, const Config& config, const Handl
       return 1;
     }
   }
-  set_nonblocking(listener.fd);
+  try {
+    prepare_listener(listener.fd);
+  } catch (const std::exception& e) {
+    log_error(e.what());
+    return kExitFailure;
+  }
   if (hooks.on_start) hooks.on_start();
 
   if (listener.mode == ServeMode::kSpawned) {
     log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_threads) +
              " threads");
-    int code = 1;
+    int code = kExitFailure;
     try {
       code = serve_requests(listener.fd, config, factory, hooks);
     } catch (const std::exception& e) {
       log_error(std::string("cannot serve: ") + e.what());
+    }
+    if (code == kExitListenerFailed) {
+      log_error("the listening socket " + listener.description + " no longer accepts connections; stopping");
+      return kExitFailure;
     }
     return code;
   }
@@ -235,7 +261,7 @@ int run_server(const std::string& config_path, const Config& config, const Handl
   }
   log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_processes) +
            " worker processes of " + std::to_string(config.server.worker_threads) + " threads");
-  int code = Master(listener.fd, config_path, config, factory, hooks).run();
+  int code = Master(listener, config_path, config, factory, hooks).run();
   if (!listener.unix_path.empty()) unlink(listener.unix_path.c_str());
   return code;
 }

@@ -1,6 +1,7 @@
 #include "fastcgi/worker.h"
 
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -16,7 +17,9 @@
 #include <vector>
 
 #include "fastcgi/cgi_params.h"
+#include "base/error.h"
 #include "base/log.h"
+#include "http/responses.h"
 
 namespace otr {
 
@@ -101,6 +104,7 @@ struct WorkerState {
   long max_requests;
   WakeEvent wake;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> listener_failed{false};
   std::atomic<long> served{0};
   std::atomic<int> running{0};
 
@@ -117,18 +121,22 @@ void handle_one(WorkerState& state, FCGX_Request& fcgi) {
     if (!head && params.back().starts_with("REQUEST_METHOD=")) head = params.back() == "REQUEST_METHOD=HEAD";
   }
   FcgiSink sink(fcgi, head.value_or(false));
+  Request request;
   try {
-    state.app.handle(request_from_cgi(params, state.names), sink);
-  } catch (const std::exception& e) {
-    log_error(std::string("request handler failed: ") + e.what());
+    request = request_from_cgi(params, state.names);
+    state.app.handle(request, sink);
+  } catch (const std::exception& e) {  // a bug of the handler: answered as every error is
+    if (sink.started()) log_error(std::string("request handler failed: ") + e.what() + "; the response was cut short");
+    else send(sink, error_response(Error(ErrorKind::kInternal, std::string("request handler failed: ") + e.what()), request, ""));
   }
-  if (!sink.started()) {
-    Response r;
-    r.status = 500;
-    r.headers.set("Content-Type", "application/json");
-    r.body = "{\"errors\":[\"internal error\"]}\n";
-    send(sink, r);
-  }
+  if (!sink.started())
+    send(sink, error_response(Error(ErrorKind::kInternal, "the request handler wrote no response"), request, ""));
+}
+
+// The listening socket cannot give connections any more: the worker stops, and says why.
+void listener_failed(WorkerState& state, const std::string& why) {
+  if (!state.listener_failed.exchange(true)) log_error("the listening socket failed (" + why + "); stopping this worker");
+  state.stop();
 }
 
 void thread_main(WorkerState& state) {
@@ -143,20 +151,30 @@ void thread_main(WorkerState& state) {
       break;
     }
     if (fds[1].revents != 0) break;
-    if (fds[0].revents & (POLLERR | POLLNVAL)) {
-      log_error("the listening socket failed; stopping this worker");
-      state.stop();
+    if (fds[0].revents & (POLLERR | POLLNVAL | POLLHUP)) {
+      listener_failed(state, (fds[0].revents & POLLNVAL) ? "not open" : "shut down or in error");
       break;
     }
     if (!(fds[0].revents & POLLIN)) continue;
     int rc = FCGX_Accept_r(request.get());  // non-blocking listener: another thread may have won
     if (rc < 0) {
       if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED) continue;
+      if (rc == -EBADF || rc == -EINVAL || rc == -ENOTSOCK || rc == -EOPNOTSUPP) {
+        listener_failed(state, std::string("accept: ") + std::strerror(-rc));
+        break;
+      }
       log_error(std::string("accepting a FastCGI connection failed: ") + std::strerror(-rc));
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // e.g. out of file descriptors
       continue;
     }
+    // Programs started while this request runs (gpg) must not hold the web server's connection.
+    if (::fcntl(request.get()->ipcFd, F_SETFD, FD_CLOEXEC) != 0)
+      log_warning(std::string("cannot mark a FastCGI connection close-on-exec: ") + std::strerror(errno));
     handle_one(state, *request.get());
+    // One request per connection: a web server that asked to keep it (nginx fastcgi_keep_conn on)
+    // gets it closed after the answer, instead of a thread waiting on an idle connection while
+    // others queue behind the listening socket.
+    request.get()->keepConnection = 0;
     FCGX_Finish_r(request.get());
     long served = ++state.served;
     if (state.max_requests > 0 && served >= state.max_requests) state.stop();
@@ -196,6 +214,7 @@ int serve_requests(int listen_fd, const Config& config, const HandlerFactory& fa
     }
   }
   for (std::thread& t : threads) t.join();
+  if (state.listener_failed) return kExitListenerFailed;
   if (config.server.max_requests_per_worker > 0 && state.served >= config.server.max_requests_per_worker)
     log_info("worker recycled after " + std::to_string(state.served.load()) + " requests");
   return 0;

@@ -1,6 +1,7 @@
 #include "http/client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "base/file_io.h"
 #include "base/version_info.h"
 
 namespace otr {
@@ -224,9 +226,16 @@ CURLM* thread_multi() {
   if (!multi) {
     multi.reset(curl_multi_init());
     if (!multi) throw std::runtime_error("curl_multi_init failed");
+    mark_descriptors_close_on_exec();  // its wake-up socket pair is opened without the flag
     curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, kMaxConnectionsPerHost);
   }
   return multi.get();
+}
+
+// Every socket libcurl opens is close-on-exec from its first instant: a program another thread
+// starts meanwhile (gpg) never inherits a connection to a registry.
+curl_socket_t open_socket(void*, curlsocktype, curl_sockaddr* address) {
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 void prepare(Transfer& t, CURL* easy) {
@@ -235,6 +244,7 @@ void prepare(Transfer& t, CURL* easy) {
   CURL* h = easy;
   curl_easy_setopt(h, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(h, CURLOPT_SHARE, share().get());
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &open_socket);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -13,12 +12,14 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <system_error>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
 #include "base/base64.h"
 #include "base/json.h"
+#include "base/spawn.h"
 #include "base/unique_fd.h"
 
 extern char** environ;
@@ -47,38 +48,13 @@ class Child {
   Child& operator=(const Child&) = delete;
   // The exit status (-1 when killed by a signal).
   int wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
+    int status = wait_program(pid_);
     pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return status;
   }
 
  private:
   pid_t pid_;
-};
-
-struct SpawnActions {
-  posix_spawn_file_actions_t actions;
-  SpawnActions() { posix_spawn_file_actions_init(&actions); }
-  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions); }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-};
-
-struct SpawnAttributes {
-  posix_spawnattr_t attributes;
-  SpawnAttributes() {
-    posix_spawnattr_init(&attributes);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
-  }
-  ~SpawnAttributes() { posix_spawnattr_destroy(&attributes); }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
 };
 
 // SIGPIPE blocked for this thread while it lives; one raised meanwhile is consumed, not delivered.
@@ -187,18 +163,15 @@ std::optional<DockerCredential> run_credential_helper(const std::string& helper,
   UniqueFd out_read(out_pipe[0]), out_write(out_pipe[1]);
   UniqueFd null_fd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
 
-  SpawnActions actions;
-  SpawnAttributes attributes;  // the helper gets SIGPIPE back at its default, whatever ours is
-  posix_spawn_file_actions_adddup2(&actions.actions, in_read.get(), STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions.actions, out_write.get(), STDOUT_FILENO);
-  if (null_fd.get() >= 0) posix_spawn_file_actions_adddup2(&actions.actions, null_fd.get(), STDERR_FILENO);
-  std::string arg0 = program, arg1 = "get";
-  std::vector<char*> argv = {arg0.data(), arg1.data(), nullptr};
   pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, program.c_str(), &actions.actions, &attributes.attributes, argv.data(), environ);
-  if (rc != 0)
+  try {
+    // The helper gets its environment (minus the secrets we took out of it, config/secret_env.h)
+    // and nothing else of ours: no descriptor beyond its three, SIGPIPE at its default.
+    pid = spawn_program({program, "get"}, environ, in_read.get(), out_write.get(), null_fd.get());
+  } catch (const std::system_error& e) {
     throw CredentialError("the docker configuration names the credential helper \"" + helper + "\", but " + program +
-                          " cannot be run (" + std::strerror(rc) + ")");
+                          " cannot be run (" + std::strerror(e.code().value()) + ")");
+  }
   Child child(pid);
   in_read.reset();
   out_write.reset();

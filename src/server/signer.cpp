@@ -2,9 +2,7 @@
 
 #include <gpgme.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,7 +12,11 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <vector>
+
+#include "base/log.h"
+#include "base/spawn.h"
 
 namespace otr {
 
@@ -121,18 +123,13 @@ std::string make_home() {
 // Stops the gpg-agent serving `home` (gpgconf --homedir HOME --kill gpg-agent), then removes it.
 // gpgconf gets a minimal environment: nothing of ours (secrets included) reaches it.
 void remove_home(const std::string& home) {
-  std::vector<std::string> args = {"gpgconf", "--homedir", home, "--kill", "gpg-agent"};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   std::string path = "PATH=/usr/local/bin:/usr/bin:/bin";
   std::string home_env = "HOME=" + home;
   std::vector<char*> envp = {path.data(), home_env.data(), nullptr};
-  pid_t pid = 0;
-  if (posix_spawnp(&pid, "gpgconf", nullptr, nullptr, argv.data(), envp.data()) == 0) {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+  try {
+    wait_program(spawn_program({"gpgconf", "--homedir", home, "--kill", "gpg-agent"}, envp.data()));
+  } catch (const std::system_error& e) {
+    log_warning("cannot run gpgconf to stop the gpg-agent of a signing home: " + std::string(e.what()));
   }
   std::error_code ignored;
   std::filesystem::remove_all(home, ignored);

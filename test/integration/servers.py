@@ -230,19 +230,20 @@ def substitute(text, replacements):
 class Nginx:
     """nginx running conf/nginx.conf in front of AppPool."""
 
-    def __init__(self, directory, app_socket, tls):
+    def __init__(self, directory, app_socket, tls, changes=None):
+        """changes: further {old: new} substitutions of the shipped example (a test's variant)."""
         self.directory = directory
         self.port = free_port()
         self.url = "https://127.0.0.1:%d" % self.port
         _, cert, key, _ = tls
-        site = substitute(open(os.path.join(ROOT, "conf", "nginx.conf")).read(), {
+        site = substitute(open(os.path.join(ROOT, "conf", "nginx.conf")).read(), dict(changes or {}, **{
             "listen 443 ssl;": "listen 127.0.0.1:%d ssl;" % self.port,
             "listen [::]:443 ssl;": "",
             "/etc/ssl/certs/tf.example.com.pem": cert,
             "/etc/ssl/private/tf.example.com.key": key,
             "unix:/run/oci-distribution-terraform-registry/fcgi.sock": "unix:" + app_socket,
             "/var/log/nginx/access.log": os.path.join(directory, "access.log"),
-        })
+        }))
         self.conf = os.path.join(directory, "nginx.conf")
         shutil.copy("/etc/nginx/fastcgi_params", directory)  # included relative to the configuration
         with open(self.conf, "w") as f:
@@ -269,7 +270,7 @@ class Nginx:
 class NginxStack:
     """The application behind nginx in `directory`: config.hcl is `services` (HCL) plus server_block()."""
 
-    def __init__(self, directory, services, tls, app_env=None, **server):
+    def __init__(self, directory, services, tls, app_env=None, nginx_changes=None, **server):
         os.makedirs(directory, exist_ok=True)
         self.config = os.path.join(directory, "config.hcl")
         with open(self.config, "w") as f:
@@ -277,7 +278,7 @@ class NginxStack:
         os.chmod(self.config, 0o644)
         self.app = AppPool(directory, self.config, env=app_env).start()
         os.makedirs(os.path.join(directory, "nginx"), exist_ok=True)
-        self.nginx = Nginx(os.path.join(directory, "nginx"), self.app.socket, tls).start()
+        self.nginx = Nginx(os.path.join(directory, "nginx"), self.app.socket, tls, nginx_changes).start()
         self.url, self.port = self.nginx.url, self.nginx.port
         self.client = Client(self.url, tls[0])
 

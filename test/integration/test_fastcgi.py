@@ -1,0 +1,110 @@
+"""The FastCGI front end with real web servers: kept connections, a listening socket that goes away,
+descriptors that no program the workers start may inherit."""
+
+import os
+import socket
+import subprocess
+import threading
+
+import ocipush
+import servers
+
+PREFIX = "terraform-providers/registry.terraform.io"
+
+
+def test_nginx_keeping_connections_never_stalls_a_thread(workdir, tls):
+    """fastcgi_keep_conn on: a thread once waited on the idle kept connection while other
+    connections queued behind the listening socket until nginx's read timeout."""
+    d = str(workdir / "keep-conn")
+    stack = servers.NginxStack(d, "", tls, workers=1, threads=1, nginx_changes={
+        "fastcgi_keep_conn off;": "fastcgi_keep_conn on;",
+        "max_fails=0;  # CHANGE: the same again": "max_fails=0;  # CHANGE: the same again\n    keepalive 8;",
+    })
+    try:
+        failures = []
+        ok = []
+
+        def fetch():
+            try:
+                r = stack.client.get("/healthz", timeout=10)
+                (ok if r.status == 200 else failures).append(r.status)
+            except Exception as e:  # a stalled request times out here
+                failures.append(repr(e))
+
+        for _ in range(3):  # rounds of concurrent requests, over connections nginx keeps
+            threads = [threading.Thread(target=fetch) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+        assert failures == []
+        assert len(ok) == 24
+    finally:
+        stack.stop()
+
+
+def test_a_pool_whose_listening_socket_is_shut_down_stops_and_says_why(workdir):
+    """systemd hands the socket over (LISTEN_FDS); when it stops accepting, the pool gives up with a
+    message instead of respawning workers in a loop."""
+    d = str(workdir / "listener-gone")
+    os.makedirs(d)
+    config = os.path.join(d, "config.hcl")
+    with open(config, "w") as f:
+        f.write("server {\n  worker_processes = 2\n  worker_threads = 2\n}\n")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(os.path.join(d, "fcgi.sock"))
+    listener.listen(16)
+    log_path = os.path.join(d, "app.log")
+    log = open(log_path, "wb")
+    # The socket becomes fd 3 and LISTEN_PID names the process itself, as systemd does it.
+    proc = subprocess.Popen(["sh", "-c", 'exec 3<&0 0</dev/null; LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --config "$1" server',
+                             servers.BINARY, config], stdin=listener.fileno(), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        workers = lambda: subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        servers.wait_until(lambda: len(workers()) == 2, "two workers")
+        listener.shutdown(socket.SHUT_RDWR)
+        assert proc.wait(15) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+        listener.close()
+    text = open(log_path).read()
+    assert "no longer accepts connections; stopping" in text, text
+    assert text.count("starting a new one") <= 2, text  # no respawn loop
+
+
+def close_on_exec(pid):
+    """{fd: True/False} for every descriptor of `pid` but stdin, stdout and stderr."""
+    out = {}
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        if int(fd) <= 2:
+            continue
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                flags = next(int(line.split()[1], 8) for line in f if line.startswith("flags:"))
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue  # closed meanwhile
+        out["%s -> %s" % (fd, target)] = bool(flags & 0o2000000)
+    return out
+
+
+def test_no_descriptor_of_the_pool_leaks_into_a_program_it_starts(workdir, tls, registry, published):
+    d = str(workdir / "cloexec")
+    stack = servers.NginxStack(d, 'provider_mirror "mirror" {\n  origin_url = "%s"\n'
+                                  '  name_prefix = "terraform-providers"\n  proxy_packages = true\n}\n' % registry.url,
+                               tls, workers=1, threads=2)
+    try:
+        doc = stack.client.get("/mirror/registry.terraform.io/hashicorp/null/3.2.0.json")
+        assert doc.status == 200
+        assert stack.client.get(doc.json()["archives"]["linux_amd64"]["url"]).status == 200
+        for pid in [stack.app.process.pid] + stack.app.worker_pids():
+            leaking = [fd for fd, cloexec in close_on_exec(pid).items() if not cloexec]
+            assert leaking == [], "pid %d: %s" % (pid, leaking)
+        # The worker does hold registry connections (kept for reuse): they were checked above.
+        worker = stack.app.worker_pids()[0]
+        assert any("socket:" in fd for fd in close_on_exec(worker))
+    finally:
+        stack.stop()
