@@ -14,17 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "base/exit_status.h"
+#include "base/log.h"
+#include "base/version_info.h"
 #include "config/config.h"
 #include "config/config_search.h"
 #include "fastcgi/master.h"
 #include "http/client.h"
-#include "base/log.h"
-#include "server/signer.h"
-#include "server/signing_keys.h"
 #include "publish/push_command.h"
 #include "server/application.h"
-#include "base/exit_status.h"
-#include "base/version_info.h"
+#include "server/signer.h"
+#include "server/signing_keys.h"
 
 namespace po = boost::program_options;
 using namespace otr;

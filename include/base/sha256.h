@@ -1,11 +1,11 @@
 // SHA-256 through OpenSSL's EVP interface, incremental or one-shot.
 #pragma once
 
+#include <openssl/evp.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <openssl/evp.h>
 
 namespace otr {
 

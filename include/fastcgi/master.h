@@ -17,12 +17,12 @@
 // closes, so no connection is refused); if not, log every problem and keep the old workers.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 #include "config/config.h"
 #include "http/handler.h"

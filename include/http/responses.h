@@ -4,8 +4,8 @@
 #include <chrono>
 #include <string>
 
-#include "http/message.h"
 #include "base/error.h"
+#include "http/message.h"
 
 namespace otr {
 

@@ -12,12 +12,12 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
 #include "config/config.h"
 #include "http/client.h"
-#include "oci/reader.h"
-#include "oci/auth.h"
-#include "base/error.h"
 #include "http/request_stats.h"
+#include "oci/auth.h"
+#include "oci/reader.h"
 
 namespace otr {
 

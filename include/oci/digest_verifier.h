@@ -2,11 +2,11 @@
 // "sha512:<128 hex>", the algorithms OCI registries use (OpenSSL's EVP does the hashing).
 #pragma once
 
+#include <openssl/evp.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <openssl/evp.h>
 
 namespace otr {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "terraform/naming.h"
 #include "publish/provider_publish.h"
+#include "terraform/naming.h"
 
 namespace otr {
 

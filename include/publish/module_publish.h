@@ -9,9 +9,9 @@
 #include <string_view>
 
 #include "oci/push.h"
-#include "terraform/naming.h"
 #include "publish/provider_publish.h"
 #include "publish/push_report.h"
+#include "terraform/naming.h"
 
 namespace otr {
 

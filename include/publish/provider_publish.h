@@ -14,8 +14,8 @@
 
 #include "base/clock.h"
 #include "oci/push.h"
-#include "terraform/naming.h"
 #include "publish/push_report.h"
+#include "terraform/naming.h"
 
 namespace otr {
 

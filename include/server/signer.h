@@ -16,12 +16,12 @@
 #include <sys/types.h>
 
 #include <memory>
-
-#include "base/error.h"
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "base/error.h"
 
 namespace otr {
 

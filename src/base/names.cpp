@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/strings.h"
+
 namespace otr {
 
 namespace {
@@ -10,11 +12,6 @@ namespace {
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // One DNS label: 1-63 of [a-z0-9-], not starting or ending with '-'.
 bool is_dns_label(std::string_view label) {
@@ -77,7 +74,7 @@ bool is_valid_digest(std::string_view s) {
 }
 
 std::optional<std::string> hostname_to_component(std::string_view host) {
-  std::string h = lower(host);
+  std::string h = to_lower(host);
   std::string port;
   if (size_t colon = h.find(':'); colon != std::string::npos) {
     port = h.substr(colon + 1);

@@ -10,9 +10,10 @@
 #include <optional>
 #include <sstream>
 
-#include "config/hcl.h"
-#include "base/names.h"
 #include "base/hex.h"
+#include "base/names.h"
+#include "base/strings.h"
+#include "config/hcl.h"
 #include "config/secret_env.h"
 
 namespace otr {
@@ -68,11 +69,6 @@ std::string quoted_list(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string trim(std::string s) {
-  size_t a = s.find_first_not_of(" \t\r\n");
-  size_t b = s.find_last_not_of(" \t\r\n");
-  return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
-}
 
 std::string directory_of(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -523,15 +519,13 @@ void read_mirror(Checker& check, const hcl::Block& block, const ServerConfig& se
                                     a->value.kind_name());
     } else {
       for (const hcl::ObjectMember& m : a->value.members) {
-        std::string from = m.key;
-        std::transform(from.begin(), from.end(), from.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::string from = to_lower(m.key);
         if (!hostname_to_component(from)) check.error(m.key_pos, "\"" + m.key + "\" is not a hostname");
         if (m.value.kind != hcl::Value::Kind::kString || !hostname_to_component(m.value.string)) {
           check.error(m.value.pos, "the alias of \"" + m.key + "\" must be a hostname string");
           continue;
         }
-        std::string to = m.value.string;
-        std::transform(to.begin(), to.end(), to.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::string to = to_lower(m.value.string);
         mirror.host_aliases[from] = to;
       }
     }
@@ -546,8 +540,7 @@ void read_provider_registry(Checker& check, const hcl::Block& block, const Serve
   read_service_origin(check, block, server, what, registry);
   if (auto* a = Checker::find(body, "hostname")) {
     if (auto host = check.string(*a)) {
-      std::string h = *host;
-      std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::string h = to_lower(*host);
       if (!h.empty() && !hostname_to_component(h))
         check.error(a->value.pos, "\"" + *host + "\" is not a hostname (or \"\" for none)");
       else

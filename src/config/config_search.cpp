@@ -1,11 +1,11 @@
 // Where config.hcl is looked for when --config is not given (see config.h).
+#include "config/config_search.h"
+
 #include <sys/stat.h>
 
 #include <climits>
 #include <cstdlib>
 #include <set>
-
-#include "config/config_search.h"
 
 namespace otr {
 

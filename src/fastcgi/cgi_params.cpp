@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "base/strings.h"
+
 namespace otr {
 
 namespace {
@@ -34,20 +36,7 @@ std::string header_name(std::string_view cgi_name) {
 }
 
 // Re-encodes a decoded path for use as a raw path (only when REQUEST_URI is unusable).
-std::string encode_path(std::string_view decoded) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : decoded) {
-    if (std::isalnum(c) || std::string_view("/-._~:@!$&'()*+,;=").find(static_cast<char>(c)) != std::string_view::npos) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string encode_path(std::string_view decoded) { return percent_encode(decoded, "/-._~:@!$&'()*+,;="); }
 
 // "/a/b/c" -> segments (raw), ignoring empty ones at the ends.
 std::vector<std::string_view> raw_segments(std::string_view path) {

@@ -13,9 +13,9 @@
 #include <memory>
 
 #include "base/exit_status.h"
-#include "fastcgi/worker.h"
-#include "fastcgi/listen_socket.h"
 #include "base/log.h"
+#include "fastcgi/listen_socket.h"
+#include "fastcgi/worker.h"
 
 namespace otr {
 

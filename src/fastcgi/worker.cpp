@@ -16,9 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include "fastcgi/cgi_params.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "fastcgi/cgi_params.h"
 #include "http/responses.h"
 
 namespace otr {

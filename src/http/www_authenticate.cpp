@@ -3,6 +3,8 @@
 #include <cctype>
 #include <optional>
 
+#include "base/strings.h"
+
 namespace otr {
 
 namespace {
@@ -11,11 +13,6 @@ bool is_token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A cursor over the header value.
 class Scanner {
@@ -75,7 +72,7 @@ std::vector<AuthChallenge> parse_www_authenticate(std::string_view header) {
       continue;
     }
     AuthChallenge challenge;
-    challenge.scheme = lower(scheme);
+    challenge.scheme = to_lower(scheme);
     in.skip_space();
     // Parameters until a token that is not followed by '=' (the next challenge's scheme).
     while (!in.done()) {
@@ -106,7 +103,7 @@ std::vector<AuthChallenge> parse_www_authenticate(std::string_view header) {
         value = std::string(v);
       }
       // A bare token followed by '=' then more '=' (token68 like "abc==") is not a parameter.
-      challenge.params[lower(name)] = std::move(value);
+      challenge.params[to_lower(name)] = std::move(value);
       in.skip_space();
     }
     challenges.push_back(std::move(challenge));

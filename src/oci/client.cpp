@@ -1,15 +1,16 @@
 #include "oci/client.h"
 
-#include <algorithm>
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
 
-#include "oci/digest_verifier.h"
 #include "base/json.h"
 #include "base/names.h"
 #include "base/sha256.h"
+#include "base/strings.h"
 #include "http/www_authenticate.h"
+#include "oci/digest_verifier.h"
 
 namespace otr {
 
@@ -23,20 +24,6 @@ constexpr int kMaxRedirects = 5;
 constexpr int kMaxTagPages = 10000;
 constexpr int kTagPageSize = 1000;
 
-std::string percent_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 // "scheme://authority" of an absolute URL, lower-cased, without the scheme's default port; ""
 // when `url` is not absolute. Two URLs with the same origin reach the same server.
@@ -44,8 +31,7 @@ std::string origin_of(std::string_view url) {
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return {};
   size_t path_start = url.find_first_of("/?#", scheme_end + 3);
-  std::string origin(url.substr(0, path_start));
-  std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string origin = to_lower(url.substr(0, path_start));
   if (origin.starts_with("https://") && origin.ends_with(":443")) origin.resize(origin.size() - 4);
   if (origin.starts_with("http://") && origin.ends_with(":80")) origin.resize(origin.size() - 3);
   return origin;
@@ -72,8 +58,7 @@ std::string next_link(const Headers& headers) {
     size_t open = value.find('<');
     size_t close = value.find('>', open == std::string::npos ? 0 : open);
     if (open == std::string::npos || close == std::string::npos) continue;
-    std::string params = value.substr(close + 1);
-    std::transform(params.begin(), params.end(), params.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string params = to_lower(value.substr(close + 1));
     params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
     if (params.find("rel=\"next\"") != std::string::npos || params.find("rel=next") != std::string::npos)
       return value.substr(open + 1, close - open - 1);

@@ -3,7 +3,6 @@
 #include <stdexcept>
 
 #include "base/hex.h"
-
 #include "base/names.h"
 
 namespace otr {

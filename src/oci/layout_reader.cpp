@@ -12,13 +12,13 @@
 #include <filesystem>
 #include <vector>
 
-#include "oci/digest_verifier.h"
+#include "base/error.h"
 #include "base/file_io.h"
 #include "base/json.h"
 #include "base/names.h"
-#include "base/error.h"
 #include "base/sha256.h"
 #include "base/unique_fd.h"
+#include "oci/digest_verifier.h"
 
 namespace fs = std::filesystem;
 

@@ -2,9 +2,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,14 +12,15 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <system_error>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 #include <vector>
 
 #include "base/base64.h"
 #include "base/json.h"
 #include "base/spawn.h"
+#include "base/strings.h"
 #include "base/unique_fd.h"
 
 extern char** environ;
@@ -28,10 +29,6 @@ namespace otr {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 
 // A spawned child that is killed and reaped if it is still running when we leave.
@@ -94,13 +91,13 @@ std::string docker_config_host(std::string_view key) {
   std::string_view k = key;
   if (size_t scheme = k.find("://"); scheme != std::string_view::npos) k.remove_prefix(scheme + 3);
   k = k.substr(0, k.find('/'));
-  return lower(std::string(k));
+  return to_lower(std::string(k));
 }
 
 DockerConfigEntry lookup_docker_config(std::string_view json_text, const std::string& host) {
   JsonPtr doc = json_parse(json_text);
   if (!doc || !cJSON_IsObject(doc.get())) throw CredentialError("the docker configuration is not a JSON object");
-  const std::string want = lower(host);
+  const std::string want = to_lower(host);
   DockerConfigEntry entry;
   if (const cJSON* helpers = json_object(doc.get(), "credHelpers")) {
     const cJSON* item = nullptr;
@@ -210,7 +207,7 @@ std::optional<DockerCredential> run_credential_helper(const std::string& helper,
   int status = child.wait();
   if (status != 0) {
     // docker's helpers say "credentials not found in native keychain" when they know nothing.
-    if (lower(output).find("not found") != std::string::npos) return std::nullopt;
+    if (to_lower(output).find("not found") != std::string::npos) return std::nullopt;
     throw CredentialError(program + " get failed (exit status " + std::to_string(status) + ")");
   }
   DockerCredential c = parse_helper_output(output);

@@ -1,4 +1,3 @@
-#include "terraform/package_names.h"
 #include "publish/mirror_directory.h"
 
 #include <algorithm>
@@ -9,7 +8,9 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "base/strings.h"
 #include "terraform/package_hash.h"
+#include "terraform/package_names.h"
 #include "terraform/versions.h"
 
 namespace fs = std::filesystem;
@@ -49,8 +50,7 @@ std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, st
           }
           if (!name.ends_with(".zip")) continue;  // index.json, <version>.json
           PackageFileName package = parse_package_file_name(name);
-          std::string type = package.type;
-          std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+          std::string type = to_lower(package.type);
           if (type != address.type)
             throw InputError(e.path().string() + ": a package of provider type \"" + package.type + "\" in the "
                              "directory of " + address.to_string());

@@ -2,14 +2,13 @@
 
 #include <vector>
 
-#include "oci/manifests.h"
-#include "base/error.h"
 #include "base/error.h"
 #include "base/names.h"
+#include "base/sha256.h"
+#include "oci/manifests.h"
 #include "terraform/package_hash.h"
 #include "terraform/release.h"
 #include "terraform/versions.h"
-#include "base/sha256.h"
 
 namespace otr {
 

@@ -1,31 +1,27 @@
-#include "terraform/package_names.h"
 #include "publish/provider_publish.h"
 
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cctype>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <tuple>
 
-#include "oci/manifests.h"
 #include "base/error.h"
-#include "terraform/package_hash.h"
-#include "terraform/release.h"
-#include "base/error.h"
-#include "terraform/versions.h"
 #include "base/sha256.h"
+#include "base/strings.h"
+#include "oci/manifests.h"
+#include "terraform/package_hash.h"
+#include "terraform/package_names.h"
+#include "terraform/release.h"
+#include "terraform/versions.h"
 
 namespace otr {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::string short_digest(const std::string& digest) { return digest.substr(0, 19); }
 
@@ -63,7 +59,7 @@ std::vector<ProviderPackage> check_provider_packages(const ProviderAddress& addr
   std::map<std::string, std::string> platforms;  // os_arch -> path
   for (const std::string& path : zip_paths) {
     PackageFileName name = parse_package_file_name(path);
-    if (lower(name.type) != address.type)
+    if (to_lower(name.type) != address.type)
       throw InputError("\"" + path + "\" is a package of provider type \"" + name.type + "\", not \"" + address.type +
                        "\" (" + address.to_string() + ")");
     if (name.version != version)

@@ -1,7 +1,5 @@
 #include "publish/push_command.h"
 
-#include "base/exit_status.h"
-
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,20 +10,21 @@
 #include <iterator>
 #include <memory>
 
-#include "publish/docker_credentials.h"
-#include "http/client.h"
 #include "base/error.h"
-#include "publish/mirror_directory.h"
-#include "publish/module_publish.h"
-#include "terraform/module_zip.h"
-#include "oci/layout_writer.h"
+#include "base/exit_status.h"
 #include "base/names.h"
-#include "terraform/naming.h"
+#include "http/client.h"
+#include "oci/layout_writer.h"
 #include "oci/origin.h"
 #include "oci/push.h"
-#include "terraform/package_hash.h"
+#include "publish/docker_credentials.h"
+#include "publish/mirror_directory.h"
+#include "publish/module_publish.h"
 #include "publish/provider_publish.h"
 #include "publish/publish_service.h"
+#include "terraform/module_zip.h"
+#include "terraform/naming.h"
+#include "terraform/package_hash.h"
 #include "terraform/versions.h"
 
 namespace po = boost::program_options;

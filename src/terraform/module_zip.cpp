@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "base/error.h"
-#include "terraform/package_hash.h"
 #include "base/zip_handle.h"
+#include "terraform/package_hash.h"
 
 namespace fs = std::filesystem;
 

@@ -4,10 +4,10 @@
 #include <cctype>
 #include <set>
 
-#include "base/json.h"
-#include "terraform/package_names.h"
-#include "base/names.h"
 #include "base/error.h"
+#include "base/json.h"
+#include "base/names.h"
+#include "terraform/package_names.h"
 
 namespace otr {
 

@@ -1,10 +1,9 @@
 #include <boost/test/unit_test.hpp>
-
 #include <cstdlib>
 
+#include "base/hex.h"
 #include "config/config.h"
 #include "config/config_search.h"
-#include "base/hex.h"
 #include "config/secret_env.h"
 
 using namespace otr;

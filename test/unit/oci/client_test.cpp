@@ -1,12 +1,12 @@
 // The registry client's credential rules and challenge flow, against a scripted transport.
 #include <boost/test/unit_test.hpp>
 
-#include "testing/fake_clock.h"
-#include "testing/fake_transport.h"
-#include "oci/client.h"
-#include "oci/push.h"
 #include "base/error.h"
 #include "base/sha256.h"
+#include "oci/client.h"
+#include "oci/push.h"
+#include "testing/fake_clock.h"
+#include "testing/fake_transport.h"
 
 using namespace otr;
 using otr::testing::FakeTransport;

@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "oci/layout_writer.h"
 #include "base/error.h"
 #include "base/sha256.h"
+#include "oci/layout_writer.h"
 
 using namespace otr;
 namespace fs = std::filesystem;

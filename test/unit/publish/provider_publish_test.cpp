@@ -1,13 +1,12 @@
 #include <boost/test/unit_test.hpp>
 
-#include "testing/fake_clock.h"
-
-#include "oci/manifests.h"
 #include "base/error.h"
-#include "publish/provider_publish.h"
-#include "terraform/release.h"
-#include "publish/push_report.h"
 #include "base/sha256.h"
+#include "oci/manifests.h"
+#include "publish/provider_publish.h"
+#include "publish/push_report.h"
+#include "terraform/release.h"
+#include "testing/fake_clock.h"
 
 using namespace otr;
 

@@ -1,8 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
-#include "terraform/package_names.h"
 #include "base/json.h"
 #include "terraform/documents.h"
+#include "terraform/package_names.h"
 
 using namespace otr;
 

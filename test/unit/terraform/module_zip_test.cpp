@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "base/error.h"
-#include "terraform/module_zip.h"
 #include "base/zip_handle.h"
+#include "terraform/module_zip.h"
 
 using namespace otr;
 namespace fs = std::filesystem;

@@ -5,8 +5,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "base/base64.h"
-#include "terraform/package_hash.h"
 #include "base/sha256.h"
+#include "terraform/package_hash.h"
 
 using namespace otr;
 

@@ -1,7 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
-#include "terraform/release.h"
 #include "base/error.h"
+#include "terraform/release.h"
 
 using namespace otr;
 

@@ -11,10 +11,13 @@
 namespace otr::testing {
 
 struct ScriptedAnswer {
-  int status = 200;
+  ScriptedAnswer(int status = 200, std::vector<std::pair<std::string, std::string>> headers = {},
+                 std::string body = "", TransportError error = TransportError::kNone)
+      : status(status), headers(std::move(headers)), body(std::move(body)), error(error) {}
+  int status;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  TransportError error = TransportError::kNone;
+  TransportError error;
 };
 
 class FakeTransport : public HttpTransport {
