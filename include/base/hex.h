@@ -7,6 +7,9 @@
 
 namespace otr {
 
+// 0-15 for a hex digit (either case), -1 for any other character.
+int hex_digit_value(char c);
+
 // "00ff..." (two lower-case digits per byte).
 std::string hex_encode(std::string_view bytes);
 

@@ -1,15 +1,10 @@
 #include "http/request_path.h"
 
+#include "base/hex.h"
+
 namespace otr {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 RequestPath refuse(int status, std::string problem) {
   RequestPath p;
@@ -40,8 +35,8 @@ RequestPath split_request_path(std::string_view raw) {
       if (c == '%') {
         if (i + 2 >= raw_segment.size())
           return refuse(400, "invalid percent-encoding in path");
-        int hi = hex_value(raw_segment[i + 1]);
-        int lo = hex_value(raw_segment[i + 2]);
+        int hi = hex_digit_value(raw_segment[i + 1]);
+        int lo = hex_digit_value(raw_segment[i + 2]);
         if (hi < 0 || lo < 0) return refuse(400, "invalid percent-encoding in path");
         c = static_cast<char>(hi * 16 + lo);
         if (c == '/' || c == '\\') return refuse(400, "encoded slash in path");

@@ -384,6 +384,21 @@ class Apache:
         return open(path).read() if os.path.exists(path) else ""
 
 
+def shared_hosting(directory, tls, registry_url, site="tf"):
+    """Apache as a shared host has it, with the program installed in docroot/<site>/ the way
+    apache-example/shared-hosting/ says: the binary as registry.fcgi, config.hcl, .htaccess. Started."""
+    apache = Apache(directory, None, tls, shared_hosting_dir=True)
+    site_dir = os.path.join(apache.docroot, site)
+    os.makedirs(site_dir)
+    shutil.copy(os.path.join(ROOT, "apache-example", "shared-hosting", ".htaccess"), site_dir)
+    shutil.copy(BINARY, os.path.join(site_dir, "registry.fcgi"))
+    write_app_config(os.path.join(site_dir, "config.hcl"), registry_url)
+    for root, dirs, files in os.walk(apache.docroot):
+        for name in dirs + files:
+            os.chmod(os.path.join(root, name), 0o755)
+    return apache.start()
+
+
 # ---------------------------------------------------------------- an HTTP client that hides nothing
 
 class Response:

@@ -1,7 +1,6 @@
 """Operating the pool: a registry that goes away, reloads and dying workers under load, logs."""
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -182,16 +181,7 @@ def test_access_log_has_no_secrets(ops):
 def test_shared_hosting_needs_only_htaccess_binary_and_config(workdir, tls, registry, published):
     d = str(workdir / "shared")
     os.makedirs(d)
-    apache = servers.Apache(d, None, tls, shared_hosting_dir=True)
-    site = os.path.join(apache.docroot, "tf")
-    os.makedirs(site)
-    shutil.copy(os.path.join(servers.ROOT, "apache-example", "shared-hosting", ".htaccess"), site)
-    shutil.copy(servers.BINARY, os.path.join(site, "registry.fcgi"))
-    servers.write_app_config(os.path.join(site, "config.hcl"), registry.url)
-    for root, dirs, files in os.walk(apache.docroot):
-        for name in dirs + files:
-            os.chmod(os.path.join(root, name), 0o755)
-    apache.start()
+    apache = servers.shared_hosting(d, tls, registry.url)
     try:
         client = servers.Client(apache.url, tls[0])
         r = client.get("/tf/mirror/registry.terraform.io/hashicorp/null/index.json")

@@ -222,19 +222,9 @@ def test_no_redirect_or_link_points_where_the_client_said(signing, tls, path):
 
 
 def test_apache_rewrite_mode_mounts_at_the_script_directory(workdir, tls, signing):
-    import shutil
     d = str(workdir / "shared-mount")
     os.makedirs(d)
-    apache = servers.Apache(d, None, tls, shared_hosting_dir=True)
-    site = os.path.join(apache.docroot, "tf")
-    os.makedirs(site)
-    shutil.copy(os.path.join(servers.ROOT, "apache-example", "shared-hosting", ".htaccess"), site)
-    shutil.copy(servers.BINARY, os.path.join(site, "registry.fcgi"))
-    servers.write_app_config(os.path.join(site, "config.hcl"), signing.registry.url)
-    for root, dirs, files in os.walk(apache.docroot):
-        for name in dirs + files:
-            os.chmod(os.path.join(root, name), 0o755)
-    apache.start()
+    apache = servers.shared_hosting(d, tls, signing.registry.url)
     try:
         redirect = servers.Client(apache.url, tls[0]).get("/tf/mirror")
         assert redirect.status == 301

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "publish/docker_credentials.h"
+#include "testing/errors.h"
 
 using namespace otr;
 
@@ -37,14 +38,7 @@ class FakeHelpers {
   std::string old_path_;
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const CredentialError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::function<void()>& f) { return otr::testing::message_of<CredentialError>(f); }
 
 }  // namespace
 

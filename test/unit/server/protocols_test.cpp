@@ -14,13 +14,7 @@ using otr::testing::call;
 
 namespace {
 
-struct App {
-  otr::testing::PublishedLayout layout;
-  otr::testing::FakeClock clock;
-  otr::testing::FakeTransport net;
-  Config config = layout.config();
-  RegistryApp app{config, clock, net};
-};
+using App = otr::testing::LayoutApp;
 
 JsonPtr json_of(const std::string& body) {
   JsonPtr doc = json_parse(body);

@@ -12,13 +12,7 @@ using otr::testing::call;
 
 namespace {
 
-struct App {
-  otr::testing::PublishedLayout layout;
-  otr::testing::FakeClock clock;
-  otr::testing::FakeTransport net;  // no service here talks HTTP: any request would be a bug
-  Config config = layout.config();
-  RegistryApp app{config, clock, net};
-};
+using App = otr::testing::LayoutApp;
 
 }  // namespace
 

@@ -14,13 +14,7 @@ using otr::testing::call;
 
 namespace {
 
-struct App {
-  otr::testing::PublishedLayout layout;
-  otr::testing::FakeClock clock;
-  otr::testing::FakeTransport net;
-  Config config = layout.config();
-  RegistryApp app{config, clock, net};
-
+struct App : otr::testing::LayoutApp {
   // The sealed URL the mirror hands out for linux_amd64 of 1.0.0.
   std::string package_url(const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     auto doc = call(app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json", "GET", headers);

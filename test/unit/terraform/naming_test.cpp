@@ -1,20 +1,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include "base/error.h"
+#include "testing/errors.h"
 #include "terraform/naming.h"
 
 using namespace otr;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::function<void()>& f) { return otr::testing::message_of<InputError>(f); }
 
 }  // namespace
 

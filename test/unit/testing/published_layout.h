@@ -16,6 +16,9 @@
 #include "publish/module_publish.h"
 #include "publish/provider_publish.h"
 #include "publish/push_report.h"
+#include "server/application.h"
+#include "testing/fake_clock.h"
+#include "testing/fake_transport.h"
 #include "terraform/naming.h"
 
 namespace otr::testing {
@@ -99,6 +102,16 @@ class PublishedLayout {
   std::filesystem::path dir_;
   std::string zip_digest_;
   std::string h1_;
+};
+
+// The application serving a PublishedLayout, with a clock the test moves and a transport that
+// answers nothing (no service of the layout talks HTTP).
+struct LayoutApp {
+  PublishedLayout layout;
+  FakeClock clock;
+  FakeTransport net;
+  Config config = layout.config();
+  RegistryApp app{config, clock, net};
 };
 
 }  // namespace otr::testing
