@@ -1,7 +1,8 @@
 // Command line: global options, then a subcommand (server, check-config, push, version).
 //
-// Exit codes follow sysexits: 0 ok, 1 runtime failure (and check-config finding errors),
-// 64 usage error, 78 unusable configuration.
+// Exit codes follow sysexits (base/exit_status.h): 0 ok, 1 runtime failure (and check-config
+// finding errors), 64 usage error, 65 a package that is not a valid zip (push), 78 unusable
+// configuration.
 
 #include <sys/socket.h>
 #include <unistd.h>

@@ -24,7 +24,10 @@ class Clock {
 // The machine's clocks. Lives for the process; thread-safe.
 const Clock& system_clock();
 
-// "2024-05-01T12:00:00Z" (RFC 3339, UTC) of unix seconds.
+// The latest time rfc3339_utc() writes: 9999-12-31T23:59:59Z.
+inline constexpr std::int64_t kLastRfc3339Second = 253402300799;
+
+// "2024-05-01T12:00:00Z" (RFC 3339, UTC) of unix seconds in [0, kLastRfc3339Second].
 std::string rfc3339_utc(std::int64_t unix_seconds);
 
 }  // namespace otr

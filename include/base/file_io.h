@@ -22,7 +22,9 @@ bool write_all(int fd, std::string_view data);
 std::string read_file_limited(const std::string& path, std::size_t limit, const std::string& what);
 
 // Marks every descriptor of this process above stderr close-on-exec: for descriptors a library
-// opens without the flag (libcurl's internal socket pairs), right after it opened them.
+// opens without the flag (libcurl's wake-up socket pairs, made with each new handle), called right
+// after the call that opened them. Programs this one starts close every other descriptor anyway
+// (base/spawn.h; gpgme does the same for gpg).
 void mark_descriptors_close_on_exec();
 
 }  // namespace otr

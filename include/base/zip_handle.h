@@ -1,8 +1,9 @@
 // RAII for libzip handles.
 //
-// A ZipReader is discarded (nothing written) when it goes out of scope. Archives being written
-// are closed explicitly with zip_close(release()) so that write errors can be reported; if an
-// exception unwinds first, the half-written archive is discarded.
+// A ZipPtr is discarded (zip_discard: nothing written) when it goes out of scope. An archive being
+// written is closed explicitly, `zip_close(p.get())`, and released only once that succeeded, so
+// that write errors are reported; if an exception unwinds first, the half-written archive is
+// discarded.
 #pragma once
 
 #include <zip.h>

@@ -1,8 +1,10 @@
 // The application's configuration: what an HCL file (see hcl.h and README "Configuration") means.
 //
 // The original Go tool's files (provider_mirror + server blocks) load unchanged. Unknown blocks and
-// attributes are errors. Every problem is reported with file:line:column; loading collects all
-// problems of a file before failing.
+// attributes are errors. Problems are reported with file:line:column where they have a place;
+// loading collects every problem of the schema before failing (a syntax error stops the parser at
+// the first). Relative paths resolve against the file's directory and are absolute once loaded.
+// Loading never starts a program (the signing keys are tried by server/signing_keys.h).
 #pragma once
 
 #include <chrono>
@@ -93,7 +95,9 @@ struct ServerConfig {
   // listening socket.
   std::string listen_addr = "127.0.0.1:8080";
   unsigned socket_mode = 0660;         // for unix sockets
-  std::string query_string_secret;     // 32 raw bytes once loaded (given as 64 hex digits); seals
+  // 32 raw bytes once loaded (given as 64 hex digits): seals download URLs (server/sealed_token.h);
+  // "" = none.
+  std::string query_string_secret;
   // Earlier secrets (the lines after the first of query_string_secret_file): they still open the
   // tokens they sealed, until those expire, so that the secret can be rotated.
   std::vector<std::string> retired_query_string_secrets;

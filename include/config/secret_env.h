@@ -3,8 +3,9 @@
 // gpg-agent, a docker credential helper) inherits them. Later reads (a configuration reload) get
 // the value kept here.
 //
-// Not thread-safe with respect to other code reading the environment: call it before threads start
-// (configuration is loaded by the main thread, before workers or the master's children exist).
+// Not thread-safe with respect to other code reading the environment: call it from a single-threaded
+// process (the configuration is loaded by the main thread before it starts threads, and reloaded by
+// the master, which runs none).
 #pragma once
 
 #include <optional>

@@ -1,4 +1,5 @@
-// The FastCGI front end: process model, signals, and the libfcgi adapter.
+// The FastCGI front end's process model and signals (the libfcgi adapter itself is the worker,
+// fastcgi/worker.h).
 //
 // Modes (decided by what the process was given, never by flags):
 //  - systemd socket activation (LISTEN_FDS/LISTEN_PID): listener is fd 3 (or fd 0 with
@@ -10,11 +11,14 @@
 //  - otherwise: bind server.listen_addr and run the pool.
 //
 // Pool: a master process owns the listening socket, forks server.worker_processes workers of
-// server.worker_threads threads each, restarts a worker that dies, recycles a worker after
-// server.max_requests_per_worker requests. SIGTERM/SIGINT: stop accepting, drain in-flight
-// requests (up to server.shutdown_timeout), exit 0. SIGHUP: re-read the configuration file; if it is
-// valid, start a new generation of workers and drain the old one (the listening socket never
-// closes, so no connection is refused); if not, log every problem and keep the old workers.
+// server.worker_threads threads each, restarts a worker that dies (later each time, while they die
+// at once), recycles a worker after server.max_requests_per_worker requests. A worker that stops
+// because the listening socket no longer gives connections makes the master check the socket:
+// when it is gone, the pool stops (exit 1) with a message. SIGTERM/SIGINT: stop accepting, drain
+// in-flight requests (up to server.shutdown_timeout), exit 0. SIGHUP: re-read the configuration
+// file; if it is valid (hooks.check_config included), start a new generation of workers and drain
+// the old one (the listening socket never closes, so no connection is refused); if not, log every
+// problem and keep the old workers.
 #pragma once
 
 #include <sys/types.h>
@@ -29,8 +33,8 @@
 
 namespace otr {
 
-// Makes the handler of one worker process, after fork (so each process has its own caches,
-// connections and signer).
+// Makes the handler of the process that serves: a worker, after fork (so each process has its
+// own caches, connections and signer), or the process itself when a web server spawned it.
 using HandlerFactory = std::function<std::unique_ptr<Handler>(const Config&)>;
 
 // What the application hears of the process model, for what it keeps outside the process (the
@@ -45,8 +49,9 @@ struct ProcessHooks {
   // In a worker about to _exit() with requests still running (past shutdown_timeout).
   std::function<void()> before_abrupt_exit;
   // Checks of a configuration that loading it does not make (they may start programs: the signing
-  // keys), run by the master on the configuration it starts with and on each reloaded one. Any
-  // problem refuses that configuration.
+  // keys), run by the master (pool mode) on the configuration it starts with and on each reloaded
+  // one. Any problem refuses that configuration. A process a web server spawned has no master: its
+  // handler factory finds the same problems when it builds the application.
   std::function<std::vector<Diagnostic>(const Config&)> check_config;
 };
 

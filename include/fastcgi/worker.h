@@ -17,6 +17,10 @@ namespace otr {
 // in error): the master then checks the socket itself, backs off, and gives up if it is gone.
 inline constexpr int kExitListenerFailed = 71;  // EX_OSERR
 
+// libfcgi's process-wide setup (FCGX_Init), once, before any thread exists; false when it fails.
+// It installs a SIGPIPE handler: ignore SIGPIPE afterwards.
+bool fastcgi_global_init();
+
 // hooks.before_abrupt_exit runs before an _exit() past shutdown_timeout.
 int serve_requests(int listen_fd, const Config& config, const HandlerFactory& factory, const ProcessHooks& hooks);
 

@@ -1,8 +1,8 @@
 // Protocol-neutral HTTP request and response values.
 //
-// Handlers take a Request and write to a ResponseSink; they know nothing of FastCGI. The FastCGI
-// front end (fcgi_server.h) builds Requests from CGI parameters and adapts its output stream to a
-// ResponseSink; unit tests use BufferSink.
+// Handlers (http/handler.h) take a Request and write to a ResponseSink; they know nothing of
+// FastCGI. The FastCGI front end builds Requests from CGI parameters (fastcgi/cgi_params.h) and
+// adapts libfcgi's output stream to a ResponseSink (fastcgi/worker.cpp); unit tests use BufferSink.
 #pragma once
 
 #include <map>

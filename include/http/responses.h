@@ -16,9 +16,9 @@ Response json_error(int status, const std::string& message);
 //   kNotFound 404, kUnauthorized 401, kTimeout 504, kUnreachable and kBadResponse 502,
 //   kUnavailable 503, kInvalidInput 400, kConflict 409, anything else 500.
 // The body says what kind of problem it was and names the request id, never an origin's host,
-// address or the transport's own words (only kInvalidInput and kConflict, which speak of the
-// request itself, carry the error's message); the detail goes to the log under the same id, with
-// `who` (the service's name, or "") in front.
+// address or the transport's own words; the detail goes to the log under the same id, with `who`
+// (the service's name, or "") in front. kInvalidInput and kConflict speak of the request itself:
+// their body is the error's message, and nothing is logged.
 Response error_response(const Error& error, const Request& request, const std::string& who);
 
 // A 200 application/json document with an ETag derived from `etag_source` (pass the body itself
@@ -27,7 +27,7 @@ Response error_response(const Error& error, const Request& request, const std::s
 Response json_document(const Request& request, std::string body, const std::string& etag_source,
                        std::chrono::seconds max_age);
 
-// A text/html page (no caching by shared caches).
+// A text/html page, revalidated before every reuse (Cache-Control: no-cache).
 Response html_page(std::string body);
 
 // Escapes &, <, >, " and ' for HTML text and attribute values.

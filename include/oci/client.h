@@ -2,8 +2,8 @@
 //
 // Create one per request (cheap): it carries the caller's Authorization header and counts round
 // trips into RequestStats. Connections are reused across requests by the HTTP layer; bearer
-// tokens by the shared AuthCache (see registry_auth.h for whose credentials are used).
-// Every failure is thrown as Error.
+// tokens by the shared AuthCache (see oci/auth.h for whose credentials are used). "Is it there?"
+// is answered with values (see oci/reader.h); every failure is thrown as Error.
 #pragma once
 
 #include <cstdint>
@@ -70,7 +70,7 @@ class OciClient : public OciReader {
   // The registry's own URL for a blob (for direct downloads).
   std::string blob_url(const std::string& repository, const std::string& digest) const override;
 
-  // For the write side (oci_push.h): one round trip for `repository`, with this client's
+  // For the write side (oci/push.h): one round trip for `repository`, with this client's
   // credentials when `request.url` is on the registry's own origin (never elsewhere: an upload
   // Location may name another host); a 401 challenge from the registry is answered once and the
   // request retried (not when its body is streamed from a source: then the 401 is returned). A

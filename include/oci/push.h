@@ -1,7 +1,7 @@
 // The write side of OCI: where `push` puts artifacts. Two targets share one interface:
 //  - RegistryTarget: an OCI Distribution registry, through OciClient's credentials and challenge
 //    flow (a push asks for "repository:<name>:pull,push");
-//  - OciLayoutTarget (oci_layout.h): an OCI Image Layout directory.
+//  - OciLayoutTarget (oci/layout_writer.h): an OCI Image Layout directory.
 // Blobs are put by digest and only when missing; manifests by digest or tag. Callers write a tag
 // last, so that a failure never leaves a tag naming something incomplete.
 #pragma once

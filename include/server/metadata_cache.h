@@ -1,9 +1,11 @@
 // The per-process, in-memory cache of registry metadata, shared by the process's threads.
 //
-// Keys always include the caller's identity (see identity_key()), so an answer fetched with one
-// caller's credentials is never given to another. Tag lists and tag -> digest answers live for a
-// short TTL (tags move); manifests are stored by digest and kept until evicted (immutable). Every
-// entry counts against one byte budget; the least recently used entries go first.
+// Keys of what was read from an origin include the service and the caller's identity (see
+// service_cache_prefix()), so an answer fetched with one caller's credentials is never given to
+// another; what is the same for every caller (a signature over a checksums file, a public key's id)
+// is kept under keys of its own without them. Tag lists and tag -> digest answers live for a short
+// TTL (tags move); manifests and small blobs are stored by digest and kept until evicted
+// (immutable). Every entry counts against one byte budget; the least recently used entries go first.
 #pragma once
 
 #include <chrono>
@@ -31,7 +33,7 @@ class MetadataCache {
   std::optional<std::string> tag_digest(const std::string& key);
   void put_tag_digest(const std::string& key, std::string digest);
 
-  // Manifest bodies by "<identity>\n<registry>\n<repository>@<digest>"; never expire.
+  // Manifest bodies (and small blobs) by "<service>\n<identity>\n<repository>@<digest>"; never expire.
   std::shared_ptr<const std::string> manifest(const std::string& key);
   void put_manifest(const std::string& key, std::string body);
 

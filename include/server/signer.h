@@ -35,7 +35,8 @@ class OpenPgpSigner {
  public:
   // `key_file`: one secret key, armored or binary, as `gpg --export-secret-keys` writes it.
   // `passphrase`: for a protected key; "" for none. Throws SigningError naming the file and the
-  // problem (unreadable, no secret key, several secret keys, wrong passphrase, GnuPG missing).
+  // problem (unreadable, no secret key, several secret keys, a missing or wrong passphrase), or
+  // GnuPG's own (not installed, no home can be made).
   OpenPgpSigner(const std::string& key_file, const std::string& passphrase);
   ~OpenPgpSigner();
   OpenPgpSigner(const OpenPgpSigner&) = delete;
@@ -53,6 +54,11 @@ class OpenPgpSigner {
   std::string key_id_of(std::string_view public_key) const;
 
  private:
+  // One signature over `data` into `signature`; GnuPG's error (a gpgme_error_t, kept out of this
+  // header: gpgme is this file's implementation only), or 0. Throws SigningError for failures
+  // before the signing itself.
+  unsigned int sign_raw(std::string_view data, std::string& signature) const;
+
   std::string home_;
   std::string passphrase_;
   std::string key_id_;

@@ -1,6 +1,6 @@
 // Whether the configured signing keys can sign: a separate step from loading the configuration
-// (which never starts GnuPG). `check-config` runs it, and `server` before it serves and before it
-// takes a reloaded configuration; the workers then load the keys themselves.
+// (which never starts GnuPG). `check-config` runs it, and the pool's master before it serves and
+// before it takes a reloaded configuration; every serving process then loads the keys itself.
 #pragma once
 
 #include <vector>

@@ -22,9 +22,9 @@ const Clock& system_clock() {
 std::string rfc3339_utc(std::int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm utc{};
-  gmtime_r(&t, &utc);
   char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  if (gmtime_r(&t, &utc) == nullptr || std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
+    return "1970-01-01T00:00:00Z";  // out of range for the calendar: unix_seconds is checked by callers
   return text;
 }
 

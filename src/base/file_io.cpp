@@ -34,13 +34,13 @@ std::string read_file_limited(const std::string& path, std::size_t limit, const 
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) throw Error(ErrorKind::kNotFound, path + ": " + what + " not found");
-    throw Error(ErrorKind::kUnreachable, path + ": " + std::strerror(errno));
+    throw Error(ErrorKind::kUnreachable, path + ": cannot read " + what + ": " + std::strerror(errno));
   }
   std::string out;
   char buffer[8192];
   while (true) {
     ssize_t n = read_retrying(fd.get(), buffer, sizeof buffer);
-    if (n < 0) throw Error(ErrorKind::kUnreachable, path + ": " + std::strerror(errno));
+    if (n < 0) throw Error(ErrorKind::kUnreachable, path + ": cannot read " + what + ": " + std::strerror(errno));
     if (n == 0) return out;
     out.append(buffer, static_cast<std::size_t>(n));
     if (out.size() > limit) throw Error(ErrorKind::kBadResponse, path + ": " + what + " is too large");

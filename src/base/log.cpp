@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 
+#include "base/file_io.h"
+
 namespace otr {
 
 namespace {
@@ -85,15 +87,9 @@ std::string printable(std::string_view s) {
 
 void emit(std::string line) {
   line += '\n';
-  // One write per line keeps lines whole across threads and processes sharing stderr.
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) return;
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  // One write per line keeps lines whole across threads and processes sharing stderr. A log that
+  // cannot be written has nowhere to say so.
+  (void)write_all(STDERR_FILENO, line);
 }
 
 std::string text_prefix(LogLevel level) {

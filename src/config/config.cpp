@@ -1,15 +1,20 @@
 // The configuration schema: what each block and attribute of config.hcl means (see config.h).
 #include "config/config.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 
+#include "base/file_io.h"
 #include "base/hex.h"
 #include "base/names.h"
 #include "base/strings.h"
@@ -70,9 +75,24 @@ std::string quoted_list(const std::vector<std::string>& names) {
 }
 
 
+// The absolute directory of `path` (relative paths in a configuration resolve against it).
 std::string directory_of(const std::string& path) {
   size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
+  return ec ? dir : absolute.lexically_normal().string();
+}
+
+constexpr std::size_t kMaxConfigFile = 16u << 20;  // a configuration, or a file one names
+
+// Why `path` cannot be read as a file ("" when it can): missing, unreadable, a directory.
+std::string unreadable_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
+  if (!S_ISREG(st.st_mode)) return S_ISDIR(st.st_mode) ? "it is a directory, not a file" : "it is not a regular file";
+  if (::access(path.c_str(), R_OK) != 0) return std::strerror(errno);
+  return {};
 }
 
 // Walks the AST of one file, collecting every problem before anything fails.
@@ -186,18 +206,17 @@ class Checker {
 
   // The trimmed contents of a file named by a *_file attribute (relative to the config's directory).
   std::optional<std::string> file_contents(const hcl::Attribute& a) {
-    auto path = string(a);
-    if (!path) return std::nullopt;
-    std::string full = !path->empty() && (*path)[0] == '/' ? *path : dir_ + "/" + *path;
-    std::ifstream in(full, std::ios::binary);
-    if (!in) {
-      error(a.value.pos, "cannot read \"" + full + "\" named by \"" + a.name + "\": " + std::strerror(errno));
+    std::optional<std::string> full = readable_path(a);
+    if (!full) return std::nullopt;
+    std::string text;
+    try {
+      text = read_file_limited(*full, kMaxConfigFile, "the file");
+    } catch (const Error& e) {
+      error(a.value.pos, "cannot read \"" + *full + "\" named by \"" + a.name + "\": " + e.what());
       return std::nullopt;
     }
-    std::ostringstream contents;
-    contents << in.rdbuf();
-    std::string value = trim(contents.str());
-    if (value.empty()) error(a.value.pos, "the file \"" + full + "\" named by \"" + a.name + "\" is empty");
+    std::string value = trim(text);
+    if (value.empty()) error(a.value.pos, "the file \"" + *full + "\" named by \"" + a.name + "\" is empty");
     return value;
   }
 
@@ -206,8 +225,8 @@ class Checker {
     auto path = string(a);
     if (!path) return std::nullopt;
     std::string full = !path->empty() && (*path)[0] == '/' ? *path : dir_ + "/" + *path;
-    if (!std::ifstream(full, std::ios::binary)) {
-      error(a.value.pos, "cannot read \"" + full + "\" named by \"" + a.name + "\": " + std::strerror(errno));
+    if (std::string why = unreadable_file(full); !why.empty()) {
+      error(a.value.pos, "cannot read \"" + full + "\" named by \"" + a.name + "\": " + why);
       return std::nullopt;
     }
     return full;
@@ -707,12 +726,15 @@ const ServiceConfig* Config::find_service(const std::string& name) const {
 }
 
 Config load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError({Diagnostic{{path, 0, 0}, std::string("cannot read the configuration file: ") + std::strerror(errno)}});
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ConfigError({Diagnostic{{path, 0, 0}, "cannot read the configuration file"}});
-  return parse_config(text.str(), path);
+  if (std::string why = unreadable_file(path); !why.empty())
+    throw ConfigError({Diagnostic{{path, 0, 0}, "cannot read the configuration file: " + why}});
+  std::string text;
+  try {
+    text = read_file_limited(path, kMaxConfigFile, "the configuration file");
+  } catch (const Error& e) {
+    throw ConfigError({Diagnostic{{path, 0, 0}, std::string("cannot read the configuration file: ") + e.what()}});
+  }
+  return parse_config(text, path);
 }
 
 }  // namespace otr

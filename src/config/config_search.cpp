@@ -1,4 +1,4 @@
-// Where config.hcl is looked for when --config is not given (see config.h).
+// Where config.hcl is looked for when --config is not given (see config/config_search.h).
 #include "config/config_search.h"
 
 #include <sys/stat.h>

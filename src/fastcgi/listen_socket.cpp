@@ -45,7 +45,8 @@ ListenSocket bind_unix(const std::string& path, unsigned mode) {
     bool alive = probe >= 0 && connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     if (probe >= 0) close(probe);
     if (alive) throw std::runtime_error("cannot listen on unix:" + path + ": another server is answering there");
-    unlink(path.c_str());  // stale socket from a previous run
+    if (unlink(path.c_str()) != 0 && errno != ENOENT)  // a stale socket from a previous run
+      fail("cannot listen on unix:" + path + ": cannot remove the stale socket there");
   }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) fail("socket");

@@ -1,7 +1,6 @@
-// run_server: picks the mode, and in pool mode is the master process (see fcgi_server.h).
+// run_server: picks the mode, and in pool mode is the master process (see fastcgi/master.h).
 #include "fastcgi/master.h"
 
-#include <fcgiapp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -83,7 +82,8 @@ class Master {
       return;
     }
     if (pid == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the master
+      if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)  // never outlive the master
+        log_warning(std::string("a worker may outlive its master: prctl: ") + std::strerror(errno));
       if (getppid() != master) _exit(0);
       int code = 1;
       try {
@@ -185,7 +185,8 @@ class Master {
     for (const auto& [pid, w] : workers_) {
       log_warning("worker " + std::to_string(pid) + " did not stop in time; killing it");
       kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
+      while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
       if (hooks_.on_worker_gone) hooks_.on_worker_gone(pid);
     }
     log_info("stopped");
@@ -212,12 +213,18 @@ int run_server(const std::string& config_path, const Config& config, const Handl
   // Signals are handled synchronously (sigtimedwait) by the master and each worker's main thread;
   // blocked everywhere before any thread exists, so no thread is interrupted mid-write.
   sigset_t signals = handled_signals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  if (FCGX_Init() != 0) {
-    log_error("cannot initialise libfcgi");
-    return 1;
+  if (int rc = pthread_sigmask(SIG_BLOCK, &signals, nullptr); rc != 0) {
+    log_error(std::string("cannot block the signals the server waits for: ") + std::strerror(rc));
+    return kExitFailure;
   }
-  signal(SIGPIPE, SIG_IGN);  // after FCGX_Init, which installs its own handler
+  if (!fastcgi_global_init()) {
+    log_error("cannot initialise libfcgi");
+    return kExitFailure;
+  }
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {  // after libfcgi's init, which installs its own handler
+    log_error(std::string("cannot ignore SIGPIPE: ") + std::strerror(errno));
+    return kExitFailure;
+  }
 
   ListenSocket listener = inherited_listen_socket();
   if (listener.fd < 0) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/file_io.h"
 #include "base/log.h"
 #include "fastcgi/cgi_params.h"
 #include "http/responses.h"
@@ -28,7 +29,9 @@ namespace {
 // RAII for one thread's FCGX_Request.
 class FcgiRequest {
  public:
-  explicit FcgiRequest(int listen_fd) { FCGX_InitRequest(&request_, listen_fd, 0); }
+  explicit FcgiRequest(int listen_fd) {
+    if (FCGX_InitRequest(&request_, listen_fd, 0) != 0) throw std::runtime_error("FCGX_InitRequest failed");
+  }
   ~FcgiRequest() { FCGX_Free(&request_, 1); }
   FcgiRequest(const FcgiRequest&) = delete;
   FcgiRequest& operator=(const FcgiRequest&) = delete;
@@ -48,8 +51,10 @@ class WakeEvent {
   WakeEvent(const WakeEvent&) = delete;
   WakeEvent& operator=(const WakeEvent&) = delete;
   void signal() {
+    // Without this wake-up, threads blocked in poll() would sit until shutdown_timeout ends them.
     uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = write(fd_, &one, sizeof one);
+    if (!write_all(fd_, std::string_view(reinterpret_cast<const char*>(&one), sizeof one)))
+      log_error(std::string("cannot wake the worker threads: ") + std::strerror(errno));
   }
   int fd() const { return fd_; }
 
@@ -182,6 +187,8 @@ void thread_main(WorkerState& state) {
 }
 
 }  // namespace
+
+bool fastcgi_global_init() { return FCGX_Init() == 0; }
 
 int serve_requests(int listen_fd, const Config& config, const HandlerFactory& factory, const ProcessHooks& hooks) {
   std::unique_ptr<Handler> app = factory(config);

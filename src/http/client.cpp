@@ -41,11 +41,15 @@ class Share {
  public:
   Share() : handle_(curl_share_init()) {
     if (handle_ == nullptr) throw std::runtime_error("curl_share_init failed");
-    curl_share_setopt(handle_, CURLSHOPT_LOCKFUNC, &Share::lock);
-    curl_share_setopt(handle_, CURLSHOPT_UNLOCKFUNC, &Share::unlock);
-    curl_share_setopt(handle_, CURLSHOPT_USERDATA, this);
-    curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    // Without its locks the share would be a data race between threads: every option must take.
+    if (curl_share_setopt(handle_, CURLSHOPT_LOCKFUNC, &Share::lock) != CURLSHE_OK ||
+        curl_share_setopt(handle_, CURLSHOPT_UNLOCKFUNC, &Share::unlock) != CURLSHE_OK ||
+        curl_share_setopt(handle_, CURLSHOPT_USERDATA, this) != CURLSHE_OK ||
+        curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+        curl_share_setopt(handle_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+      curl_share_cleanup(handle_);
+      throw std::runtime_error("cannot set up libcurl's shared DNS and TLS session cache");
+    }
   }
   ~Share() { curl_share_cleanup(handle_); }
   Share(const Share&) = delete;
@@ -102,8 +106,8 @@ struct Transfer {
 };
 
 // Every libcurl callback goes through this: an exception may not unwind through libcurl (the
-// handle would be left mid-transfer and unusable), so it is kept for rethrow() and the transfer is
-// stopped with `abort_value`.
+// handle would be left mid-transfer and unusable), so it is kept in the Transfer, the transfer is
+// stopped with `abort_value`, and the exception is rethrown once libcurl has returned.
 template <class Body>
 size_t guarded(Transfer* t, size_t abort_value, Body&& body) {
   try {
@@ -182,7 +186,11 @@ class ThreadHandle {
       easy_ = own_.get();
     } else {
       EasyPtr& handle = thread_handle();
-      if (!handle) handle.reset(curl_easy_init());
+      if (!handle) {
+        handle.reset(curl_easy_init());
+        fresh_ = true;
+      }
+      if (!handle) throw std::runtime_error("curl_easy_init failed");
       curl_easy_reset(handle.get());  // keeps live connections, drops every option
       easy_ = handle.get();
       reused_ = true;
@@ -200,6 +208,9 @@ class ThreadHandle {
   CURL* get() const { return easy_; }
   // The transfer on this handle did not complete normally: do not reuse the handle.
   void discard() { failed_ = true; }
+  // The handle was made for this transfer: its first perform opened libcurl's internal socket
+  // pair (without close-on-exec), which the caller marks.
+  bool fresh() const { return fresh_ || own_ != nullptr; }
 
  private:
   static EasyPtr& thread_handle() {
@@ -214,20 +225,29 @@ class ThreadHandle {
   CURL* easy_ = nullptr;
   bool reused_ = false;
   bool failed_ = false;
+  bool fresh_ = false;
 };
 
 // At most this many connections to one registry per thread: a provider with hundreds of versions
 // (registry protocol `versions`) queues its manifest requests instead of opening hundreds at once.
 constexpr long kMaxConnectionsPerHost = 8;
 
+MultiPtr& thread_multi_handle() {
+  static thread_local MultiPtr multi;
+  return multi;
+}
+
+void discard_thread_multi() { thread_multi_handle().reset(); }
+
 // This thread's multi handle: concurrent transfers reuse the connections it keeps.
 CURLM* thread_multi() {
-  static thread_local MultiPtr multi;
+  MultiPtr& multi = thread_multi_handle();
   if (!multi) {
     multi.reset(curl_multi_init());
     if (!multi) throw std::runtime_error("curl_multi_init failed");
     mark_descriptors_close_on_exec();  // its wake-up socket pair is opened without the flag
-    curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, kMaxConnectionsPerHost);
+    if (curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, kMaxConnectionsPerHost) != CURLM_OK)
+      throw std::runtime_error("cannot limit libcurl's connections per host");
   }
   return multi.get();
 }
@@ -238,37 +258,46 @@ curl_socket_t open_socket(void*, curlsocktype, curl_sockaddr* address) {
   return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
+// curl_easy_setopt that must take: a transfer without its timeouts, CA file or headers must not go.
+template <class Value>
+void set(CURL* h, CURLoption option, Value value) {
+  CURLcode rc = curl_easy_setopt(h, option, value);
+  if (rc != CURLE_OK)
+    throw std::runtime_error(std::string("libcurl refused option ") + std::to_string(option) + ": " +
+                             curl_easy_strerror(rc));
+}
+
 void prepare(Transfer& t, CURL* easy) {
   const OutgoingRequest& r = *t.request;
   t.easy = easy;
   CURL* h = easy;
-  curl_easy_setopt(h, CURLOPT_URL, r.url.c_str());
-  curl_easy_setopt(h, CURLOPT_SHARE, share().get());
-  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &open_socket);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t.error_buffer);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(r.connect_timeout.count()));
-  if (!r.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, r.ca_file.c_str());
-  if (r.total_timeout.count() > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(r.total_timeout.count()));
+  set(h, CURLOPT_URL, r.url.c_str());
+  set(h, CURLOPT_SHARE, share().get());
+  set(h, CURLOPT_OPENSOCKETFUNCTION, &open_socket);
+  set(h, CURLOPT_NOSIGNAL, 1L);
+  set(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  set(h, CURLOPT_FOLLOWLOCATION, 0L);
+  set(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  set(h, CURLOPT_USERAGENT, kUserAgent);
+  set(h, CURLOPT_ERRORBUFFER, t.error_buffer);
+  set(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(r.connect_timeout.count()));
+  if (!r.ca_file.empty()) set(h, CURLOPT_CAINFO, r.ca_file.c_str());
+  if (r.total_timeout.count() > 0) set(h, CURLOPT_TIMEOUT, static_cast<long>(r.total_timeout.count()));
   if (r.stall_timeout.count() > 0) {
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.stall_timeout.count()));
+    set(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    set(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.stall_timeout.count()));
   }
   if (r.method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    set(h, CURLOPT_NOBODY, 1L);
   } else if (r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, &on_read);
-    curl_easy_setopt(h, CURLOPT_READDATA, &t);
+    set(h, CURLOPT_UPLOAD, 1L);
+    set(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    set(h, CURLOPT_READFUNCTION, &on_read);
+    set(h, CURLOPT_READDATA, &t);
     curl_off_t size = r.body_source ? static_cast<curl_off_t>(r.body_size) : static_cast<curl_off_t>(r.body.size());
-    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, size);
+    set(h, CURLOPT_INFILESIZE_LARGE, size);
   } else if (r.method != "GET") {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    set(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
   }
   for (const std::string& header : r.headers) {
     curl_slist* next = curl_slist_append(t.header_list.get(), header.c_str());
@@ -276,19 +305,23 @@ void prepare(Transfer& t, CURL* easy) {
     t.header_list.release();
     t.header_list.reset(next);
   }
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, t.header_list.get());
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header_line);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-  if (t.buffer_size > 0) curl_easy_setopt(h, CURLOPT_BUFFERSIZE, t.buffer_size);
+  set(h, CURLOPT_HTTPHEADER, t.header_list.get());
+  set(h, CURLOPT_HEADERFUNCTION, &on_header_line);
+  set(h, CURLOPT_HEADERDATA, &t);
+  set(h, CURLOPT_WRITEFUNCTION, &on_body);
+  set(h, CURLOPT_WRITEDATA, &t);
+  if (t.buffer_size > 0) set(h, CURLOPT_BUFFERSIZE, t.buffer_size);
 }
 
 void finish(Transfer& t, CURLcode code) {
   IncomingResponse& r = t.response;
   if (code == CURLE_OK) {
     long status = 0;
-    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
+      r.error = TransportError::kOther;
+      r.error_message = "libcurl gave no response code";
+      return;
+    }
     r.status = static_cast<int>(status);
     // A body-less response (HEAD, 304, empty 200) never reached on_body; this runs outside
     // libcurl, so the callback's exceptions may simply propagate.
@@ -334,6 +367,7 @@ IncomingResponse perform_one(Transfer& t) {
   ThreadHandle handle;
   prepare(t, handle.get());
   CURLcode code = curl_easy_perform(t.easy);
+  if (handle.fresh()) mark_descriptors_close_on_exec();  // the wake-up pair of its internal multi handle
   if (code != CURLE_OK) handle.discard();
   if (t.failure) std::rethrow_exception(t.failure);
   finish(t, code);
@@ -355,8 +389,11 @@ std::vector<IncomingResponse> fetch_concurrently(const std::vector<OutgoingReque
     CURLM* multi;
     std::vector<Transfer>& transfers;
     ~Detach() {
+      bool clean = true;
       for (Transfer& t : transfers)
-        if (t.easy != nullptr) curl_multi_remove_handle(multi, t.easy);
+        if (t.easy != nullptr && curl_multi_remove_handle(multi, t.easy) != CURLM_OK) clean = false;
+      // A handle left inside would be freed with its Transfer: the multi handle must not be reused.
+      if (!clean) discard_thread_multi();
     }
   } detach{multi, transfers};
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -365,7 +402,6 @@ std::vector<IncomingResponse> fetch_concurrently(const std::vector<OutgoingReque
     t.owned.reset(curl_easy_init());
     if (!t.owned) throw std::runtime_error("curl_easy_init failed");
     prepare(t, t.owned.get());
-    curl_easy_setopt(t.easy, CURLOPT_PRIVATE, &t);
     if (curl_multi_add_handle(multi, t.easy) != CURLM_OK) throw std::runtime_error("curl_multi_add_handle failed");
   }
   int running = 0;
@@ -382,11 +418,21 @@ std::vector<IncomingResponse> fetch_concurrently(const std::vector<OutgoingReque
     int msgs = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi, &msgs)) {
       if (msg->msg != CURLMSG_DONE) continue;
-      Transfer* t = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
-      finish(*t, msg->data.result);
+      auto t = std::find_if(transfers.begin(), transfers.end(),
+                            [&](const Transfer& x) { return x.easy == msg->easy_handle; });
+      if (t != transfers.end()) finish(*t, msg->data.result);
     }
-    if (running > 0) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    if (running > 0) {
+      CURLMcode pc = curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+      if (pc != CURLM_OK) {
+        for (Transfer& t : transfers) {
+          if (t.response.status != 0 || t.response.error != TransportError::kNone) continue;
+          t.response.error = TransportError::kOther;
+          t.response.error_message = curl_multi_strerror(pc);
+        }
+        break;
+      }
+    }
   } while (running > 0);
   for (Transfer& t : transfers)
     if (t.failure) std::rethrow_exception(t.failure);  // `detach` takes the handles out of `multi` as this unwinds

@@ -140,7 +140,7 @@ void OciLayoutReader::stream_blob(const std::string&, const std::string& digest,
     layout_error(ErrorKind::kUnreachable, path + ": " + std::strerror(errno));
   }
   struct stat st {};
-  ::fstat(fd.get(), &st);
+  if (::fstat(fd.get(), &st) != 0) layout_error(ErrorKind::kUnreachable, path + ": " + std::strerror(errno));
   if (!on_start(BlobInfo{static_cast<std::int64_t>(st.st_size), "application/octet-stream"})) return;
   DigestVerifier hash(digest);
   std::string held;

@@ -72,11 +72,9 @@ OciLayoutTarget::OciLayoutTarget(std::string directory)
   if (fd.get() < 0) throw std::runtime_error(marker + ": " + std::strerror(errno));
   if (::flock(fd.get(), LOCK_EX) != 0) throw std::runtime_error(marker + ": cannot lock: " + std::strerror(errno));
   struct stat st {};
-  ::fstat(fd.get(), &st);
+  if (::fstat(fd.get(), &st) != 0) throw std::runtime_error(marker + ": " + std::strerror(errno));
   if (st.st_size == 0) {
-    std::string text = kLayoutFile;
-    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-      throw std::runtime_error(marker + ": " + std::strerror(errno));
+    if (!write_all(fd.get(), kLayoutFile)) throw std::runtime_error(marker + ": " + std::strerror(errno));
   } else {
     std::string text = read_file_limited(marker, 4096, "oci-layout");
     JsonPtr doc = json_parse(text);
@@ -85,6 +83,7 @@ OciLayoutTarget::OciLayoutTarget(std::string directory)
   }
   std::string index = directory_ + "/index.json";
   if (::access(index.c_str(), F_OK) != 0) {
+    if (errno != ENOENT) throw std::runtime_error(index + ": " + std::strerror(errno));  // never replace it then
     PendingFile file(index);
     file.write("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}");
     file.commit();

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "base/base64.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "base/json.h"
 #include "base/spawn.h"
 #include "base/strings.h"
@@ -60,12 +62,12 @@ class SigpipeBlocked {
   SigpipeBlocked() {
     sigemptyset(&pipe_);
     sigaddset(&pipe_, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+    blocked_ = pthread_sigmask(SIG_BLOCK, &pipe_, &previous_) == 0;
   }
   ~SigpipeBlocked() {
+    if (!blocked_) return;
     sigset_t pending;
-    sigpending(&pending);
-    if (sigismember(&pending, SIGPIPE) == 1 && sigismember(&previous_, SIGPIPE) == 0) {
+    if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1 && sigismember(&previous_, SIGPIPE) == 0) {
       timespec zero{0, 0};
       sigtimedwait(&pipe_, nullptr, &zero);
     }
@@ -77,6 +79,7 @@ class SigpipeBlocked {
  private:
   sigset_t pipe_;
   sigset_t previous_;
+  bool blocked_ = false;
 };
 
 bool is_helper_name(const std::string& name) {
@@ -197,10 +200,11 @@ std::optional<DockerCredential> run_credential_helper(const std::string& helper,
     pollfd p{out_read.get(), POLLIN, 0};
     int ready = ::poll(&p, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) continue;
-    ssize_t n = ::read(out_read.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (ready < 0) throw CredentialError(program + ": " + std::strerror(errno));
+    if (ready == 0) continue;
+    ssize_t n = read_retrying(out_read.get(), buffer, sizeof buffer);
+    if (n < 0) throw CredentialError(program + ": " + std::strerror(errno));
+    if (n == 0) break;
     output.append(buffer, static_cast<size_t>(n));
     if (output.size() > (1u << 20)) throw CredentialError(program + " answered with too much output");
   }
@@ -223,14 +227,28 @@ std::string docker_config_path() {
   return {};
 }
 
-bool docker_credentials_configured(const std::string& host) {
-  std::string path = docker_config_path();
-  std::ifstream file(path, std::ios::binary);
-  if (path.empty() || !file) return false;
-  std::stringstream text;
-  text << file.rdbuf();
+namespace {
+
+constexpr std::size_t kMaxDockerConfig = 4u << 20;
+
+// The docker configuration's text; nullopt when there is none (no HOME, no file).
+std::optional<std::string> docker_config_text(const std::string& path) {
+  if (path.empty()) return std::nullopt;
   try {
-    DockerConfigEntry entry = lookup_docker_config(text.str(), host);
+    return read_file_limited(path, kMaxDockerConfig, "the docker configuration");
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kNotFound) return std::nullopt;
+    throw CredentialError(e.what());
+  }
+}
+
+}  // namespace
+
+bool docker_credentials_configured(const std::string& host) {
+  try {
+    std::optional<std::string> text = docker_config_text(docker_config_path());
+    if (!text) return false;
+    DockerConfigEntry entry = lookup_docker_config(*text, host);
     return entry.credential.has_value() || !entry.helper.empty();
   } catch (const CredentialError&) {
     return false;
@@ -238,15 +256,12 @@ bool docker_credentials_configured(const std::string& host) {
 }
 
 std::optional<DockerCredential> docker_credentials_for(const std::string& host) {
-  std::string path = docker_config_path();
-  if (path.empty()) return std::nullopt;
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return std::nullopt;
-  std::stringstream text;
-  text << file.rdbuf();
+  const std::string path = docker_config_path();
+  std::optional<std::string> text = docker_config_text(path);
+  if (!text) return std::nullopt;
   DockerConfigEntry entry;
   try {
-    entry = lookup_docker_config(text.str(), host);
+    entry = lookup_docker_config(*text, host);
   } catch (const CredentialError& e) {
     throw CredentialError(path + ": " + e.what());
   }

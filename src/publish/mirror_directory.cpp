@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "base/error.h"
+#include "base/file_io.h"
 #include "base/json.h"
 #include "base/strings.h"
 #include "terraform/package_hash.h"
@@ -89,10 +90,13 @@ std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, st
 
 void check_mirror_hashes(const MirrorRelease& release) {
   if (release.version_document.empty()) return;
-  std::ifstream in(release.version_document, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  JsonPtr doc = json_parse(text.str());
+  std::string text;
+  try {
+    text = read_file_limited(release.version_document, 16u << 20, "the version document");
+  } catch (const Error& e) {
+    throw InputError(e.what());
+  }
+  JsonPtr doc = json_parse(text);
   const cJSON* archives = doc ? json_object(doc.get(), "archives") : nullptr;
   if (archives == nullptr) throw PackageError(release.version_document + ": not a provider mirror version document");
   for (const ProviderPackage& p : release.packages) {

@@ -97,7 +97,7 @@ std::string created_time(const Clock& clock) {
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr && *epoch != '\0') {
     char* end = nullptr;
     long long value = std::strtoll(epoch, &end, 10);
-    if (end != nullptr && *end == '\0' && value >= 0) t = value;
+    if (end != nullptr && *end == '\0' && value >= 0 && value <= kLastRfc3339Second) t = value;
   }
   return rfc3339_utc(t);
 }

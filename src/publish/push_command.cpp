@@ -1,5 +1,6 @@
 #include "publish/push_command.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -240,7 +241,7 @@ class TempFile {
     const char* dir = std::getenv("TMPDIR");
     path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/oci-distribution-terraform-registry-XXXXXX" +
             suffix;
-    int fd = ::mkstemps(path_.data(), static_cast<int>(suffix.size()));
+    int fd = ::mkostemps(path_.data(), static_cast<int>(suffix.size()), O_CLOEXEC);
     if (fd < 0) throw std::runtime_error("cannot create a temporary file in " + path_.substr(0, path_.rfind('/')));
     ::close(fd);
   }

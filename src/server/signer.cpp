@@ -1,5 +1,6 @@
 #include "server/signer.h"
 
+#include <fcntl.h>
 #include <gpgme.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -15,8 +16,11 @@
 #include <system_error>
 #include <vector>
 
+#include "base/error.h"
+#include "base/file_io.h"
 #include "base/log.h"
 #include "base/spawn.h"
+#include "base/unique_fd.h"
 
 namespace otr {
 
@@ -98,6 +102,7 @@ std::string take(Data& data) {
 }
 
 constexpr const char* kHomePrefix = "otr-gnupg-";
+constexpr std::size_t kMaxKeyFile = 1u << 20;
 
 // The homes of this process's live signers.
 std::mutex& homes_mutex() {
@@ -126,13 +131,17 @@ void remove_home(const std::string& home) {
   std::string path = "PATH=/usr/local/bin:/usr/bin:/bin";
   std::string home_env = "HOME=" + home;
   std::vector<char*> envp = {path.data(), home_env.data(), nullptr};
+  UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   try {
-    wait_program(spawn_program({"gpgconf", "--homedir", home, "--kill", "gpg-agent"}, envp.data()));
+    int status = wait_program(spawn_program({"gpgconf", "--homedir", home, "--kill", "gpg-agent"}, envp.data(),
+                                            null_fd.get(), null_fd.get(), null_fd.get()));
+    if (status != 0) log_warning("gpgconf could not stop the gpg-agent of " + home + " (status " + std::to_string(status) + ")");
   } catch (const std::system_error& e) {
     log_warning("cannot run gpgconf to stop the gpg-agent of a signing home: " + std::string(e.what()));
   }
-  std::error_code ignored;
-  std::filesystem::remove_all(home, ignored);
+  std::error_code removed;
+  std::filesystem::remove_all(home, removed);
+  if (removed) log_warning("cannot remove the GnuPG home " + home + " (it holds a secret key): " + removed.message());
   std::lock_guard lock(homes_mutex());
   live_homes().erase(home);
 }
@@ -166,14 +175,16 @@ void remove_homes_where(Predicate gone) {
 
 OpenPgpSigner::OpenPgpSigner(const std::string& key_file, const std::string& passphrase) : passphrase_(passphrase) {
   init_gpgme();
-  std::ifstream in(key_file, std::ios::binary);
-  if (!in) throw SigningError("cannot read the signing key \"" + key_file + "\": " + std::strerror(errno));
-  std::ostringstream contents;
-  contents << in.rdbuf();
+  std::string contents;
+  try {
+    contents = read_file_limited(key_file, kMaxKeyFile, "the signing key");
+  } catch (const Error& e) {
+    throw SigningError("cannot read the signing key \"" + key_file + "\": " + e.what());
+  }
   home_ = make_home();
   try {
     Context ctx = new_context(home_, &passphrase_);
-    Data key_data = data_from(contents.str());
+    Data key_data = data_from(contents);
     check(gpgme_op_import(ctx.get(), key_data.get()), "cannot import the signing key \"" + key_file + "\"");
     gpgme_import_result_t imported = gpgme_op_import_result(ctx.get());
     if (imported == nullptr || imported->secret_imported == 0)
@@ -184,7 +195,9 @@ OpenPgpSigner::OpenPgpSigner(const std::string& key_file, const std::string& pas
     std::vector<Key> keys;
     for (;;) {
       gpgme_key_t k = nullptr;
-      if (gpgme_op_keylist_next(ctx.get(), &k) != 0) break;
+      gpgme_error_t err = gpgme_op_keylist_next(ctx.get(), &k);
+      if (gpgme_err_code(err) == GPG_ERR_EOF) break;
+      check(err, "cannot list the imported key");
       keys.emplace_back(k);
     }
     gpgme_op_keylist_end(ctx.get());
@@ -202,7 +215,19 @@ OpenPgpSigner::OpenPgpSigner(const std::string& key_file, const std::string& pas
     check(gpgme_op_export(ctx.get(), fingerprint_.c_str(), 0, exported.get()), "cannot export the public key");
     public_key_ = take(exported);
     if (public_key_.empty()) throw SigningError("GnuPG exported an empty public key for \"" + key_file + "\"");
-    sign("check that the key signs");  // a wrong passphrase fails now, not on the first request
+    // A wrong or missing passphrase fails now, not on the first request.
+    std::string ignored;
+    if (gpgme_error_t err = sign_raw("check that the key signs", ignored); err != 0) {
+      gpgme_err_code_t code = gpgme_err_code(err);
+      const bool passphrase_problem =
+          code == GPG_ERR_NO_PASSPHRASE || code == GPG_ERR_BAD_PASSPHRASE || code == GPG_ERR_CANCELED;
+      if (passphrase_problem && passphrase_.empty())
+        throw SigningError("the key in \"" + key_file + "\" needs a passphrase: set signing_key_passphrase_file "
+                           "or signing_key_passphrase_env");
+      if (passphrase_problem)
+        throw SigningError("the passphrase given for the key in \"" + key_file + "\" is not its passphrase");
+      throw SigningError("the key in \"" + key_file + "\" cannot sign: " + gpgme_strerror(err));
+    }
   } catch (...) {
     remove_home(home_);
     throw;
@@ -211,7 +236,8 @@ OpenPgpSigner::OpenPgpSigner(const std::string& key_file, const std::string& pas
 
 OpenPgpSigner::~OpenPgpSigner() { remove_home(home_); }
 
-std::string OpenPgpSigner::sign(std::string_view data) const {
+unsigned int OpenPgpSigner::sign_raw(std::string_view data, std::string& signature) const {
+  static_assert(sizeof(gpgme_error_t) == sizeof(unsigned int));
   std::lock_guard<std::mutex> lock(mutex_);
   Context ctx = new_context(home_, &passphrase_);
   gpgme_set_armor(ctx.get(), 0);
@@ -221,9 +247,15 @@ std::string OpenPgpSigner::sign(std::string_view data) const {
   check(gpgme_signers_add(ctx.get(), key.get()), "cannot select the signing key");
   Data in = data_from(data);
   Data out = empty_data();
-  check(gpgme_op_sign(ctx.get(), in.get(), out.get(), GPGME_SIG_MODE_DETACH), "signing failed");
-  std::string signature = take(out);
+  if (gpgme_error_t err = gpgme_op_sign(ctx.get(), in.get(), out.get(), GPGME_SIG_MODE_DETACH); err != 0) return err;
+  signature = take(out);
   if (signature.empty()) throw SigningError("GnuPG produced an empty signature");
+  return 0;
+}
+
+std::string OpenPgpSigner::sign(std::string_view data) const {
+  std::string signature;
+  check(sign_raw(data, signature), "signing failed");
   return signature;
 }
 
@@ -234,8 +266,8 @@ std::string OpenPgpSigner::key_id_of(std::string_view public_key) const {
   check(gpgme_op_keylist_from_data_start(ctx.get(), data.get(), 0), "cannot read the public key");
   gpgme_key_t raw = nullptr;
   gpgme_error_t err = gpgme_op_keylist_next(ctx.get(), &raw);
-  gpgme_op_keylist_end(ctx.get());
   Key key(raw);
+  gpgme_op_keylist_end(ctx.get());
   if (err != 0 || key == nullptr || key->subkeys == nullptr || key->subkeys->keyid == nullptr)
     throw SigningError("the public key holds no OpenPGP key");
   return key->subkeys->keyid;

@@ -75,7 +75,7 @@ std::string provider_download_document(const ProviderDownload& d) {
   json_add_string(key.get(), "ascii_armor", d.public_key_armored);
   json_add_string(key.get(), "trust_signature", "");  // must be empty for third-party keys
   json_add_string(key.get(), "source", "");
-  cJSON_AddItemToObject(key.get(), "source_url", cJSON_CreateNull());
+  json_add(key.get(), "source_url", JsonPtr(cJSON_CreateNull()));
   json_append(keys, std::move(key));
   if (!d.hashes.empty()) json_add(doc.get(), "hashes", string_array(d.hashes));
   return json_print(doc.get()) + "\n";

@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
+#include <filesystem>
 
 #include "base/hex.h"
 #include "config/config.h"
@@ -13,6 +14,11 @@ namespace {
 const std::string kSecret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 Config parse(const std::string& text) { return parse_config(text, "../data/config/c.hcl"); }
+
+// Paths a configuration names resolve against its directory, to absolute paths.
+std::string data_path(const std::string& name) {
+  return (std::filesystem::absolute("../data/config") / name).lexically_normal().string();
+}
 
 // Every error of a broken configuration, as "line:column: message", one per line.
 std::string errors_of(const std::string& text) {
@@ -108,10 +114,10 @@ BOOST_AUTO_TEST_CASE(origin_ca_file_is_resolved_and_inherited) {
   Config c = parse("server { origin_ca_file = \"password.txt\" }\n"
                    "provider_mirror \"a\" { origin_url = \"https://r\" }\n"
                    "provider_mirror \"b\" {\n  origin_url = \"https://r\"\n  origin_ca_file = \"/etc/hostname\"\n}\n");
-  BOOST_TEST(c.provider_mirrors[0].origin.ca_file == "../data/config/password.txt");
+  BOOST_TEST(c.provider_mirrors[0].origin.ca_file == data_path("password.txt"));
   BOOST_TEST(c.provider_mirrors[1].origin.ca_file == "/etc/hostname");
   BOOST_TEST(errors_of("provider_mirror \"a\" {\n  origin_url = \"https://r\"\n  origin_ca_file = \"nope.pem\"\n}\n") ==
-             "3:20: cannot read \"../data/config/nope.pem\" named by \"origin_ca_file\": No such file or directory");
+             "3:20: cannot read \"" + data_path("nope.pem") + "\" named by \"origin_ca_file\": No such file or directory");
 }
 
 BOOST_AUTO_TEST_CASE(registry_blocks) {
@@ -217,7 +223,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_place_and_the_fix) {
                      "\"provider_mirror\", \"provider_registry\", \"module_registry\", \"server\""},
       {"listen_addr = \"x\"\n", "1:1: unknown attribute \"listen_addr\" in the configuration file"},
       {"server {\n  query_string_secret_file = \"missing.txt\"\n}\n",
-       "2:30: cannot read \"../data/config/missing.txt\" named by \"query_string_secret_file\": No such file or "
+       "2:30: cannot read \"" + data_path("missing.txt") + "\" named by \"query_string_secret_file\": No such file or "
        "directory"},
       {"provider_mirror \"m\" {\n  origin_url = \"http://r\"\n  origin_credentials {\n    username = \"u\"\n  }\n}\n",
        "3:3: origin_credentials has a username but no password, password_file or password_env"},
@@ -265,6 +271,18 @@ BOOST_AUTO_TEST_CASE(durations) {
   BOOST_CHECK_THROW(parse_duration("8785h"), std::invalid_argument);
   BOOST_CHECK_THROW(parse_duration("999999999"), std::invalid_argument);
   BOOST_TEST(parse_duration("8784h").count() == 8784 * 3600);
+}
+
+BOOST_AUTO_TEST_CASE(a_directory_is_not_a_configuration_file) {
+  // Once read as empty text, and so a valid configuration that serves only /healthz.
+  try {
+    load_config_file("../data/config");
+    BOOST_FAIL("no error");
+  } catch (const ConfigError& e) {
+    BOOST_TEST(std::string(e.what()) == "../data/config: cannot read the configuration file: it is a directory, not a file");
+  }
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  origin_ca_file = \".\"\n}\n")
+                 .find("it is a directory, not a file") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(unreadable_file) {
