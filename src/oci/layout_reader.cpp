@@ -146,8 +146,7 @@ void OciLayoutReader::stream_blob(const std::string&, const std::string& digest,
   std::string held;
   std::vector<char> buffer(kChunk);
   while (true) {
-    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = read_retrying(fd.get(), buffer.data(), buffer.size());
     if (n < 0) layout_error(ErrorKind::kUnreachable, path + ": " + std::strerror(errno));
     if (n == 0) break;
     std::string_view chunk(buffer.data(), static_cast<size_t>(n));

@@ -119,8 +119,7 @@ BlobOutcome OciLayoutTarget::put_blob(const std::string&, const BlobUpload& blob
     std::vector<char> buffer(kChunk);
     std::int64_t copied = 0;
     while (true) {
-      ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
-      if (n < 0 && errno == EINTR) continue;
+      ssize_t n = read_retrying(in.get(), buffer.data(), buffer.size());
       if (n < 0) throw std::runtime_error(blob.path + ": " + std::strerror(errno));
       if (n == 0) break;
       std::string_view chunk(buffer.data(), static_cast<size_t>(n));

@@ -9,6 +9,8 @@
 #include <memory>
 
 #include "base/json.h"
+#include "base/file_io.h"
+#include "base/unique_fd.h"
 
 namespace otr {
 
@@ -26,30 +28,26 @@ class FileSource {
  public:
   FileSource(const std::string& path, std::int64_t size, const ProgressCallback& progress)
       : path_(path), size_(size), progress_(progress), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ < 0) throw std::runtime_error(path + ": " + std::strerror(errno));
+    if (fd_.get() < 0) throw std::runtime_error(path + ": " + std::strerror(errno));
   }
-  ~FileSource() { ::close(fd_); }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
 
   std::size_t read(char* buffer, std::size_t room) {
-    while (true) {
-      ssize_t n = ::read(fd_, buffer, room);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::runtime_error(path_ + ": " + std::strerror(errno));
-      sent_ += n;
-      if (sent_ > size_ || (n == 0 && sent_ < size_))
-        throw std::runtime_error(path_ + ": the file changed while it was being uploaded");
-      if (progress_) progress_(sent_);
-      return static_cast<std::size_t>(n);
-    }
+    ssize_t n = read_retrying(fd_.get(), buffer, room);
+    if (n < 0) throw std::runtime_error(path_ + ": " + std::strerror(errno));
+    sent_ += n;
+    if (sent_ > size_ || (n == 0 && sent_ < size_))
+      throw std::runtime_error(path_ + ": the file changed while it was being uploaded");
+    if (progress_) progress_(sent_);
+    return static_cast<std::size_t>(n);
   }
 
  private:
   std::string path_;
   std::int64_t size_;
   const ProgressCallback& progress_;
-  int fd_;
+  UniqueFd fd_;
   std::int64_t sent_ = 0;
 };
 

@@ -181,13 +181,7 @@ std::optional<DockerCredential> run_credential_helper(const std::string& helper,
   // its answer says what it knows. SIGPIPE is blocked meanwhile (the caller may not ignore it).
   {
     SigpipeBlocked blocked;
-    std::string_view rest = host;
-    while (!rest.empty()) {
-      ssize_t n = ::write(in_write.get(), rest.data(), rest.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      rest.remove_prefix(static_cast<size_t>(n));
-    }
+    (void)write_all(in_write.get(), host);
   }
   in_write.reset();
 

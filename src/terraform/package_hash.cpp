@@ -13,6 +13,7 @@
 #include "base/sha256.h"
 #include "base/unique_fd.h"
 #include "base/zip_handle.h"
+#include "base/file_io.h"
 
 namespace otr {
 
@@ -38,11 +39,8 @@ FileDigest file_sha256(const std::string& path) {
   FileDigest result;
   std::vector<char> buffer(kChunk);
   while (true) {
-    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw PackageError(path + ": " + std::strerror(errno));
-    }
+    ssize_t n = read_retrying(fd.get(), buffer.data(), buffer.size());
+    if (n < 0) throw PackageError(path + ": " + std::strerror(errno));
     if (n == 0) break;
     hash.update(std::string_view(buffer.data(), static_cast<size_t>(n)));
     result.size += n;
