@@ -1,8 +1,8 @@
 // Command line: global options, then a subcommand (server, check-config, push, version).
 //
-// Exit codes follow sysexits (base/exit_status.h): 0 ok, 1 runtime failure (and check-config
-// finding errors), 64 usage error, 65 a package that is not a valid zip (push), 78 unusable
-// configuration.
+// Exit codes follow sysexits (base/exit_status.h), one per problem in every command: 0 ok, 1 runtime
+// failure, 64 usage error, 65 a package that is not a valid zip (push), 78 no usable configuration
+// (not found, unreadable, or with errors; check-config included).
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -70,7 +70,10 @@ bool locate_config(const std::string& given, std::string& path) {
     path = search.found.front();
     return true;
   }
-  if (search.found.empty()) {
+  if (search.found.empty() && search.from_environment) {
+    std::cerr << "error: the environment variable " << kConfigEnvVar << " names \"" << search.searched.front()
+              << "\", which does not exist or is not a file\n";
+  } else if (search.found.empty()) {
     std::cerr << "error: no configuration file found. Give one with --config=FILE or the environment variable "
               << kConfigEnvVar << ", or create one of:\n";
     for (const auto& p : search.searched) std::cerr << "  " << p << "\n";
@@ -121,7 +124,7 @@ int command_check_config(const std::string& config_path) {
     std::vector<Diagnostic> key_problems = check_signing_keys(config);  // GnuPG is started here only
     if (!key_problems.empty()) {
       print_diagnostics(key_problems);
-      return 1;
+      return kExitConfig;
     }
     std::cout << path << ": configuration is valid\n";
     auto line = [](const char* kind, const auto& s, const std::string& extra) {
@@ -135,7 +138,7 @@ int command_check_config(const std::string& config_path) {
     return 0;
   } catch (const ConfigError& e) {
     print_diagnostics(e.diagnostics());
-    return 1;
+    return kExitConfig;
   }
 }
 
@@ -221,7 +224,8 @@ int main(int argc, char** argv) {
   if (command == "check-config") {
     if (!parse_command_options(command,
                                "Validates the configuration file and prints every problem as file:line:column.\n"
-                               "Exits 0 when the file is usable, 1 when it has errors.",
+                               "Exits 0 when the file is usable, 78 when it is not (not found, unreadable, or with\n"
+                               "errors), 64 for a usage error.",
                                rest, exit_code))
       return exit_code;
     return command_check_config(config_path);

@@ -13,6 +13,7 @@ inline constexpr const char* kConfigEnvVar = "OCI_DISTRIBUTION_TERRAFORM_REGISTR
 struct ConfigSearch {
   std::vector<std::string> searched;  // every candidate path, in order
   std::vector<std::string> found;     // the existing ones (distinct files)
+  bool from_environment = false;      // kConfigEnvVar named the only candidate
   // ./config.hcl exists: it is never read unless named (a cloned repository must not be able to
   // point `push` at a registry of its choosing), but a message may mention it.
   bool config_in_current_directory = false;

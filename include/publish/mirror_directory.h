@@ -21,12 +21,13 @@ struct MirrorRelease {
   ProviderAddress address;
   std::string version;
   std::vector<ProviderPackage> packages;  // sorted by platform, not yet hashed
-  std::string version_document;           // path of <version>.json, "" when absent
+  std::string version_document;           // path of <version>.json (it exists)
 };
 
 // Every release found, sorted by address and version. Notes about what was skipped go to `notes`.
-// Throws InputError for a directory that is not a provider mirror or a zip whose name does not
-// fit where it lies.
+// Throws InputError for a directory that is not a provider mirror (naming the directory the user
+// probably meant when it is one of the mirror's subdirectories), a release without its
+// <version>.json, or a zip whose name does not fit where it lies.
 std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, std::vector<std::string>& notes);
 
 // After hash_provider_packages: each package's h1: must be among the hashes <version>.json lists

@@ -101,15 +101,19 @@ class Checker {
   explicit Checker(const std::string& filename) : filename_(filename), dir_(directory_of(filename)) {}
 
   std::vector<Diagnostic> diagnostics;
+  // The server block gives a query string secret (readable or not): when it is unusable, that is
+  // reported once, where it is given, and not again by every service that needs it.
+  bool secret_given = false;
   bool has_errors() const {
     return std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) { return !d.warning; });
   }
   void error(const SourcePos& pos, std::string message) { diagnostics.push_back({pos, std::move(message), false}); }
   void warning(const SourcePos& pos, std::string message) { diagnostics.push_back({pos, std::move(message), true}); }
 
-  // Reports every attribute and block of `body` that `where` does not know.
-  void check_names(const hcl::Body& body, const std::string& where, const std::vector<std::string>& attributes,
+  // Reports every attribute and block of `body` that `where` does not know; false when there was one.
+  bool check_names(const hcl::Body& body, const std::string& where, const std::vector<std::string>& attributes,
                    const std::vector<std::string>& blocks) {
+    const size_t before = diagnostics.size();
     for (const hcl::Attribute& a : body.attributes) {
       if (std::find(attributes.begin(), attributes.end(), a.name) != attributes.end()) continue;
       bool is_block = std::find(blocks.begin(), blocks.end(), a.name) != blocks.end();
@@ -124,6 +128,7 @@ class Checker {
                                 : "unknown block \"" + b.type + "\" in " + where + suggestion(b.type, blocks) +
                                       (blocks.empty() ? "" : "; valid blocks: " + quoted_list(blocks)));
     }
+    return diagnostics.size() == before;
   }
 
   static const hcl::Attribute* find(const hcl::Body& body, const char* name) {
@@ -255,6 +260,13 @@ class Checker {
         best_distance = d;
       }
     }
+    // A shortened name ("user" for "username", "secret_file" for "query_string_secret_file").
+    if (best.empty() && name.size() >= 4)
+      for (const std::string& c : candidates)
+        if (c.starts_with(name) || c.ends_with(name)) {
+          best = c;
+          break;
+        }
     return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
   }
 
@@ -371,6 +383,7 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
   // The query string secret: attribute, file, or environment, in that order; never echoed.
   const hcl::Attribute* inline_secret = Checker::find(body, "query_string_secret");
   const hcl::Attribute* secret_file = Checker::find(body, "query_string_secret_file");
+  check.secret_given = inline_secret != nullptr || secret_file != nullptr;
   std::optional<std::string> hex;
   SourcePos where = block.pos;
   std::string source;
@@ -412,7 +425,9 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
 
 void read_credentials(Checker& check, const hcl::Block& block, OriginCredentials& creds) {
   const hcl::Body& body = block.body;
-  check.check_names(body, "the origin_credentials block", kCredentialAttributes, {});
+  // An unknown name is the problem to report; what it would cascade into ("a password but no
+  // username" for a misspelt username) is not.
+  if (!check.check_names(body, "the origin_credentials block", kCredentialAttributes, {})) return;
   if (!block.labels.empty()) check.error(block.pos, "the origin_credentials block takes no labels");
   auto value_of = [&](const char* literal, const char* file, const char* env, int& sources) -> std::optional<std::string> {
     std::optional<std::string> value;
@@ -470,6 +485,11 @@ void read_service_origin(Checker& check, const hcl::Block& block, const ServerCo
         } else {
           while (rest.size() > 1 && rest.ends_with("/")) rest.pop_back();
           service.origin_url = "file://" + rest;
+          struct stat st {};
+          if (::stat(rest.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            check.warning(a->value.pos, "origin_url names the OCI image layout directory \"" + rest +
+                                            "\", which does not exist (yet): every request will fail until it does "
+                                            "(push --service " + service.name + " creates it)");
         }
       } else if ((scheme != "http" && scheme != "https") || authority.empty()) {
         check.error(a->value.pos, "origin_url must be an http:// or https:// URL of an OCI Distribution registry, "
@@ -480,7 +500,18 @@ void read_service_origin(Checker& check, const hcl::Block& block, const ServerCo
         check.error(a->value.pos, "origin_url must not have a query string or fragment");
       } else {
         while (u.ends_with("/")) u.pop_back();
-        service.origin_url = u;
+        std::string path = rest.substr(authority.size());
+        while (path.ends_with("/")) path.pop_back();
+        if (path == "/v2" || path.ends_with("/v2") || path.find("/v2/") != std::string::npos) {
+          check.error(a->value.pos, "origin_url is the registry's root, without the API path: write \"" +
+                                        scheme + "://" + authority + path.substr(0, path.rfind("/v2")) +
+                                        "\" (this program adds /v2/... itself)");
+        } else {
+          if (!path.empty())
+            check.warning(a->value.pos, "origin_url has a path: requests go to " + u + "/v2/...; most registries "
+                                            "answer at the root (\"" + scheme + "://" + authority + "\")");
+          service.origin_url = u;
+        }
       }
     }
   } else {
@@ -514,12 +545,12 @@ void read_service_origin(Checker& check, const hcl::Block& block, const ServerCo
     if (a && !service.proxy_packages)
       check.error(a->value.pos, "proxy_packages = false cannot work with a file:// origin: packages in an OCI "
                                 "image layout are only reachable through this server");
-    else if (server.query_string_secret.empty())
+    else if (server.query_string_secret.empty() && !check.secret_given)
       check.error(block.pos, "a file:// origin serves downloads through this server, which needs "
                              "server.query_string_secret (or query_string_secret_file, or the environment variable " +
                                  std::string(kSecretEnvVar) + ") to seal download URLs");
     service.proxy_packages = true;
-  } else if (service.proxy_packages && server.query_string_secret.empty()) {
+  } else if (service.proxy_packages && server.query_string_secret.empty() && !check.secret_given) {
     const hcl::Attribute* a = Checker::find(body, "proxy_packages");
     check.error(a ? a->value.pos : block.pos,
                 "proxy_packages = true needs server.query_string_secret (or query_string_secret_file, or the "

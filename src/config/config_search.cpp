@@ -35,6 +35,7 @@ ConfigSearch search_config_file(const std::string& exe_dir) {
   ConfigSearch search;
   if (const char* named = std::getenv(kConfigEnvVar); named != nullptr && *named != '\0') {
     search.searched.push_back(named);
+    search.from_environment = true;
     if (is_regular_file(named)) search.found.push_back(named);
     return search;
   }

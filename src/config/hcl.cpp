@@ -153,7 +153,8 @@ class Parser {
     fail(here(), "expected the end of the line after the value of \"" + name + "\", found " + found() + hint);
   }
 
-  Body parse_body(const SourcePos* open, int depth) {
+  // `type`: the type of the block whose body this is (nullptr at the top of the file).
+  Body parse_body(const SourcePos* open, int depth, const std::string* type = nullptr) {
     Body body;
     while (true) {
       skip_space(true);
@@ -165,6 +166,10 @@ class Parser {
         if (open == nullptr) fail(here(), "unexpected \"}\": no block is open here");
         return body;
       }
+      if (peek() == '"' && type != nullptr)  // host_aliases { "a.com" = "b.com" }: an object written as a block
+        fail(here(), "expected an attribute name or a block type, found a quoted string: a block holds names, an "
+                     "object holds quoted keys; if \"" + *type + "\" takes an object, write " + *type +
+                     " = { \"key\" = value }");
       if (!is_ident_start(peek()))
         fail(here(), "expected an attribute name or a block type, found " + found());
       SourcePos pos = here();
@@ -195,7 +200,7 @@ class Parser {
       SourcePos brace = here();
       if (depth + 1 > kMaxDepth) fail(brace, "blocks are nested too deeply");
       advance();
-      block.body = parse_body(&brace, depth + 1);
+      block.body = parse_body(&brace, depth + 1, &block.type);
       advance();  // the closing '}'
       expect_end_of_item(name, open != nullptr);
       body.blocks.push_back(std::move(block));

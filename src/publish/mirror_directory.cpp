@@ -30,6 +30,38 @@ std::vector<fs::path> subdirectories(const fs::path& dir) {
   return out;
 }
 
+bool holds_packages(const fs::path& dir) {
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename().string().starts_with("terraform-provider-") && e.path().extension() == ".zip") return true;
+  return false;
+}
+
+// Why a directory holds no releases, and which directory was probably meant.
+std::string no_packages_message(const std::string& directory) {
+  const std::string expected = "; expected the directory `terraform providers mirror DIR` wrote: "
+                               "DIR/<hostname>/<namespace>/<type>/terraform-provider-<type>_<version>_<os>_<arch>.zip";
+  const fs::path dir = fs::path(directory).lexically_normal();
+  // Packages found one, two or three levels too high in the layout: the user gave a subdirectory.
+  for (int depth = 0; depth < 3; ++depth) {
+    std::vector<fs::path> level{dir};
+    for (int d = 0; d < depth; ++d) {
+      std::vector<fs::path> next;
+      for (const fs::path& p : level)
+        for (const fs::path& sub : subdirectories(p)) next.push_back(sub);
+      level = next;
+    }
+    if (std::none_of(level.begin(), level.end(), holds_packages)) continue;
+    fs::path meant = fs::absolute(dir).lexically_normal();
+    for (int up = depth; up < 3; ++up) meant = meant.parent_path();
+    const char* what = depth == 2 ? "one hostname's directory" : depth == 1 ? "one namespace's directory"
+                                                                            : "one provider's directory";
+    return "--from-mirror \"" + directory + "\" is " + what + " of a mirror, not the mirror itself: give \"" +
+           meant.string() + "\"" + expected;
+  }
+  return "--from-mirror \"" + directory + "\" holds no provider packages" + expected;
+}
+
 }  // namespace
 
 std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, std::vector<std::string>& notes) {
@@ -41,7 +73,14 @@ std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, st
     for (const fs::path& ns_dir : subdirectories(host_dir)) {
       for (const fs::path& type_dir : subdirectories(ns_dir)) {
         std::string where = type_dir.lexically_relative(directory).generic_string();
-        ProviderAddress address = parse_provider_address(where);
+        ProviderAddress address;
+        try {
+          address = parse_provider_address(where);
+        } catch (const InputError& e) {
+          if (!holds_packages(type_dir)) continue;  // not a provider's directory, and nothing to publish in it
+          throw InputError(type_dir.string() + " holds provider packages but is not <hostname>/<namespace>/<type> "
+                           "below --from-mirror: " + e.what());
+        }
         for (const fs::directory_entry& e : fs::directory_iterator(type_dir, ec)) {
           std::string name = e.path().filename().string();
           if (e.is_directory(ec)) {
@@ -67,8 +106,7 @@ std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, st
           p.os = package.os;
           p.arch = package.arch;
           release.packages.push_back(std::move(p));
-          fs::path document = type_dir / (package.version + ".json");
-          if (fs::is_regular_file(document, ec)) release.version_document = document.string();
+          release.version_document = (type_dir / (package.version + ".json")).string();
         }
         if (ec) throw InputError(type_dir.string() + ": " + ec.message());
       }
@@ -76,6 +114,10 @@ std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, st
   }
   std::vector<MirrorRelease> releases;
   for (auto& [key, release] : found) {
+    std::error_code missing;
+    if (!fs::is_regular_file(release.version_document, missing))
+      throw InputError(release.version_document + ": missing; `terraform providers mirror` writes one per release, "
+                       "with the hashes of its packages, which push checks them against");
     std::sort(release.packages.begin(), release.packages.end(), [](const ProviderPackage& a, const ProviderPackage& b) {
       return std::tie(a.os, a.arch) < std::tie(b.os, b.arch);
     });
@@ -85,11 +127,11 @@ std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, st
     if (a.address.to_string() != b.address.to_string()) return a.address.to_string() < b.address.to_string();
     return compare_versions(*parse_version(a.version), *parse_version(b.version)) < 0;
   });
+  if (releases.empty()) throw InputError(no_packages_message(directory));
   return releases;
 }
 
 void check_mirror_hashes(const MirrorRelease& release) {
-  if (release.version_document.empty()) return;
   std::string text;
   try {
     text = read_file_limited(release.version_document, 16u << 20, "the version document");

@@ -67,6 +67,23 @@ struct PushOptions {
   std::vector<std::string> positional;
 };
 
+// A service of the kind that serves what is pushed: providers into a provider_mirror or
+// provider_registry, modules into a module_registry (where each is looked for). Throws InputError
+// naming the services that fit.
+void refuse_wrong_kind(const PushOptions& options, const ServiceConfig& service, const Config& config) {
+  const bool module = options.kind == "module";
+  const auto fits = [&](ServiceKind kind) { return (kind == ServiceKind::kModuleRegistry) == module; };
+  if (fits(service.kind)) return;
+  std::string fitting;
+  for (const ServiceConfig* s : config.services())
+    if (fits(s->kind)) fitting += (fitting.empty() ? "" : ", ") + s->name;
+  throw InputError(std::string("push ") + options.kind + " --service " + service.name + ": \"" + service.name +
+                   "\" is a " + block_name(service.kind) + ", which serves " + (module ? "providers" : "modules") +
+                   "; " + (module ? "modules go to a module_registry" : "providers go to a provider_mirror or a "
+                                                                        "provider_registry") +
+                   (fitting.empty() ? " (this configuration has none)" : " (here: " + fitting + ")"));
+}
+
 // Where the artifacts go, and how repositories are named there.
 struct Destination {
   std::optional<Config> config;  // the configuration a --service came from
@@ -145,6 +162,7 @@ Destination open_destination(const PushOptions& options,
                        " (services: " + publish_service_names(*destination.config) + ")");
     service = found->service;
     destination.naming = found->naming;
+    refuse_wrong_kind(options, *service, *destination.config);
   }
   if (options.name_prefix_given) {
     std::string p = options.name_prefix;
@@ -183,7 +201,6 @@ int push_from_mirror(const PushOptions& options, Destination& destination, PushR
   std::vector<std::string> notes;
   std::vector<MirrorRelease> releases = scan_provider_mirror(options.from_mirror, notes);
   for (const std::string& note : notes) std::cerr << "note: " << note << "\n";
-  if (releases.empty()) throw InputError("--from-mirror \"" + options.from_mirror + "\" holds no provider packages");
   // Every package is read and checked before anything is sent.
   for (MirrorRelease& release : releases) {
     hash_provider_packages(release.packages);

@@ -135,6 +135,9 @@ def app_config(workdir, registry, tls, widget):
     path = str(workdir / "config.hcl")
     with open(path, "w") as f:
         f.write(mirror_services(registry.url, tls[0], {"mirror": True, "direct": False}) +
+                # Where `push module` publishes (a module_registry: provider services refuse modules).
+                'module_registry "modules" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+                '  origin_ca_file = "%s"\n}\n' % (registry.url, tls[0]) +
                 servers.server_block(str(workdir), workers=2, extra=TIMEOUTS))
     os.chmod(path, 0o644)
     return path

@@ -63,7 +63,7 @@ def test_tofu_installs_a_pushed_module_from_oci(registry, app_config, tofu_facto
         'variable "who" {\n  type = string\n}\n\noutput "message" {\n  value = "hello, ${var.who}, from OCI"\n}\n')
     (module / ".terraform").mkdir()
     (module / ".terraform" / "junk").write_text("not published")
-    push(app_config, "module", "--service", "mirror", "acme/greeting/null", "1.3.0", str(module))
+    push(app_config, "module", "--service", "modules", "acme/greeting/null", "1.3.0", str(module))
 
     host = registry.url.split("://", 1)[1]
     work = project(str(tmp_path / "work"),

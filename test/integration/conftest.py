@@ -88,7 +88,8 @@ def app_config(workdir, registry):
         extra_server='  socket_mode = "0666"\n')
     with open(path, "a") as f:
         f.write('provider_mirror "direct" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n}\n'
-                % registry.url)
+                'module_registry "modules" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n}\n'
+                % (registry.url, registry.url))
     return path
 
 

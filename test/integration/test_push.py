@@ -200,6 +200,22 @@ def test_bad_input_is_a_usage_error(app_config, registry, tmp_path, args, messag
     assert registry_status(registry, "/v2/%s/acme/bad/tags/list" % PREFIX) == 404
 
 
+def test_a_push_into_a_service_of_the_other_kind_is_refused(app_config, registry, tmp_path):
+    """Once a module went into the provider mirror's prefix, where no module_registry ever looks."""
+    from test_push_module import write_module
+    module = write_module(str(tmp_path / "module"))
+    r = run_push(app_config, "module", "--service", "mirror", "acme/misplaced/aws", "1.0.0", module)
+    assert r.returncode == 64
+    assert ('"mirror" is a provider_mirror, which serves providers; modules go to a module_registry (here: modules)'
+            in r.stderr), r.stderr
+    assert registry_status(registry, "/v2/terraform-providers/acme/misplaced/aws/tags/list") == 404
+    zips = write_packages(tmp_path, "misplaced", "1.0.0", ["linux_amd64"])
+    r = run_push(app_config, "provider", "--service", "modules", "acme/misplaced", "1.0.0", *zips.values())
+    assert r.returncode == 64
+    assert ('"modules" is a module_registry, which serves modules; providers go to a provider_mirror or a '
+            'provider_registry (here: mirror, direct)' in r.stderr), r.stderr
+
+
 def test_unknown_service_and_missing_destination(app_config, tmp_path):
     zips = write_packages(tmp_path, "svc", "1.0.0", ["linux_amd64"])
     r = run_push(app_config, "provider", "--service", "nope", "acme/svc", "1.0.0", *zips.values())

@@ -32,6 +32,7 @@ def airgap(workdir, registry, tls):
                 '  proxy_packages = true\n}\n' % registry.url +
                 'provider_mirror "airgap" {\n  origin_url = "file://%s"\n  name_prefix = "terraform-providers"\n'
                 '  host_aliases = { "registry.opentofu.org" = "registry.terraform.io" }\n}\n' % layout +
+                'module_registry "airgap-modules" {\n  origin_url = "file://%s"\n}\n' % layout +
                 'provider_mirror "nowhere" {\n  origin_url = "file://%s/missing"\n}\n' % d)
     stack = servers.NginxStack(str(d), services, tls)
     yield {"config": stack.config, "layout": layout, "client": stack.client, "app": stack.app}
@@ -88,7 +89,7 @@ def test_layout_serves_the_same_documents_as_the_registry(airgap, registry, tmp_
 
 def test_a_file_origin_service_is_a_push_destination(airgap, tmp_path):
     module = write_module(str(tmp_path / "module"))
-    r = push(airgap["config"], "module", "--service", "airgap", "acme/gapmod/aws", "1.0.0", module)
+    r = push(airgap["config"], "module", "--service", "airgap-modules", "acme/gapmod/aws", "1.0.0", module)
     assert r.returncode == 0, r.stderr
     assert "oci-layout:" + airgap["layout"] in r.stdout
     zips = write_packages(tmp_path, "viaservice", "0.1.0", ["linux_amd64"])
@@ -124,11 +125,11 @@ def test_file_origin_configuration_errors(tmp_path):
         return subprocess.run([servers.BINARY, "--config", str(path), "check-config"], capture_output=True, text=True)
     secret = 'server {\n  query_string_secret = "%s"\n}\n' % servers.SECRET
     r = check('provider_mirror "a" {\n  origin_url = "file://relative/dir"\n}\n' + secret)
-    assert r.returncode == 1 and "file:///absolute/path" in r.stderr
+    assert r.returncode == 78 and "file:///absolute/path" in r.stderr
     r = check('provider_mirror "a" {\n  origin_url = "file:///srv/layout"\n  proxy_packages = false\n}\n' + secret)
-    assert r.returncode == 1 and "proxy_packages = false cannot work with a file:// origin" in r.stderr
+    assert r.returncode == 78 and "proxy_packages = false cannot work with a file:// origin" in r.stderr
     r = check('provider_mirror "a" {\n  origin_url = "file:///srv/layout"\n}\n')
-    assert r.returncode == 1 and "needs server.query_string_secret" in r.stderr
+    assert r.returncode == 78 and "needs server.query_string_secret" in r.stderr
     r = check('provider_mirror "a" {\n  origin_url = "file:///srv/layout/"\n}\n' + secret)
     assert r.returncode == 0 and "file:///srv/layout" in r.stdout and "(downloads proxied)" in r.stdout
 

@@ -36,7 +36,7 @@ def layer_zip(registry, repo, tag):
 
 def test_module_directory_is_published_in_opentofus_layout(app_config, registry, tmp_path):
     module = write_module(str(tmp_path / "module"))
-    r = run_push(app_config, "module", "--service", "mirror", "acme/network/aws", "1.0.0", module)
+    r = run_push(app_config, "module", "--service", "modules", "acme/network/aws", "1.0.0", module)
     assert r.returncode == 0, r.stderr
     assert "published module acme/network/aws 1.0.0" in r.stdout
     m, _, z = layer_zip(registry, MODULE_REPO, "1.0.0")
@@ -53,16 +53,16 @@ def test_module_directory_is_published_in_opentofus_layout(app_config, registry,
     # Same tree, touched: the same bytes, so nothing to do.
     os.utime(os.path.join(module, "main.tf"), (1, 1))
     _, digest, _ = manifest(registry, MODULE_REPO, "1.0.0")
-    again = run_push(app_config, "module", "--service", "mirror", "acme/network/aws", "1.0.0", module)
+    again = run_push(app_config, "module", "--service", "modules", "acme/network/aws", "1.0.0", module)
     assert again.returncode == 0, again.stderr
     assert "nothing to do" in again.stdout
     assert manifest(registry, MODULE_REPO, "1.0.0")[1] == digest
 
     write_module(module, variant=" v2")
-    refused = run_push(app_config, "module", "--service", "mirror", "acme/network/aws", "1.0.0", module)
+    refused = run_push(app_config, "module", "--service", "modules", "acme/network/aws", "1.0.0", module)
     assert refused.returncode == 1 and "different content" in refused.stderr and "--force" in refused.stderr
     assert manifest(registry, MODULE_REPO, "1.0.0")[1] == digest
-    forced = run_push(app_config, "module", "--service", "mirror", "--force", "acme/network/aws", "1.0.0", module)
+    forced = run_push(app_config, "module", "--service", "modules", "--force", "acme/network/aws", "1.0.0", module)
     assert forced.returncode == 0, forced.stderr
     assert b"v2" in layer_zip(registry, MODULE_REPO, "1.0.0")[2].read("main.tf")
 
@@ -71,7 +71,7 @@ def test_module_zip_is_published_as_is(app_config, registry, tmp_path):
     path = str(tmp_path / "network.zip")
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("main.tf", "# zipped by hand\n")
-    r = run_push(app_config, "module", "--service", "mirror", "acme/network/aws", "2.0.0-rc.1+build.5", path)
+    r = run_push(app_config, "module", "--service", "modules", "acme/network/aws", "2.0.0-rc.1+build.5", path)
     assert r.returncode == 0, r.stderr
     m, _, z = layer_zip(registry, MODULE_REPO, "2.0.0-rc.1_build.5")
     with open(path, "rb") as f:
@@ -100,7 +100,7 @@ def test_module_bad_input(app_config, registry, tmp_path):
         (["acme/bad/aws", "1.0.0"], 64, "needs NAMESPACE/NAME/SYSTEM VERSION DIR|ZIP"),
     ]
     for args, status, message in cases:
-        r = run_push(app_config, "module", "--service", "mirror", *args)
+        r = run_push(app_config, "module", "--service", "modules", *args)
         assert r.returncode == status, (args, r.stderr)
         assert message in r.stderr, (args, r.stderr)
     assert registry_status(registry, "/v2/terraform-providers/acme/bad/aws/tags/list") == 404

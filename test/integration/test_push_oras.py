@@ -79,7 +79,7 @@ def test_oras_reads_a_pushed_provider(app_config, registry, cli, tmp_path):
 
 def test_oras_reads_a_pushed_module(app_config, registry, cli, tmp_path):
     module = write_module(str(tmp_path / "module"))
-    r = run_push(app_config, "module", "--service", "mirror", "acme/orasmod/aws", "0.3.0", module)
+    r = run_push(app_config, "module", "--service", "modules", "acme/orasmod/aws", "0.3.0", module)
     assert r.returncode == 0, r.stderr
     ref = "%s/terraform-providers/acme/orasmod/aws:0.3.0" % host(registry)
     m = cli.json("manifest", "fetch", "--plain-http", ref)

@@ -273,6 +273,38 @@ BOOST_AUTO_TEST_CASE(durations) {
   BOOST_TEST(parse_duration("8784h").count() == 8784 * 3600);
 }
 
+// Day-one mistakes: each gets one message that names the fix (issue 14).
+BOOST_AUTO_TEST_CASE(mistakes_get_one_message_that_names_the_fix) {
+  // An object written as a block.
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"http://h:5000\"\n  host_aliases {\n"
+                       "    \"registry.opentofu.org\" = \"registry.terraform.io\"\n  }\n}\n")
+                 .find("4:5: expected an attribute name or a block type, found a quoted string: a block holds names, "
+                       "an object holds quoted keys; if \"host_aliases\" takes an object, write host_aliases = {") == 0);
+  // "user" for "username": a suggestion, and no cascade about the password.
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"http://h:5000\"\n  origin_credentials {\n"
+                       "    user = \"robot\"\n    password = \"pw\"\n  }\n}\n") ==
+             "4:5: unknown attribute \"user\" in the origin_credentials block (did you mean \"username\"?); valid "
+             "attributes: \"username\", \"password\", \"password_file\", \"password_env\", \"token\", "
+             "\"token_file\", \"token_env\"");
+  // An unreadable secret file is the one problem, not also every service that needs a secret.
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"http://h:5000\"\n  proxy_packages = true\n}\n"
+                       "server {\n  query_string_secret_file = \"nope.txt\"\n}\n") ==
+             "6:30: cannot read \"" + data_path("nope.txt") + "\" named by \"query_string_secret_file\": No such "
+             "file or directory");
+  // origin_url is the registry's root.
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"http://host:5000/v2/\"\n}\n") ==
+             "2:16: origin_url is the registry's root, without the API path: write \"http://host:5000\" (this "
+             "program adds /v2/... itself)");
+  Config with_path = parse("provider_mirror \"m\" {\n  origin_url = \"https://art.example.com/artifactory/api/docker/r\"\n}\n");
+  BOOST_TEST_REQUIRE(with_path.warnings.size() == 1u);
+  BOOST_TEST(with_path.warnings[0].message.find("origin_url has a path") == 0);
+  // A file:// origin whose directory is not there.
+  Config layout = parse("provider_mirror \"m\" {\n  origin_url = \"file:///nonexistent/layout\"\n}\n"
+                        "server {\n  query_string_secret = \"" + kSecret + "\"\n}\n");
+  BOOST_TEST_REQUIRE(layout.warnings.size() == 1u);
+  BOOST_TEST(layout.warnings[0].message.find("\"/nonexistent/layout\", which does not exist (yet)") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(a_directory_is_not_a_configuration_file) {
   // Once read as empty text, and so a valid configuration that serves only /healthz.
   try {
