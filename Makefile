@@ -5,11 +5,15 @@
 #   make check        install test dependencies, then run unit and integration tests
 #   make demo         local registry + sample provider + nginx in front; prints how to use it
 #   make sanitize     the unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer
-#   make install      install into $(DESTDIR)$(PREFIX)
+#   make install      the binary, a starting configuration (never over an existing one), the
+#                     systemd units and the web-server examples, under $(DESTDIR)
 
-PROGRAM  := oci-distribution-terraform-registry
-PREFIX   ?= /usr/local
-BUILD    ?= build
+PROGRAM    := oci-distribution-terraform-registry
+PREFIX     ?= /usr/local
+BUILD      ?= build
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DOCDIR     ?= $(PREFIX)/share/doc/$(PROGRAM)
 
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
@@ -88,8 +92,18 @@ bench: all
 	python3 bench/run.py
 
 install: $(BUILD)/$(PROGRAM)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples/shared-hosting
 	install -m 0755 $(BUILD)/$(PROGRAM) $(DESTDIR)$(PREFIX)/bin/$(PROGRAM)
+	sed 's|/usr/local/bin/$(PROGRAM)|$(PREFIX)/bin/$(PROGRAM)|; s|/etc/$(PROGRAM)/|$(SYSCONFDIR)/$(PROGRAM)/|g' \
+	  conf/systemd/$(PROGRAM).service > $(DESTDIR)$(UNITDIR)/$(PROGRAM).service
+	install -m 0644 conf/systemd/$(PROGRAM).socket $(DESTDIR)$(UNITDIR)/$(PROGRAM).socket
+	install -m 0644 conf/nginx.conf conf/lighttpd.conf apache-example/$(PROGRAM).conf conf/config.hcl \
+	  $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 apache-example/shared-hosting/.htaccess $(DESTDIR)$(DOCDIR)/examples/shared-hosting/
+	install -m 0644 README.md ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM)
+	test -e $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM)/config.hcl || \
+	  install -m 0644 conf/config.hcl $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM)/config.hcl
 
 clean:
 	rm -rf $(BUILD)

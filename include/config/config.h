@@ -95,6 +95,10 @@ struct ServerConfig {
   // listening socket.
   std::string listen_addr = "127.0.0.1:8080";
   unsigned socket_mode = 0660;         // for unix sockets
+  // Who owns a unix socket we create (php-fpm's listen.owner / listen.group): the web server's
+  // user must be able to connect. -1 = the process's own user / group.
+  long socket_uid = -1;
+  long socket_gid = -1;
   // 32 raw bytes once loaded (given as 64 hex digits): seals download URLs (server/sealed_token.h);
   // "" = none.
   std::string query_string_secret;

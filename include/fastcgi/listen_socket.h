@@ -16,7 +16,9 @@ enum class ServeMode {
 struct ListenSocket {
   int fd = -1;
   ServeMode mode = ServeMode::kStandalone;
-  std::string description;  // for logs: "127.0.0.1:9000", "unix:/run/x.sock", "fd 0 (spawned by a web server)"
+  // For logs: "127.0.0.1:9000", "unix:/run/x.sock (owner root:www-data, mode 0660)",
+  // "fd 0 (spawned by a web server)".
+  std::string description;
   std::string unix_path;    // a unix socket we created and remove on exit
 };
 

@@ -38,7 +38,8 @@ struct Request {
   // configuration, never from the client; links the application emits are made absolute with it.
   std::string mount;
   std::string scheme;        // "https" or "http": for links shown to people (HTML page)
-  std::string host;          // Host header value, for links shown to people
+  std::string host;          // the host (and port, unless the scheme's default) as the client reached it,
+                             // for links shown to people
   std::string request_id;    // from the web server where it gives one, else ""
   Headers headers;           // request headers: Authorization, If-None-Match, ...
   // Why the front end could not make sense of what the web server passed (answered 400 without

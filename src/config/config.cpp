@@ -1,6 +1,8 @@
 // The configuration schema: what each block and attribute of config.hcl means (see config.h).
 #include "config/config.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -275,7 +277,8 @@ class Checker {
 };
 
 const std::vector<std::string> kServerAttributes = {
-    "listen_addr",       "socket_mode",      "query_string_secret",     "query_string_secret_file",
+    "listen_addr",       "socket_mode",      "socket_owner",            "socket_group",
+    "query_string_secret",     "query_string_secret_file",
     "worker_processes",  "worker_threads",   "max_requests_per_worker", "shutdown_timeout",
     "package_url_ttl",   "tags_cache_ttl",   "manifest_cache_size",     "log_format",
     "connect_timeout",   "request_timeout",  "download_stall_timeout",  "origin_ca_file"};
@@ -332,6 +335,25 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
                                   "\"unix:/absolute/path\"");
     }
   }
+  if (auto* a = Checker::find(body, "socket_owner")) {
+    if (auto name = check.string(*a)) {
+      if (const passwd* user = ::getpwnam(name->c_str()))
+        server.socket_uid = static_cast<long>(user->pw_uid);
+      else
+        check.error(a->value.pos, "socket_owner: there is no user \"" + *name + "\" on this machine");
+    }
+  }
+  if (auto* a = Checker::find(body, "socket_group")) {
+    if (auto name = check.string(*a)) {
+      if (const group* g = ::getgrnam(name->c_str()))
+        server.socket_gid = static_cast<long>(g->gr_gid);
+      else
+        check.error(a->value.pos, "socket_group: there is no group \"" + *name + "\" on this machine");
+    }
+  }
+  if ((server.socket_uid >= 0 || server.socket_gid >= 0) && !server.listen_addr.starts_with("unix:"))
+    check.warning(block.pos, "socket_owner and socket_group apply to a unix socket (listen_addr = \"unix:/...\"); "
+                             "they are ignored for " + server.listen_addr);
   if (auto* a = Checker::find(body, "socket_mode")) {
     const hcl::Value& v = a->value;
     std::string text = v.kind == hcl::Value::Kind::kString ? v.string : v.number_text;

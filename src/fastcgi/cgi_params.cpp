@@ -164,11 +164,16 @@ Request request_from_cgi(const std::vector<std::string_view>& entries, const std
     r.scheme = forwarded == "https" ? "https" : "http";
   else
     r.scheme = get(params, "REQUEST_SCHEME").value_or("http") == "https" ? "https" : "http";
-  if (auto host = get(params, "HTTP_HOST")) {
-    r.host = *host;
+  // The host as the client reached it, port included: Debian's nginx passes HTTP_HOST as $host,
+  // which drops the port (deliberately: the raw Host header is the client's to choose), so the port
+  // comes from SERVER_PORT when the host has none and it is not the scheme's default.
+  std::string port = get(params, "SERVER_PORT").value_or("");
+  const bool default_port = port.empty() || port == (r.scheme == "https" ? "443" : "80");
+  if (auto host = get(params, "HTTP_HOST"); host && !host->empty()) {
+    const bool has_port = host->back() != ']' && host->find(':') != std::string::npos;
+    r.host = *host + (has_port || default_port ? "" : ":" + port);
   } else if (auto server = get(params, "SERVER_NAME")) {
-    std::string port = get(params, "SERVER_PORT").value_or("");
-    r.host = *server + (port.empty() || port == "80" || port == "443" ? "" : ":" + port);
+    r.host = *server + (default_port ? "" : ":" + port);
   }
   for (const char* id_param : {"HTTP_X_REQUEST_ID", "UNIQUE_ID", "REQUEST_ID"}) {
     if (auto id = get(params, id_param); id && !id->empty()) {

@@ -1,6 +1,8 @@
 #include "fastcgi/listen_socket.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -31,7 +34,19 @@ bool is_listening_socket(int fd) {
   throw std::runtime_error(what + ": " + std::strerror(errno));
 }
 
-ListenSocket bind_unix(const std::string& path, unsigned mode) {
+// "owner www-data:www-data, mode 0660" of what is at `path`.
+std::string ownership(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "ownership unknown";
+  const passwd* user = ::getpwuid(st.st_uid);
+  const group* g = ::getgrgid(st.st_gid);
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return std::string("owner ") + (user ? user->pw_name : std::to_string(st.st_uid)) + ":" +
+         (g ? g->gr_name : std::to_string(st.st_gid)) + ", mode " + mode;
+}
+
+ListenSocket bind_unix(const std::string& path, unsigned mode, long uid, long gid) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) throw std::runtime_error("unix socket path too long: " + path);
@@ -56,6 +71,15 @@ ListenSocket bind_unix(const std::string& path, unsigned mode) {
     errno = saved;
     fail("cannot listen on unix:" + path);
   }
+  if ((uid >= 0 || gid >= 0) &&
+      ::chown(path.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) {
+    int saved = errno;
+    close(fd);
+    unlink(path.c_str());
+    errno = saved;
+    fail("cannot give unix:" + path + " to socket_owner/socket_group (changing a socket's owner needs root; its "
+         "group needs the group to be one of this user's)");
+  }
   if (chmod(path.c_str(), mode) != 0 || listen(fd, kBacklog) != 0) {
     int saved = errno;
     close(fd);
@@ -63,7 +87,7 @@ ListenSocket bind_unix(const std::string& path, unsigned mode) {
     errno = saved;
     fail("cannot listen on unix:" + path);
   }
-  return ListenSocket{fd, ServeMode::kStandalone, "unix:" + path, path};
+  return ListenSocket{fd, ServeMode::kStandalone, "unix:" + path + " (" + ownership(path) + ")", path};
 }
 
 ListenSocket bind_tcp(const std::string& listen_addr) {
@@ -123,7 +147,8 @@ ListenSocket inherited_listen_socket() {
 }
 
 ListenSocket bind_listen_socket(const ServerConfig& server) {
-  if (server.listen_addr.starts_with("unix:")) return bind_unix(server.listen_addr.substr(5), server.socket_mode);
+  if (server.listen_addr.starts_with("unix:"))
+    return bind_unix(server.listen_addr.substr(5), server.socket_mode, server.socket_uid, server.socket_gid);
   return bind_tcp(server.listen_addr);
 }
 

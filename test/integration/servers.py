@@ -210,10 +210,11 @@ class AppPool:
         return self.process.output() if self.process else open(os.path.join(self.directory, "app.log")).read()
 
 
-def server_block(directory, workers=1, threads=4, extra=""):
+def server_block(directory, workers=1, threads=4, extra="", socket_mode="0666"):
     """The tests' server block: a unix socket in `directory` (AppPool's) that web servers reach, the test secret."""
-    return ('server {\n  listen_addr = "unix:%s/app.sock"\n  socket_mode = "0666"\n  query_string_secret = "%s"\n'
-            '  worker_processes = %d\n  worker_threads = %d\n%s}\n' % (directory, SECRET, workers, threads, extra))
+    return ('server {\n  listen_addr = "unix:%s/app.sock"\n  socket_mode = "%s"\n  query_string_secret = "%s"\n'
+            '  worker_processes = %d\n  worker_threads = %d\n%s}\n' % (directory, socket_mode, SECRET, workers, threads,
+                                                                     extra))
 
 
 # ---------------------------------------------------------------- web servers
@@ -230,8 +231,9 @@ def substitute(text, replacements):
 class Nginx:
     """nginx running conf/nginx.conf in front of AppPool."""
 
-    def __init__(self, directory, app_socket, tls, changes=None):
-        """changes: further {old: new} substitutions of the shipped example (a test's variant)."""
+    def __init__(self, directory, app_socket, tls, changes=None, user=None):
+        """changes: further {old: new} substitutions of the shipped example (a test's variant);
+        user: the user nginx's workers run as (nginx's `user`; default: nobody)."""
         self.directory = directory
         self.port = free_port()
         self.url = "https://127.0.0.1:%d" % self.port
@@ -247,7 +249,8 @@ class Nginx:
         self.conf = os.path.join(directory, "nginx.conf")
         shutil.copy("/etc/nginx/fastcgi_params", directory)  # included relative to the configuration
         with open(self.conf, "w") as f:
-            f.write("daemon off;\npid %s/nginx.pid;\nerror_log %s/nginx-error.log;\nworker_processes 1;\n"
+            f.write(("user %s;\n" % user if user else "") +
+                    "daemon off;\npid %s/nginx.pid;\nerror_log %s/nginx-error.log;\nworker_processes 1;\n"
                     "events { worker_connections 1024; }\nhttp {\n  include /etc/nginx/mime.types;\n"
                     "  access_log off;\n  client_body_temp_path %s;\n  fastcgi_temp_path %s;\n%s\n}\n"
                     % (directory, directory, directory, directory, site))
@@ -270,7 +273,7 @@ class Nginx:
 class NginxStack:
     """The application behind nginx in `directory`: config.hcl is `services` (HCL) plus server_block()."""
 
-    def __init__(self, directory, services, tls, app_env=None, nginx_changes=None, **server):
+    def __init__(self, directory, services, tls, app_env=None, nginx_changes=None, nginx_user=None, **server):
         os.makedirs(directory, exist_ok=True)
         self.config = os.path.join(directory, "config.hcl")
         with open(self.config, "w") as f:
@@ -278,7 +281,7 @@ class NginxStack:
         os.chmod(self.config, 0o644)
         self.app = AppPool(directory, self.config, env=app_env).start()
         os.makedirs(os.path.join(directory, "nginx"), exist_ok=True)
-        self.nginx = Nginx(os.path.join(directory, "nginx"), self.app.socket, tls, nginx_changes).start()
+        self.nginx = Nginx(os.path.join(directory, "nginx"), self.app.socket, tls, nginx_changes, nginx_user).start()
         self.url, self.port = self.nginx.url, self.nginx.port
         self.client = Client(self.url, tls[0])
 

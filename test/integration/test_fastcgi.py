@@ -108,3 +108,32 @@ def test_no_descriptor_of_the_pool_leaks_into_a_program_it_starts(workdir, tls, 
         assert any("socket:" in fd for fd in close_on_exec(worker))
     finally:
         stack.stop()
+
+
+def test_the_socket_belongs_to_the_group_the_web_server_runs_as(workdir, tls):
+    """Started as root, the pool made its socket root:root 0660: nginx's workers (www-data) got a bare
+    502. socket_group (php-fpm's listen.group) gives it to them; the start-up log says who owns it."""
+    d = str(workdir / "socket-group")
+    stack = servers.NginxStack(d, "", tls, nginx_user="www-data", socket_mode="0660",
+                               extra='  socket_group = "www-data"\n')
+    try:
+        assert stack.client.get("/healthz").status == 200
+        assert "app.sock (owner root:www-data, mode 0660)" in stack.app.log()
+    finally:
+        stack.stop()
+    # The same without it: the web server's user cannot connect.
+    d = str(workdir / "socket-root-only")
+    stack = servers.NginxStack(d, "", tls, nginx_user="www-data", socket_mode="0660")
+    try:
+        assert stack.client.get("/healthz").status == 502
+        assert "(owner root:root, mode 0660)" in stack.app.log()
+    finally:
+        stack.stop()
+
+
+def test_the_service_page_names_the_port_the_client_used(client, nginx):
+    """Behind Debian's fastcgi_params (HTTP_HOST is $host, without the port) the CLI snippet once
+    showed https://127.0.0.1/mirror/ for a server on another port."""
+    page = client.get("/mirror/")
+    assert page.status == 200
+    assert ('url = "https://127.0.0.1:%d/mirror/"' % nginx.port) in page.body.decode()

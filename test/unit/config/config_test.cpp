@@ -305,6 +305,17 @@ BOOST_AUTO_TEST_CASE(mistakes_get_one_message_that_names_the_fix) {
   BOOST_TEST(layout.warnings[0].message.find("\"/nonexistent/layout\", which does not exist (yet)") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(socket_owner_and_group) {
+  Config c = parse("server {\n  listen_addr = \"unix:/run/x.sock\"\n  socket_owner = \"root\"\n  socket_group = \"root\"\n}\n");
+  BOOST_TEST(c.server.socket_uid == 0);
+  BOOST_TEST(c.server.socket_gid == 0);
+  BOOST_TEST(parse("server {\n}\n").server.socket_uid == -1);
+  BOOST_TEST(errors_of("server {\n  socket_group = \"no-such-group-here\"\n}\n") ==
+             "2:18: socket_group: there is no group \"no-such-group-here\" on this machine");
+  BOOST_TEST(errors_of("server {\n  socket_owner = \"no-such-user-here\"\n}\n") ==
+             "2:18: socket_owner: there is no user \"no-such-user-here\" on this machine");
+}
+
 BOOST_AUTO_TEST_CASE(a_directory_is_not_a_configuration_file) {
   // Once read as empty text, and so a valid configuration that serves only /healthz.
   try {

@@ -150,6 +150,18 @@ BOOST_AUTO_TEST_CASE(headers_and_credentials) {
   BOOST_TEST(both.headers.get("Authorization") == "Bearer first");
 }
 
+BOOST_AUTO_TEST_CASE(the_host_keeps_the_port_the_client_used) {
+  // Debian's fastcgi_params: HTTP_HOST is $host, without the port.
+  Request r = make({kUri, "HTTP_HOST=tf.example.com", "SERVER_PORT=8443", "HTTPS=on"});
+  BOOST_TEST(r.host == "tf.example.com:8443");
+  BOOST_TEST(make({kUri, "HTTP_HOST=tf.example.com", "SERVER_PORT=443", "HTTPS=on"}).host == "tf.example.com");
+  BOOST_TEST(make({kUri, "HTTP_HOST=tf.example.com", "SERVER_PORT=80"}).host == "tf.example.com");
+  BOOST_TEST(make({kUri, "HTTP_HOST=tf.example.com", "SERVER_PORT=443"}).host == "tf.example.com:443");  // http
+  BOOST_TEST(make({kUri, "HTTP_HOST=tf.example.com:9443", "SERVER_PORT=443", "HTTPS=on"}).host == "tf.example.com:9443");
+  BOOST_TEST(make({kUri, "HTTP_HOST=[::1]", "SERVER_PORT=8443", "HTTPS=on"}).host == "[::1]:8443");
+  BOOST_TEST(make({kUri, "HTTP_HOST=[::1]:8443", "SERVER_PORT=8443", "HTTPS=on"}).host == "[::1]:8443");
+}
+
 BOOST_AUTO_TEST_CASE(host_from_server_name_and_request_ids) {
   Request r = make({kUri, "SERVER_NAME=mirror.local", "SERVER_PORT=8443", "HTTP_X_REQUEST_ID=id<script>1"});
   BOOST_TEST(r.host == "mirror.local:8443");
