@@ -96,12 +96,13 @@ install: $(BUILD)/$(PROGRAM)
 	install -m 0755 $(BUILD)/$(PROGRAM) $(DESTDIR)$(PREFIX)/bin/$(PROGRAM)
 	sed 's|/usr/local/bin/$(PROGRAM)|$(PREFIX)/bin/$(PROGRAM)|; s|/etc/$(PROGRAM)/|$(SYSCONFDIR)/$(PROGRAM)/|g' \
 	  conf/systemd/$(PROGRAM).service > $(DESTDIR)$(UNITDIR)/$(PROGRAM).service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/$(PROGRAM).service
 	install -m 0644 conf/systemd/$(PROGRAM).socket $(DESTDIR)$(UNITDIR)/$(PROGRAM).socket
 	install -m 0644 conf/nginx.conf conf/lighttpd.conf apache-example/$(PROGRAM).conf conf/config.hcl \
 	  $(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 apache-example/shared-hosting/.htaccess $(DESTDIR)$(DOCDIR)/examples/shared-hosting/
 	install -m 0644 README.md ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
-	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM)
+	test -d $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM) || install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM)
 	test -e $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM)/config.hcl || \
 	  install -m 0644 conf/config.hcl $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM)/config.hcl
 

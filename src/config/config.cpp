@@ -103,11 +103,13 @@ class Checker {
   explicit Checker(const std::string& filename) : filename_(filename), dir_(directory_of(filename)) {}
 
   std::vector<Diagnostic> diagnostics;
-  // The server block gives a query string secret (readable or not): when it is unusable, that is
-  // reported once, where it is given, and not again by every service that needs it.
-  bool secret_given = false;
-  bool has_errors() const {
-    return std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) { return !d.warning; });
+  // The server block's query string secret is unusable and that was reported where it is given: it
+  // is not reported again by every service that needs a secret.
+  bool secret_reported = false;
+  bool has_errors() const { return error_count() > 0; }
+  size_t error_count() const {
+    return static_cast<size_t>(
+        std::count_if(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) { return !d.warning; }));
   }
   void error(const SourcePos& pos, std::string message) { diagnostics.push_back({pos, std::move(message), false}); }
   void warning(const SourcePos& pos, std::string message) { diagnostics.push_back({pos, std::move(message), true}); }
@@ -262,13 +264,17 @@ class Checker {
         best_distance = d;
       }
     }
-    // A shortened name ("user" for "username", "secret_file" for "query_string_secret_file").
-    if (best.empty() && name.size() >= 4)
+    // A shortened name ("user" for "username", "secret_file" for "query_string_secret_file"), when
+    // only one name fits.
+    if (best.empty() && name.size() >= 4) {
+      size_t fitting = 0;
       for (const std::string& c : candidates)
         if (c.starts_with(name) || c.ends_with(name)) {
           best = c;
-          break;
+          ++fitting;
         }
+      if (fitting != 1) best.clear();
+    }
     return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
   }
 
@@ -335,22 +341,26 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
                                   "\"unix:/absolute/path\"");
     }
   }
-  if (auto* a = Checker::find(body, "socket_owner")) {
-    if (auto name = check.string(*a)) {
-      if (const passwd* user = ::getpwnam(name->c_str()))
-        server.socket_uid = static_cast<long>(user->pw_uid);
-      else
-        check.error(a->value.pos, "socket_owner: there is no user \"" + *name + "\" on this machine");
-    }
-  }
-  if (auto* a = Checker::find(body, "socket_group")) {
-    if (auto name = check.string(*a)) {
-      if (const group* g = ::getgrnam(name->c_str()))
-        server.socket_gid = static_cast<long>(g->gr_gid);
-      else
-        check.error(a->value.pos, "socket_group: there is no group \"" + *name + "\" on this machine");
-    }
-  }
+  // A name, or a number as php-fpm takes too.
+  auto id_of = [&](const char* attribute, const char* what, auto lookup) -> long {
+    const hcl::Attribute* a = Checker::find(body, attribute);
+    if (a == nullptr) return -1;
+    std::optional<std::string> name = check.string(*a);
+    if (!name) return -1;
+    if (!name->empty() && name->size() <= 9 && std::all_of(name->begin(), name->end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+      return std::stol(*name);
+    if (std::optional<long> id = lookup(*name)) return *id;
+    check.error(a->value.pos, std::string(attribute) + ": there is no " + what + " \"" + *name + "\" on this machine");
+    return -1;
+  };
+  server.socket_uid = id_of("socket_owner", "user", [](const std::string& name) -> std::optional<long> {
+    if (const passwd* user = ::getpwnam(name.c_str())) return static_cast<long>(user->pw_uid);
+    return std::nullopt;
+  });
+  server.socket_gid = id_of("socket_group", "group", [](const std::string& name) -> std::optional<long> {
+    if (const group* g = ::getgrnam(name.c_str())) return static_cast<long>(g->gr_gid);
+    return std::nullopt;
+  });
   if ((server.socket_uid >= 0 || server.socket_gid >= 0) && !server.listen_addr.starts_with("unix:"))
     check.warning(block.pos, "socket_owner and socket_group apply to a unix socket (listen_addr = \"unix:/...\"); "
                              "they are ignored for " + server.listen_addr);
@@ -405,7 +415,7 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
   // The query string secret: attribute, file, or environment, in that order; never echoed.
   const hcl::Attribute* inline_secret = Checker::find(body, "query_string_secret");
   const hcl::Attribute* secret_file = Checker::find(body, "query_string_secret_file");
-  check.secret_given = inline_secret != nullptr || secret_file != nullptr;
+  const size_t errors_before = check.error_count();
   std::optional<std::string> hex;
   SourcePos where = block.pos;
   std::string source;
@@ -418,20 +428,26 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
   } else if (secret_file) {
     // One secret per line: the first seals, the others (rotated out) still open what they sealed.
     if (auto text = check.file_contents(*secret_file)) {
-      std::vector<std::string> lines;
+      std::vector<std::pair<int, std::string>> lines;  // line number, secret
       std::istringstream in(*text);
+      int number = 0;
       for (std::string line; std::getline(in, line);) {
+        ++number;
         line = trim(line);
-        if (!line.empty() && line[0] != '#') lines.push_back(line);
+        if (!line.empty() && line[0] != '#') lines.emplace_back(number, line);
       }
       for (size_t i = 1; i < lines.size(); ++i) {
-        if (auto key = decode_hex_key(lines[i]))
+        if (auto key = decode_hex_key(lines[i].second))
           server.retired_query_string_secrets.push_back(*key);
         else
-          check.error(secret_file->value.pos, "line " + std::to_string(i + 1) + " of the file named by "
+          check.error(secret_file->value.pos, "line " + std::to_string(lines[i].first) + " of the file named by "
                                               "query_string_secret_file is not 64 hex digits");
       }
-      if (!lines.empty()) hex = lines[0];
+      if (lines.empty())
+        check.error(secret_file->value.pos, "the file named by query_string_secret_file holds no secret: write "
+                                            "64 hex digits on its first line (openssl rand -hex 32)");
+      else
+        hex = lines[0].second;
     }
     where = secret_file->value.pos;
     source = "the file named by query_string_secret_file";
@@ -443,6 +459,7 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
       check.error(where, source + " must be 64 hex digits (32 random bytes); generate one with: openssl rand -hex 32");
     }
   }
+  check.secret_reported = check.error_count() > errors_before;
 }
 
 void read_credentials(Checker& check, const hcl::Block& block, OriginCredentials& creds) {
@@ -567,12 +584,12 @@ void read_service_origin(Checker& check, const hcl::Block& block, const ServerCo
     if (a && !service.proxy_packages)
       check.error(a->value.pos, "proxy_packages = false cannot work with a file:// origin: packages in an OCI "
                                 "image layout are only reachable through this server");
-    else if (server.query_string_secret.empty() && !check.secret_given)
+    else if (server.query_string_secret.empty() && !check.secret_reported)
       check.error(block.pos, "a file:// origin serves downloads through this server, which needs "
                              "server.query_string_secret (or query_string_secret_file, or the environment variable " +
                                  std::string(kSecretEnvVar) + ") to seal download URLs");
     service.proxy_packages = true;
-  } else if (service.proxy_packages && server.query_string_secret.empty() && !check.secret_given) {
+  } else if (service.proxy_packages && server.query_string_secret.empty() && !check.secret_reported) {
     const hcl::Attribute* a = Checker::find(body, "proxy_packages");
     check.error(a ? a->value.pos : block.pos,
                 "proxy_packages = true needs server.query_string_secret (or query_string_secret_file, or the "

@@ -167,8 +167,8 @@ class Parser {
         return body;
       }
       if (peek() == '"' && type != nullptr)  // host_aliases { "a.com" = "b.com" }: an object written as a block
-        fail(here(), "expected an attribute name or a block type, found a quoted string: a block holds names, an "
-                     "object holds quoted keys; if \"" + *type + "\" takes an object, write " + *type +
+        fail(here(), "expected an attribute name or a block type, found a quoted string: a block holds unquoted "
+                     "names (name = value), an object holds quoted keys; if \"" + *type + "\" takes an object, write " + *type +
                      " = { \"key\" = value }");
       if (!is_ident_start(peek()))
         fail(here(), "expected an attribute name or a block type, found " + found());

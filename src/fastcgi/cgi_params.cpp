@@ -158,16 +158,18 @@ Request request_from_cgi(const std::vector<std::string_view>& entries, const std
   std::string https = get(params, "HTTPS").value_or("");
   std::string forwarded = get(params, "HTTP_X_FORWARDED_PROTO").value_or("");
   forwarded = forwarded.substr(0, forwarded.find(','));
+  const bool behind_proxy = !forwarded.empty() && !(https == "on" || https == "1" || https == "ON");
   if (https == "on" || https == "1" || https == "ON")
     r.scheme = "https";
-  else if (!forwarded.empty())
+  else if (behind_proxy)
     r.scheme = forwarded == "https" ? "https" : "http";
   else
     r.scheme = get(params, "REQUEST_SCHEME").value_or("http") == "https" ? "https" : "http";
   // The host as the client reached it, port included: Debian's nginx passes HTTP_HOST as $host,
   // which drops the port (deliberately: the raw Host header is the client's to choose), so the port
-  // comes from SERVER_PORT when the host has none and it is not the scheme's default.
-  std::string port = get(params, "SERVER_PORT").value_or("");
+  // comes from SERVER_PORT when the host has none and it is not the scheme's default. Behind a proxy
+  // that terminates TLS (X-Forwarded-Proto), SERVER_PORT is the web server's, not the client's.
+  std::string port = behind_proxy ? "" : get(params, "SERVER_PORT").value_or("");
   const bool default_port = port.empty() || port == (r.scheme == "https" ? "443" : "80");
   if (auto host = get(params, "HTTP_HOST"); host && !host->empty()) {
     const bool has_port = host->back() != ']' && host->find(':') != std::string::npos;

@@ -53,6 +53,7 @@ std::string no_packages_message(const std::string& directory) {
     }
     if (std::none_of(level.begin(), level.end(), holds_packages)) continue;
     fs::path meant = fs::absolute(dir).lexically_normal();
+    if (meant.filename().empty()) meant = meant.parent_path();  // "dir/" names the same directory as "dir"
     for (int up = depth; up < 3; ++up) meant = meant.parent_path();
     const char* what = depth == 2 ? "one hostname's directory" : depth == 1 ? "one namespace's directory"
                                                                             : "one provider's directory";

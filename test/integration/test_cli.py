@@ -75,9 +75,14 @@ def test_from_mirror_one_level_too_deep_names_the_directory_meant(tmp_path):
     shutil.copy(os.path.join(servers.ROOT, "test", "unit", "data", "provider-single.zip"),
                 provider / "terraform-provider-widget_1.0.0_linux_amd64.zip")
     out = "oci-layout:" + str(tmp_path / "layout")
-    r = run("push", "provider", "--to", out, "--from-mirror", str(tmp_path / "mirror" / "registry.terraform.io"))
-    assert r.returncode == 64
-    assert ('is one hostname\'s directory of a mirror, not the mirror itself: give "%s"' % (tmp_path / "mirror")
+    host_dir = str(tmp_path / "mirror" / "registry.terraform.io")
+    for given in (host_dir, host_dir + "/"):  # a shell's completion adds the slash
+        r = run("push", "provider", "--to", out, "--from-mirror", given)
+        assert r.returncode == 64
+        assert ('is one hostname\'s directory of a mirror, not the mirror itself: give "%s"' % (tmp_path / "mirror")
+                in r.stderr), r.stderr
+    r = run("push", "provider", "--to", out, "--from-mirror", str(provider) + "/")
+    assert ('is one provider\'s directory of a mirror, not the mirror itself: give "%s"' % (tmp_path / "mirror")
             in r.stderr), r.stderr
     r = run("push", "provider", "--to", out, "--from-mirror", str(tmp_path / "mirror"))
     assert r.returncode == 64

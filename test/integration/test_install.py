@@ -8,8 +8,9 @@ import servers
 
 def install(destdir):
     build = os.path.dirname(servers.BINARY)  # the build the tests run, up to date
-    return subprocess.run(["make", "-s", "-C", servers.ROOT, "install", "DESTDIR=" + destdir, "BUILD=" + build],
-                          capture_output=True, text=True, timeout=600)
+    # Under a strict umask, as some operators' root shells have.
+    return subprocess.run(["sh", "-c", 'umask 077 && exec make -s -C "$0" install DESTDIR="$1" BUILD="$2"',
+                           servers.ROOT, destdir, build], capture_output=True, text=True, timeout=600)
 
 
 def test_make_install_lays_out_binary_configuration_units_and_examples(tmp_path):
@@ -31,9 +32,12 @@ def test_make_install_lays_out_binary_configuration_units_and_examples(tmp_path)
     # The starting configuration is valid as installed.
     check = subprocess.run([binary, "--config", config, "check-config"], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    # An operator's own configuration is never overwritten.
+    assert os.stat(units + "service").st_mode & 0o777 == 0o644
+    # An operator's own configuration, and the directory's mode, are never touched again.
     with open(config, "a") as f:
         f.write("# mine\n")
+    os.chmod(os.path.dirname(config), 0o750)
     assert install(dest).returncode == 0
     with open(config) as f:
         assert f.read().endswith("# mine\n")
+    assert os.stat(os.path.dirname(config)).st_mode & 0o777 == 0o750

@@ -278,8 +278,8 @@ BOOST_AUTO_TEST_CASE(mistakes_get_one_message_that_names_the_fix) {
   // An object written as a block.
   BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"http://h:5000\"\n  host_aliases {\n"
                        "    \"registry.opentofu.org\" = \"registry.terraform.io\"\n  }\n}\n")
-                 .find("4:5: expected an attribute name or a block type, found a quoted string: a block holds names, "
-                       "an object holds quoted keys; if \"host_aliases\" takes an object, write host_aliases = {") == 0);
+                 .find("4:5: expected an attribute name or a block type, found a quoted string: a block holds unquoted names "
+                       "(name = value), an object holds quoted keys; if \"host_aliases\" takes an object, write host_aliases = {") == 0);
   // "user" for "username": a suggestion, and no cascade about the password.
   BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"http://h:5000\"\n  origin_credentials {\n"
                        "    user = \"robot\"\n    password = \"pw\"\n  }\n}\n") ==
@@ -291,6 +291,13 @@ BOOST_AUTO_TEST_CASE(mistakes_get_one_message_that_names_the_fix) {
                        "server {\n  query_string_secret_file = \"nope.txt\"\n}\n") ==
              "6:30: cannot read \"" + data_path("nope.txt") + "\" named by \"query_string_secret_file\": No such "
              "file or directory");
+  // A secret file that holds no secret is that problem, once; a bad retired secret is named by its line.
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"http://h:5000\"\n  proxy_packages = true\n}\n"
+                       "server {\n  query_string_secret_file = \"comments-only-secret.txt\"\n}\n") ==
+             "6:30: the file named by query_string_secret_file holds no secret: write 64 hex digits on its first "
+             "line (openssl rand -hex 32)");
+  BOOST_TEST(errors_of("server {\n  query_string_secret_file = \"bad-retired-secret.txt\"\n}\n") ==
+             "2:30: line 5 of the file named by query_string_secret_file is not 64 hex digits");
   // origin_url is the registry's root.
   BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"http://host:5000/v2/\"\n}\n") ==
              "2:16: origin_url is the registry's root, without the API path: write \"http://host:5000\" (this "
@@ -310,6 +317,9 @@ BOOST_AUTO_TEST_CASE(socket_owner_and_group) {
   BOOST_TEST(c.server.socket_uid == 0);
   BOOST_TEST(c.server.socket_gid == 0);
   BOOST_TEST(parse("server {\n}\n").server.socket_uid == -1);
+  Config numeric = parse("server {\n  listen_addr = \"unix:/run/x.sock\"\n  socket_owner = \"4321\"\n  socket_group = \"33\"\n}\n");
+  BOOST_TEST(numeric.server.socket_uid == 4321);
+  BOOST_TEST(numeric.server.socket_gid == 33);
   BOOST_TEST(errors_of("server {\n  socket_group = \"no-such-group-here\"\n}\n") ==
              "2:18: socket_group: there is no group \"no-such-group-here\" on this machine");
   BOOST_TEST(errors_of("server {\n  socket_owner = \"no-such-user-here\"\n}\n") ==

@@ -160,6 +160,12 @@ BOOST_AUTO_TEST_CASE(the_host_keeps_the_port_the_client_used) {
   BOOST_TEST(make({kUri, "HTTP_HOST=tf.example.com:9443", "SERVER_PORT=443", "HTTPS=on"}).host == "tf.example.com:9443");
   BOOST_TEST(make({kUri, "HTTP_HOST=[::1]", "SERVER_PORT=8443", "HTTPS=on"}).host == "[::1]:8443");
   BOOST_TEST(make({kUri, "HTTP_HOST=[::1]:8443", "SERVER_PORT=8443", "HTTPS=on"}).host == "[::1]:8443");
+  // Behind a proxy that terminates TLS, SERVER_PORT is the web server's own port, not the client's.
+  Request proxied = make({kUri, "HTTP_HOST=tf.example.com", "SERVER_PORT=8080", "HTTP_X_FORWARDED_PROTO=https"});
+  BOOST_TEST(proxied.scheme == "https");
+  BOOST_TEST(proxied.host == "tf.example.com");
+  BOOST_TEST(make({kUri, "SERVER_NAME=tf.example.com", "SERVER_PORT=80", "HTTP_X_FORWARDED_PROTO=https"}).host ==
+             "tf.example.com");
 }
 
 BOOST_AUTO_TEST_CASE(host_from_server_name_and_request_ids) {
