@@ -9,6 +9,7 @@ with a throwaway certificate, prints how to use it, and stops everything on Ctrl
 
 import os
 import secrets
+import shutil
 import signal
 import sys
 import tempfile
@@ -101,6 +102,7 @@ Press Ctrl-C to stop.""" % {"mirror": mirror, "registry": registry.url, "repo": 
         for server in (nginx, app, registry):
             if server:
                 server.stop()
+        shutil.rmtree(work, ignore_errors=True)  # the registry's data, the certificate, the logs
 
 
 if __name__ == "__main__":
