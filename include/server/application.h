@@ -31,6 +31,9 @@ class RegistryApp : public Handler {
   // libcurl in production, fakes in tests.
   explicit RegistryApp(const Config& config, const Clock& clock = system_clock(),
                        HttpTransport& transport = curl_transport());
+  // A temporary would be gone before the application's first request.
+  RegistryApp(Config&&, const Clock& = system_clock(), HttpTransport& = curl_transport()) = delete;
+  RegistryApp(const Config&, const Clock&&, HttpTransport& = curl_transport()) = delete;
   RegistryApp(const RegistryApp&) = delete;
   RegistryApp& operator=(const RegistryApp&) = delete;
 

@@ -43,7 +43,8 @@ BOOST_AUTO_TEST_CASE(without_registries_discovery_is_404) {
   Config config = parse_config("provider_mirror \"m\" {\n  origin_url = \"file://" + layout.directory() +
                                    "\"\n}\nserver {\n  query_string_secret = \"" + otr::testing::kTestSecret + "\"\n}\n",
                                "t.hcl");
-  RegistryApp app(config, otr::testing::FakeClock());
+  otr::testing::FakeClock clock;
+  RegistryApp app(config, clock);
   BOOST_TEST(call(app, "/.well-known/terraform.json").status == 404);
 }
 

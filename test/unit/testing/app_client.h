@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/json.h"
 #include "http/handler.h"
 #include "http/message.h"
 
@@ -33,6 +34,14 @@ inline Answer call(Handler& app, const std::string& target, const std::string& m
   BufferSink sink;
   app.handle(r, sink);
   return Answer{sink.status, sink.headers, sink.body};
+}
+
+// The first message of a JSON error body ({"errors":["..."]}), "" when there is none.
+inline std::string first_error(const Answer& answer) {
+  JsonPtr doc = json_parse(answer.body);
+  const cJSON* errors = doc ? json_array(doc.get(), "errors") : nullptr;
+  const cJSON* first = errors ? cJSON_GetArrayItem(errors, 0) : nullptr;
+  return first != nullptr && cJSON_IsString(first) ? first->valuestring : "";
 }
 
 }  // namespace otr::testing

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "oci/layout_reader.h"
 #include "oci/layout_writer.h"
 #include "publish/module_publish.h"
 #include "publish/provider_publish.h"
@@ -84,6 +85,11 @@ class PublishedLayout {
   }
   const std::string& zip_digest() const { return zip_digest_; }
   const std::string& h1() const { return h1_; }
+  // The digest of the provider release's index manifest (what checksums tokens seal).
+  std::string release_digest(const std::string& version) const {
+    const std::string repository = RepositoryNaming("terraform-providers").provider(parse_provider_address("acme/widget"));
+    return OciLayoutReader(directory()).get_manifest(repository, version, 1u << 20).digest;
+  }
 
   // provider_mirror "mirror", provider_registry "registry" (with the unit tests' signing key) and
   // module_registry "modules", all reading this layout; `extra` is added to the file.
