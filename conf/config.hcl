@@ -1,6 +1,7 @@
 # oci-distribution-terraform-registry: the configuration `make install` lays out in
 # /etc/oci-distribution-terraform-registry/config.hcl (never over an existing one). Edit it, then
-#   oci-distribution-terraform-registry check-config
+# check it as the pool's user, who must be able to read every file it names:
+#   sudo -u www-data oci-distribution-terraform-registry check-config
 # Every block and attribute is described in the README ("Configuration").
 
 # A provider network mirror at https://<your host>/mirror/.

@@ -49,9 +49,8 @@ struct ProcessHooks {
   // In a worker about to _exit() with requests still running (past shutdown_timeout).
   std::function<void()> before_abrupt_exit;
   // Checks of a configuration that loading it does not make (they may start programs: the signing
-  // keys), run by the master (pool mode) on the configuration it starts with and on each reloaded
-  // one. Any problem refuses that configuration. A process a web server spawned has no master: its
-  // handler factory finds the same problems when it builds the application.
+  // keys), run at start in both modes (a problem: logged, exit kExitConfig) and by the master on
+  // each reloaded configuration (a problem refuses it).
   std::function<std::vector<Diagnostic>(const Config&)> check_config;
 };
 

@@ -225,7 +225,10 @@ class Checker {
       return std::nullopt;
     }
     std::string value = trim(text);
-    if (value.empty()) error(a.value.pos, "the file \"" + *full + "\" named by \"" + a.name + "\" is empty");
+    if (value.empty()) {
+      error(a.value.pos, "the file \"" + *full + "\" named by \"" + a.name + "\" is empty");
+      return std::nullopt;
+    }
     return value;
   }
 
@@ -411,13 +414,17 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
     check.warning(tls.pos, "the tls block is ignored: TLS belongs to the web server in front of this FastCGI "
                            "application (see README, \"Web servers\")");
   }
+}
 
-  // The query string secret: attribute, file, or environment, in that order; never echoed.
-  const hcl::Attribute* inline_secret = Checker::find(body, "query_string_secret");
-  const hcl::Attribute* secret_file = Checker::find(body, "query_string_secret_file");
+// The query string secret, from the server block's attribute or file, else the environment; never
+// echoed. A problem with it is reported once, here (Checker::secret_reported).
+void read_query_string_secret(Checker& check, const hcl::Block* block, const std::string& filename,
+                              ServerConfig& server) {
+  const hcl::Attribute* inline_secret = block ? Checker::find(block->body, "query_string_secret") : nullptr;
+  const hcl::Attribute* secret_file = block ? Checker::find(block->body, "query_string_secret_file") : nullptr;
   const size_t errors_before = check.error_count();
   std::optional<std::string> hex;
-  SourcePos where = block.pos;
+  SourcePos where = block ? block->pos : SourcePos{filename, 0, 0};
   std::string source;
   if (inline_secret && secret_file) {
     check.error(secret_file->pos, "set either query_string_secret or query_string_secret_file, not both");
@@ -459,7 +466,19 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
       check.error(where, source + " must be 64 hex digits (32 random bytes); generate one with: openssl rand -hex 32");
     }
   }
+  // Taken out of the environment even when the file gives the secret: the variable is ours by name.
+  std::optional<std::string> env = take_secret_env(kSecretEnvVar);
+  if (env && !inline_secret && !secret_file) {
+    if (auto key = decode_hex_key(trim(*env)))
+      server.query_string_secret = *key;
+    else
+      check.error({filename, 0, 0}, std::string("the environment variable ") + kSecretEnvVar +
+                                        " must hold 64 hex digits; generate them with: openssl rand -hex 32");
+  }
   check.secret_reported = check.error_count() > errors_before;
+  if (!server.query_string_secret.empty() && server.query_string_secret == std::string(32, '\0'))
+    check.warning(where, "the query string secret is all zeros: anyone can forge download URLs; generate a secret "
+                         "with openssl rand -hex 32");
 }
 
 void read_credentials(Checker& check, const hcl::Block& block, OriginCredentials& creds) {
@@ -689,24 +708,7 @@ Config parse_config(const std::string& text, const std::string& filename) {
     server_block = &b;
   }
   if (server_block != nullptr) read_server(check, *server_block, config.server);
-  // Taken out of the environment even when the file gives the secret: the variable is ours by name.
-  std::optional<std::string> secret_env = take_secret_env(kSecretEnvVar);
-  if (config.server.query_string_secret.empty()) {
-    bool in_file = server_block && (Checker::find(server_block->body, "query_string_secret") ||
-                                    Checker::find(server_block->body, "query_string_secret_file"));
-    if (const auto& env = secret_env; env && !in_file) {
-      if (auto key = decode_hex_key(trim(*env)))
-        config.server.query_string_secret = *key;
-      else
-        check.error({filename, 0, 0}, std::string("the environment variable ") + kSecretEnvVar +
-                                          " must hold 64 hex digits; generate them with: openssl rand -hex 32");
-    }
-  }
-  if (!config.server.query_string_secret.empty() &&
-      config.server.query_string_secret == std::string(32, '\0'))
-    check.warning(server_block ? server_block->pos : SourcePos{filename, 0, 0},
-                  "the query string secret is all zeros: anyone can forge download URLs; generate a secret with "
-                  "openssl rand -hex 32");
+  read_query_string_secret(check, server_block, filename, config.server);
 
   // Service names share one namespace: each is the first path segment of its URLs.
   std::map<std::string, int> service_lines;

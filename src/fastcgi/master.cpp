@@ -156,8 +156,12 @@ class Master {
       }
     }
     for (const Diagnostic& d : fresh->warnings) log_warning(d.to_string());
-    if (fresh->server.listen_addr != config_->server.listen_addr)
-      log_warning("listen_addr changed; the new address takes effect only after a restart");
+    const ServerConfig& now = config_->server;
+    const ServerConfig& next = fresh->server;
+    if (next.listen_addr != now.listen_addr || next.socket_mode != now.socket_mode ||
+        next.socket_uid != now.socket_uid || next.socket_gid != now.socket_gid)
+      log_warning("the listening socket's settings changed (listen_addr, socket_mode, socket_owner, socket_group); "
+                  "they take effect only after a restart");
     config_ = std::move(fresh);
     log_configure(config_->server.log_format);
     std::vector<pid_t> old;
@@ -232,7 +236,7 @@ int run_server(const std::string& config_path, const Config& config, const Handl
       listener = bind_listen_socket(config.server);
     } catch (const std::exception& e) {
       log_error(e.what());
-      return 1;
+      return kExitFailure;
     }
   }
   try {
@@ -242,6 +246,15 @@ int run_server(const std::string& config_path, const Config& config, const Handl
     return kExitFailure;
   }
   if (hooks.on_start) hooks.on_start();
+  // Both modes: a web server that spawns us gets the same exit status as a start by hand.
+  if (hooks.check_config) {
+    std::vector<Diagnostic> problems = hooks.check_config(config);
+    for (const Diagnostic& d : problems) log_error(d.to_string());
+    if (!problems.empty()) {
+      if (!listener.unix_path.empty()) unlink(listener.unix_path.c_str());
+      return kExitConfig;
+    }
+  }
 
   if (listener.mode == ServeMode::kSpawned) {
     log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_threads) +
@@ -257,14 +270,6 @@ int run_server(const std::string& config_path, const Config& config, const Handl
       return kExitFailure;
     }
     return code;
-  }
-  if (hooks.check_config) {
-    std::vector<Diagnostic> problems = hooks.check_config(config);
-    for (const Diagnostic& d : problems) log_error(d.to_string());
-    if (!problems.empty()) {
-      if (!listener.unix_path.empty()) unlink(listener.unix_path.c_str());
-      return kExitConfig;
-    }
   }
   log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_processes) +
            " worker processes of " + std::to_string(config.server.worker_threads) + " threads");

@@ -56,11 +56,12 @@ def socket_answers(path):
 class Process:
     """A child process in its own process group, with its output in a log file."""
 
-    def __init__(self, argv, log_path, env=None, cwd=None):
+    def __init__(self, argv, log_path, env=None, cwd=None, stdin=None):
+        """`stdin`: a descriptor for fd 0 (a listening socket, as a web server that spawns us gives)."""
         self.log_path = log_path
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
-                                     start_new_session=True)
+                                     stdin=stdin, start_new_session=True)
 
     @property
     def pid(self):

@@ -54,25 +54,44 @@ def test_a_pool_whose_listening_socket_is_shut_down_stops_and_says_why(workdir):
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(os.path.join(d, "fcgi.sock"))
     listener.listen(16)
-    log_path = os.path.join(d, "app.log")
-    log = open(log_path, "wb")
     # The socket becomes fd 3 and LISTEN_PID names the process itself, as systemd does it.
-    proc = subprocess.Popen(["sh", "-c", 'exec 3<&0 0</dev/null; LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --config "$1" server',
-                             servers.BINARY, config], stdin=listener.fileno(), stdout=log, stderr=subprocess.STDOUT)
+    pool = servers.Process(["sh", "-c", 'exec 3<&0 0</dev/null; LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --config "$1" server',
+                            servers.BINARY, config], os.path.join(d, "app.log"), stdin=listener.fileno())
     try:
-        workers = lambda: subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
-        servers.wait_until(lambda: len(workers()) == 2, "two workers")
+        workers = lambda: subprocess.run(["pgrep", "-P", str(pool.pid)], capture_output=True, text=True).stdout.split()
+        pool.wait_ready(lambda: len(workers()) == 2, "two workers")
         listener.shutdown(socket.SHUT_RDWR)
-        assert proc.wait(15) == 1
+        assert pool.proc.wait(15) == 1
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
+        pool.stop()
         listener.close()
-    text = open(log_path).read()
+    text = pool.output()
     assert "no longer accepts connections; stopping" in text, text
     assert text.count("starting a new one") <= 2, text  # no respawn loop
+
+
+def test_a_spawned_process_with_an_unusable_signing_key_exits_78_as_a_pool_does(workdir):
+    """mod_fcgid and lighttpd spawn us on a listening fd 0: the key check runs there too."""
+    d = str(workdir / "spawned-bad-key")
+    os.makedirs(d)
+    key = os.path.join(d, "not-a-key.asc")
+    with open(key, "w") as f:
+        f.write("this is not an OpenPGP key\n")
+    config = os.path.join(d, "config.hcl")
+    with open(config, "w") as f:
+        f.write('provider_registry "registry" {\n  origin_url = "http://127.0.0.1:9"\n  signing_key_file = "%s"\n}\n'
+                % key)
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(os.path.join(d, "fcgi.sock"))
+    listener.listen(8)
+    spawned = servers.Process([servers.BINARY, "--config", config, "server"], os.path.join(d, "app.log"),
+                              stdin=listener.fileno())
+    try:
+        assert spawned.proc.wait(30) == 78
+    finally:
+        spawned.stop()
+        listener.close()
+    assert "not-a-key.asc" in spawned.output(), spawned.output()
 
 
 def close_on_exec(pid):

@@ -163,6 +163,22 @@ def test_invalid_reload_keeps_serving(ops):
             f.write(original)
 
 
+def test_a_reload_says_socket_settings_wait_for_a_restart(ops):
+    _, app, client, config = ops
+    original = open(config).read()
+    assert 'socket_mode = "0666"' in original
+    try:
+        with open(config, "w") as f:
+            f.write(original.replace('socket_mode = "0666"', 'socket_mode = "0664"'))
+        app.process.signal(signal.SIGHUP)
+        servers.wait_until(lambda: app.log().count("configuration reloaded") >= 1 and
+                           "they take effect only after a restart" in app.log(), "the reload and its warning")
+        assert client.get(DOC).status == 200
+    finally:
+        with open(config, "w") as f:
+            f.write(original)
+
+
 def test_access_log_has_no_secrets(ops):
     _, app, client, _ = ops
     doc = client.get(DOC, headers={"Authorization": "Bearer not-a-real-token-but-secret"})

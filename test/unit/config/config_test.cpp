@@ -296,6 +296,16 @@ BOOST_AUTO_TEST_CASE(mistakes_get_one_message_that_names_the_fix) {
                        "server {\n  query_string_secret_file = \"comments-only-secret.txt\"\n}\n") ==
              "6:30: the file named by query_string_secret_file holds no secret: write 64 hex digits on its first "
              "line (openssl rand -hex 32)");
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"http://h:5000\"\n  proxy_packages = true\n}\n"
+                       "server {\n  query_string_secret_file = \"empty-secret.txt\"\n}\n") ==
+             "6:30: the file \"" + data_path("empty-secret.txt") + "\" named by \"query_string_secret_file\" is empty");
+  // A bad secret in the environment, once for two services that need one.
+  setenv(kSecretEnvVar, "not-hex", 1);
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"http://h:5000\"\n  proxy_packages = true\n}\n"
+                       "provider_mirror \"n\" {\n  origin_url = \"http://h:5000\"\n  proxy_packages = true\n}\n") ==
+             "0:0: the environment variable " + std::string(kSecretEnvVar) +
+                 " must hold 64 hex digits; generate them with: openssl rand -hex 32");
+  forget_secret_env(kSecretEnvVar);
   BOOST_TEST(errors_of("server {\n  query_string_secret_file = \"bad-retired-secret.txt\"\n}\n") ==
              "2:30: line 5 of the file named by query_string_secret_file is not 64 hex digits");
   // origin_url is the registry's root.
