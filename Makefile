@@ -65,8 +65,7 @@ sanitize:
 	  $(abspath $(BUILD))/sanitize/unit-tests --log_level=message --report_level=short
 
 # The README's test command: installs what it needs, then runs everything.
-check: deps
-	python3 scripts/check-layers.py
+check: layers deps
 	$(MAKE) -j$(shell nproc) all unit
 	scripts/run-integration-tests.sh
 	scripts/run-acceptance-tests.sh
