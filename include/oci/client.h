@@ -76,20 +76,16 @@ class OciClient : public OciReader {
   // request retried (not when its body is streamed from a source: then the 401 is returned). A
   // bearer challenge without a scope asks for "repository:<repository>:<actions>". Transport
   // failures are in the response, not thrown.
-  IncomingResponse send(OutgoingRequest request, const std::string& repository, const std::string& actions);
-  // A request with this registry's timeouts and CA settings; `url` may be a path from "/v2/".
-  OutgoingRequest new_request(const std::string& method, const std::string& url) const;
-  const std::string& base_url() const { return endpoint_.base_url; }
-
- private:
-  // One round trip with the current credentials; on a 401 challenge, obtains credentials and
-  // retries once.
+  // The read side uses it too, with `actions` "pull".
   IncomingResponse fetch(OutgoingRequest request, const std::string& repository,
                          const std::string& actions = "pull");
+  // A request with this registry's timeouts and CA settings; `url` may be a path from "/v2/".
+  OutgoingRequest make_request(const std::string& method, const std::string& url) const;
+
+ private:
   std::string authorization_for(const std::string& repository);
   bool answer_challenge(const IncomingResponse& response, const std::string& repository,
                         const std::string& actions = "pull");
-  OutgoingRequest make_request(const std::string& method, const std::string& url) const;
   std::string cache_key(const std::string& repository) const;
   // `url` is on the registry's origin (scheme, host and port, default ports normalised).
   bool is_registry_url(const std::string& url) const;
@@ -106,6 +102,6 @@ class OciClient : public OciReader {
 
 // Resolves a Location or Link target (absolute, "//host/...", "/path" or relative) against the
 // URL it came from.
-std::string resolve_registry_url(const std::string& base, const std::string& target);
+std::string resolve_url(const std::string& base, const std::string& target);
 
 }  // namespace otr

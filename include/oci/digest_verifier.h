@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,5 +30,25 @@ class DigestVerifier {
 
 // Whether `content` has `digest` (false for a digest of another algorithm or form).
 bool digest_matches(std::string_view digest, std::string_view content);
+// The same, given the content's "sha256:<hex>" already computed: hashes again only for sha512.
+bool digest_matches(std::string_view digest, std::string_view content, std::string_view content_sha256);
+
+// Content passed on as it streams, the newest chunk held back until the digest is known: content
+// that does not match never reaches the receiver whole. `receiver` must outlive the stream.
+class VerifiedStream {
+ public:
+  // Throws std::invalid_argument as DigestVerifier does.
+  VerifiedStream(std::string_view digest, const std::function<bool(std::string_view)>& receiver);
+  // Hashes `chunk` and delivers the one before it; false once the receiver has stopped.
+  bool feed(std::string_view chunk);
+  // False when the content does not match (the last chunk is then never delivered); otherwise
+  // delivers it and returns true. Call once, after the last feed().
+  bool finish();
+
+ private:
+  DigestVerifier hash_;
+  const std::function<bool(std::string_view)>& receiver_;
+  std::string held_;
+};
 
 }  // namespace otr

@@ -26,7 +26,8 @@ std::string layout_ref_name(const std::string& repository, const std::string& ta
 // Reads a layout (the writer is OciLayoutTarget, oci/layout_writer.h). Cheap to create (per
 // request); index.json is read when a tag is asked for.
 // A missing or malformed index.json is kUnreachable/kBadResponse; an unknown repository, tag or
-// blob is kNotFound.
+// blob is nullopt from the find_* methods and kNotFound from get_manifests and stream_blob.
+// Not thread-safe: one reader per request.
 class OciLayoutReader : public OciReader {
  public:
   OciLayoutReader(std::string directory, std::size_t max_manifest_bytes = 4u << 20);
@@ -50,7 +51,11 @@ class OciLayoutReader : public OciReader {
     std::string tag;
     std::string digest;
   };
-  std::vector<Tagged> tags_of(const std::string& repository);
+  std::vector<Tagged> tags_of(const std::string& repository);  // reads and parses index.json
+  // `reference` itself when it is a digest, else the digest `tags` give it ("" when none).
+  static std::string digest_of(const std::vector<Tagged>& tags, const std::string& reference);
+  // The manifest blob `digest` names, verified; nullopt when there is none ("" included).
+  std::optional<FetchedManifest> manifest_at(const std::string& digest, std::size_t max_bytes);
 
   std::string directory_;
   std::size_t max_manifest_bytes_;

@@ -84,8 +84,4 @@ class RegistryTarget : public ArtifactTarget {
   std::map<std::string, std::string> seen_in_;  // blob digest -> a repository holding it
 };
 
-// "MANIFEST_INVALID: manifest invalid; ..." from an OCI error body, a short plain-text body's first
-// line, or "".
-std::string registry_error_text(const std::string& body);
-
 }  // namespace otr

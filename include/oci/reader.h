@@ -19,7 +19,7 @@
 namespace otr {
 
 struct FetchedManifest {
-  std::string digest;      // verified "sha256:..." of body
+  std::string digest;      // "sha256:..." of body, computed here (asked by digest, body matched that one)
   std::string media_type;  // from Content-Type, else the body's mediaType
   std::string body;
 };

@@ -31,4 +31,8 @@ std::string version_to_tag(const Version& v);
 // nullopt when the tag is not a version tag (e.g. "latest", "linux_amd64", "v1.0.0").
 std::optional<Version> version_from_tag(std::string_view tag);
 
+// A plugin protocol version as release manifests and --protocols give it: MAJOR.MINOR ("5.0",
+// "6.0"), at most four digits each.
+bool is_protocol_version(std::string_view text);
+
 }  // namespace otr

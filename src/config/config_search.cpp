@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "base/strings.h"
+
 namespace otr {
 
 namespace {
@@ -45,14 +47,8 @@ ConfigSearch search_config_file(const std::string& exe_dir) {
   std::string config_home = env_or("XDG_CONFIG_HOME", home.empty() ? "" : home + "/.config");
   if (!config_home.empty()) search.searched.push_back(config_home + "/" + kAppDir + "/" + kFileName);
   std::string dirs = env_or("XDG_CONFIG_DIRS", "/etc/xdg");
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t colon = dirs.find(':', start);
-    std::string dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+  for (const std::string& dir : split(dirs, ':'))
     if (!dir.empty()) search.searched.push_back(dir + "/" + kAppDir + "/" + kFileName);
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
   search.searched.push_back(std::string("/etc/") + kAppDir + "/" + kFileName);
 
   std::set<std::string> seen;

@@ -206,7 +206,7 @@ class ThreadHandle {
   ThreadHandle(const ThreadHandle&) = delete;
   ThreadHandle& operator=(const ThreadHandle&) = delete;
   CURL* get() const { return easy_; }
-  // The transfer on this handle did not complete normally: do not reuse the handle.
+  // A callback of the transfer on this handle threw: do not reuse the handle.
   void discard() { failed_ = true; }
   // The handle was made for this transfer: its first perform opened libcurl's internal socket
   // pair (without close-on-exec), which the caller marks.
@@ -368,8 +368,12 @@ IncomingResponse perform_one(Transfer& t) {
   prepare(t, handle.get());
   CURLcode code = curl_easy_perform(t.easy);
   if (handle.fresh()) mark_descriptors_close_on_exec();  // the wake-up pair of its internal multi handle
-  if (code != CURLE_OK) handle.discard();
-  if (t.failure) std::rethrow_exception(t.failure);
+  // A transfer that failed or was stopped (a 401 answered, a redirect followed, a client gone)
+  // leaves a handle libcurl can reuse; one whose callback threw is not trusted again.
+  if (t.failure) {
+    handle.discard();
+    std::rethrow_exception(t.failure);
+  }
   finish(t, code);
   return std::move(t.response);
 }

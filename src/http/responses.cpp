@@ -3,6 +3,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/sha256.h"
+#include "base/strings.h"
 
 namespace otr {
 
@@ -11,17 +12,10 @@ namespace {
 // If-None-Match holds "*" or a comma-separated list of (possibly weak) entity tags.
 bool if_none_match_hits(const std::string& header, const std::string& etag) {
   if (header.empty()) return false;
-  size_t pos = 0;
-  while (pos < header.size()) {
-    size_t comma = header.find(',', pos);
-    std::string item = header.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    size_t a = item.find_first_not_of(" \t");
-    size_t b = item.find_last_not_of(" \t");
-    item = a == std::string::npos ? std::string() : item.substr(a, b - a + 1);
+  for (std::string item : split(header, ',')) {
+    item = trim(item);
     if (item.starts_with("W/")) item = item.substr(2);
     if (item == "*" || item == etag) return true;
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
   }
   return false;
 }

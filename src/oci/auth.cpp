@@ -1,8 +1,6 @@
 #include "oci/auth.h"
 
-#include <openssl/evp.h>
-
-#include <vector>
+#include "base/base64.h"
 
 namespace otr {
 
@@ -29,11 +27,7 @@ void AuthCache::put(const std::string& key, std::string authorization, Clock::St
 }
 
 std::string basic_authorization(const std::string& username, const std::string& password) {
-  std::string plain = username + ":" + password;
-  std::vector<unsigned char> out(4 * ((plain.size() + 2) / 3) + 1);
-  int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(plain.data()),
-                          static_cast<int>(plain.size()));
-  return "Basic " + std::string(reinterpret_cast<char*>(out.data()), static_cast<size_t>(n));
+  return "Basic " + base64_encode(username + ":" + password);
 }
 
 }  // namespace otr

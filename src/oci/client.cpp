@@ -37,7 +37,8 @@ std::string origin_of(std::string_view url) {
   return origin;
 }
 
-// Resolves a Location or Link target against the URL it came from.
+}  // namespace
+
 std::string resolve_url(const std::string& base, const std::string& target) {
   if (target.starts_with("http://") || target.starts_with("https://")) return target;
   if (target.starts_with("//")) return base.substr(0, base.find("://") + 1) + target;
@@ -46,6 +47,8 @@ std::string resolve_url(const std::string& base, const std::string& target) {
   std::string path = base.substr(0, cut);
   return path.substr(0, path.rfind('/') + 1) + target;
 }
+
+namespace {
 
 bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -67,9 +70,7 @@ std::string next_link(const Headers& headers) {
 }
 
 std::string media_type_of(const std::string& content_type) {
-  std::string type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.pop_back();
-  return type;
+  return trim(std::string_view(content_type).substr(0, content_type.find(';')));
 }
 
 }  // namespace
@@ -158,10 +159,7 @@ bool OciClient::answer_challenge(const IncomingResponse& response, const std::st
     const std::string wanted = endpoint_.push_access ? "pull,push" : actions;
     std::string scopes = scope != challenge.params.end() ? scope->second : "repository:" + repository + ":" + wanted;
     bool first_scope = true;
-    for (size_t start = 0; start <= scopes.size();) {
-      size_t space = scopes.find(' ', start);
-      std::string one = scopes.substr(start, space == std::string::npos ? std::string::npos : space - start);
-      start = space == std::string::npos ? scopes.size() + 1 : space + 1;
+    for (std::string one : split(scopes, ' ')) {
       if (one.empty()) continue;
       if (one == "repository:" + repository + ":pull") one = "repository:" + repository + ":" + wanted;
       url += std::string(first_scope ? "" : "&") + "scope=" + percent_encode(one);
@@ -201,7 +199,7 @@ bool OciClient::answer_challenge(const IncomingResponse& response, const std::st
 OutgoingRequest OciClient::make_request(const std::string& method, const std::string& url) const {
   OutgoingRequest r;
   r.method = method;
-  r.url = url;
+  r.url = url.starts_with("/") ? endpoint_.base_url + url : url;
   r.connect_timeout = endpoint_.settings.connect_timeout;
   r.total_timeout = endpoint_.settings.request_timeout;
   r.max_body = endpoint_.settings.max_manifest_bytes;
@@ -226,18 +224,6 @@ IncomingResponse OciClient::fetch(OutgoingRequest request, const std::string& re
       continue;
     return response;
   }
-}
-
-IncomingResponse OciClient::send(OutgoingRequest request, const std::string& repository, const std::string& actions) {
-  return fetch(std::move(request), repository, actions);
-}
-
-OutgoingRequest OciClient::new_request(const std::string& method, const std::string& url) const {
-  return make_request(method, url.starts_with("/") ? endpoint_.base_url + url : url);
-}
-
-std::string resolve_registry_url(const std::string& base, const std::string& target) {
-  return resolve_url(base, target);
 }
 
 std::optional<std::vector<std::string>> OciClient::find_tags(const std::string& repository) {
@@ -280,7 +266,7 @@ namespace {
 FetchedManifest to_manifest(IncomingResponse& response, const std::string& reference, const std::string& what) {
   FetchedManifest m;
   m.digest = "sha256:" + sha256_hex(response.body);
-  if (is_valid_digest(reference) && !digest_matches(reference, response.body))
+  if (is_valid_digest(reference) && !digest_matches(reference, response.body, m.digest))
     throw Error(ErrorKind::kBadResponse, what + ": content does not match its digest");
   m.media_type = media_type_of(response.headers.get("Content-Type"));
   m.body = std::move(response.body);
@@ -374,8 +360,7 @@ void OciClient::stream_blob(const std::string& repository, const std::string& di
     }
     bool started = false;
     bool receiver_stopped = false;
-    DigestVerifier hash(digest);
-    std::string held;  // the newest chunk, delivered only once the next one (or the verdict) is in
+    VerifiedStream verified(digest, on_data);
     auto headers_cb = [&](int status, const Headers& headers) {
       if (status != 200) return false;
       started = true;
@@ -390,22 +375,16 @@ void OciClient::stream_blob(const std::string& repository, const std::string& di
       return true;
     };
     auto data_cb = [&](std::string_view chunk) {
-      hash.update(chunk);
-      if (!held.empty() && !on_data(held)) {
-        receiver_stopped = true;
-        return false;
-      }
-      held.assign(chunk);
-      return true;
+      if (verified.feed(chunk)) return true;
+      receiver_stopped = true;
+      return false;
     };
     ++stats_.registry_calls;
     IncomingResponse response = transport_.stream(request, headers_cb, data_cb);
     if (started) {
       if (receiver_stopped) return;
       if (response.error != TransportError::kNone) throw_for_response(response, what + " (download cut)");
-      if (!hash.matches())
-        throw Error(ErrorKind::kBadResponse, what + ": downloaded bytes do not match the digest");
-      if (!held.empty()) on_data(held);
+      if (!verified.finish()) throw Error(ErrorKind::kBadResponse, what + ": downloaded bytes do not match the digest");
       return;
     }
     if (response.status == 401 && !answered_challenge && is_registry_url(url) &&

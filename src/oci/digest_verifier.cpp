@@ -33,4 +33,24 @@ bool digest_matches(std::string_view digest, std::string_view content) {
   return verifier.matches();
 }
 
+bool digest_matches(std::string_view digest, std::string_view content, std::string_view content_sha256) {
+  return digest.starts_with("sha256:") ? digest == content_sha256 : digest_matches(digest, content);
+}
+
+VerifiedStream::VerifiedStream(std::string_view digest, const std::function<bool(std::string_view)>& receiver)
+    : hash_(digest), receiver_(receiver) {}
+
+bool VerifiedStream::feed(std::string_view chunk) {
+  hash_.update(chunk);
+  if (!held_.empty() && !receiver_(held_)) return false;
+  held_.assign(chunk);
+  return true;
+}
+
+bool VerifiedStream::finish() {
+  if (!hash_.matches()) return false;
+  if (!held_.empty()) receiver_(held_);
+  return true;
+}
+
 }  // namespace otr

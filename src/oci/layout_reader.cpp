@@ -94,31 +94,48 @@ std::optional<std::vector<std::string>> OciLayoutReader::find_tags(const std::st
   return tags;
 }
 
-std::optional<FetchedManifest> OciLayoutReader::find_manifest(const std::string& repository,
-                                                              const std::string& reference, std::size_t max_bytes) {
-  std::string digest = reference;
-  if (!is_valid_digest(reference)) {
-    digest.clear();
-    for (const Tagged& t : tags_of(repository))
-      if (t.tag == reference) digest = t.digest;  // the last descriptor of a name wins, as in index.json updates
-    if (digest.empty()) return std::nullopt;
-  }
+std::string OciLayoutReader::digest_of(const std::vector<Tagged>& tags, const std::string& reference) {
+  if (is_valid_digest(reference)) return reference;
+  std::string digest;
+  for (const Tagged& t : tags)
+    if (t.tag == reference) digest = t.digest;  // the last descriptor of a name wins, as in index.json updates
+  return digest;
+}
+
+std::optional<FetchedManifest> OciLayoutReader::manifest_at(const std::string& digest, std::size_t max_bytes) {
+  if (digest.empty()) return std::nullopt;
   std::string path = blob_path(digest);
   if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) return std::nullopt;
   FetchedManifest m;
   m.body = read_small_file(path, std::min(max_bytes, max_manifest_bytes_), "manifest " + digest);
   m.digest = "sha256:" + sha256_hex(m.body);
-  if (!digest_matches(digest, m.body))
+  if (!digest_matches(digest, m.body, m.digest))
     layout_error(ErrorKind::kBadResponse, directory_ + ": manifest " + digest + " does not match its digest");
   m.media_type = media_type_in(m.body);
   return m;
 }
 
+std::optional<FetchedManifest> OciLayoutReader::find_manifest(const std::string& repository,
+                                                              const std::string& reference, std::size_t max_bytes) {
+  std::vector<Tagged> tags;
+  if (!is_valid_digest(reference)) tags = tags_of(repository);
+  return manifest_at(digest_of(tags, reference), max_bytes);
+}
+
 std::vector<FetchedManifest> OciLayoutReader::get_manifests(const std::string& repository,
                                                             const std::vector<std::string>& references,
                                                             std::size_t max_bytes) {
+  // index.json read once for the whole batch (a provider's versions ask for every tag).
+  std::vector<Tagged> tags;
+  if (!std::all_of(references.begin(), references.end(), [](const std::string& r) { return is_valid_digest(r); }))
+    tags = tags_of(repository);
   std::vector<FetchedManifest> out;
-  for (const std::string& r : references) out.push_back(get_manifest(repository, r, max_bytes));
+  out.reserve(references.size());
+  for (const std::string& r : references) {
+    std::optional<FetchedManifest> m = manifest_at(digest_of(tags, r), max_bytes);
+    if (!m) layout_error(ErrorKind::kNotFound, directory_ + ": no manifest " + repository + ":" + r);
+    out.push_back(std::move(*m));
+  }
   return out;
 }
 
@@ -142,21 +159,16 @@ void OciLayoutReader::stream_blob(const std::string&, const std::string& digest,
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) layout_error(ErrorKind::kUnreachable, path + ": " + std::strerror(errno));
   if (!on_start(BlobInfo{static_cast<std::int64_t>(st.st_size), "application/octet-stream"})) return;
-  DigestVerifier hash(digest);
-  std::string held;
+  VerifiedStream stream(digest, on_data);
   std::vector<char> buffer(kChunk);
   while (true) {
     ssize_t n = read_retrying(fd.get(), buffer.data(), buffer.size());
     if (n < 0) layout_error(ErrorKind::kUnreachable, path + ": " + std::strerror(errno));
     if (n == 0) break;
-    std::string_view chunk(buffer.data(), static_cast<size_t>(n));
-    hash.update(chunk);
-    if (!held.empty() && !on_data(held)) return;
-    held.assign(chunk);
+    if (!stream.feed(std::string_view(buffer.data(), static_cast<size_t>(n)))) return;
   }
-  if (!hash.matches())
+  if (!stream.finish())
     layout_error(ErrorKind::kBadResponse, directory_ + ": blob " + digest + " does not match its digest");
-  if (!held.empty()) on_data(held);
 }
 
 }  // namespace otr

@@ -31,7 +31,7 @@ class PendingFile {
   explicit PendingFile(std::string final_path)
       : final_(std::move(final_path)), temp_(final_ + ".tmp-" + std::to_string(::getpid())) {
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw std::runtime_error(temp_ + ": " + std::strerror(errno));
+    if (fd_ < 0) throw Error(ErrorKind::kUnreachable, temp_ + ": " + std::strerror(errno));
   }
   ~PendingFile() {
     if (fd_ >= 0) ::close(fd_);
@@ -41,15 +41,15 @@ class PendingFile {
   PendingFile& operator=(const PendingFile&) = delete;
 
   void write(std::string_view data) {
-    if (!write_all(fd_, data)) throw std::runtime_error(temp_ + ": " + std::strerror(errno));
+    if (!write_all(fd_, data)) throw Error(ErrorKind::kUnreachable, temp_ + ": " + std::strerror(errno));
   }
   void commit() {
     if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
       fd_ = -1;
-      throw std::runtime_error(temp_ + ": " + std::strerror(errno));
+      throw Error(ErrorKind::kUnreachable, temp_ + ": " + std::strerror(errno));
     }
     fd_ = -1;
-    if (::rename(temp_.c_str(), final_.c_str()) != 0) throw std::runtime_error(final_ + ": " + std::strerror(errno));
+    if (::rename(temp_.c_str(), final_.c_str()) != 0) throw Error(ErrorKind::kUnreachable, final_ + ": " + std::strerror(errno));
     committed_ = true;
   }
 
@@ -66,24 +66,24 @@ OciLayoutTarget::OciLayoutTarget(std::string directory)
     : directory_(std::move(directory)), reader_(directory_, 64u << 20) {
   std::error_code ec;
   fs::create_directories(directory_ + "/blobs/sha256", ec);
-  if (ec) throw std::runtime_error("oci-layout:" + directory_ + ": cannot create the directory: " + ec.message());
+  if (ec) throw Error(ErrorKind::kUnreachable, "oci-layout:" + directory_ + ": cannot create the directory: " + ec.message());
   std::string marker = directory_ + "/oci-layout";
   UniqueFd fd(::open(marker.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (fd.get() < 0) throw std::runtime_error(marker + ": " + std::strerror(errno));
-  if (::flock(fd.get(), LOCK_EX) != 0) throw std::runtime_error(marker + ": cannot lock: " + std::strerror(errno));
+  if (fd.get() < 0) throw Error(ErrorKind::kUnreachable, marker + ": " + std::strerror(errno));
+  if (::flock(fd.get(), LOCK_EX) != 0) throw Error(ErrorKind::kUnreachable, marker + ": cannot lock: " + std::strerror(errno));
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) throw std::runtime_error(marker + ": " + std::strerror(errno));
+  if (::fstat(fd.get(), &st) != 0) throw Error(ErrorKind::kUnreachable, marker + ": " + std::strerror(errno));
   if (st.st_size == 0) {
-    if (!write_all(fd.get(), kLayoutFile)) throw std::runtime_error(marker + ": " + std::strerror(errno));
+    if (!write_all(fd.get(), kLayoutFile)) throw Error(ErrorKind::kUnreachable, marker + ": " + std::strerror(errno));
   } else {
     std::string text = read_file_limited(marker, 4096, "oci-layout");
     JsonPtr doc = json_parse(text);
     if (!doc || !json_string(doc.get(), "imageLayoutVersion"))
-      throw std::runtime_error(directory_ + " is not an OCI image layout (its oci-layout file is not one)");
+      throw Error(ErrorKind::kBadResponse, directory_ + " is not an OCI image layout (its oci-layout file is not one)");
   }
   std::string index = directory_ + "/index.json";
   if (::access(index.c_str(), F_OK) != 0) {
-    if (errno != ENOENT) throw std::runtime_error(index + ": " + std::strerror(errno));  // never replace it then
+    if (errno != ENOENT) throw Error(ErrorKind::kUnreachable, index + ": " + std::strerror(errno));  // never replace it then
     PendingFile file(index);
     file.write("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}");
     file.commit();
@@ -115,12 +115,12 @@ BlobOutcome OciLayoutTarget::put_blob(const std::string&, const BlobUpload& blob
     out.write(blob.data);
   } else {
     UniqueFd in(::open(blob.path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (in.get() < 0) throw std::runtime_error(blob.path + ": " + std::strerror(errno));
+    if (in.get() < 0) throw Error(ErrorKind::kUnreachable, blob.path + ": " + std::strerror(errno));
     std::vector<char> buffer(kChunk);
     std::int64_t copied = 0;
     while (true) {
       ssize_t n = read_retrying(in.get(), buffer.data(), buffer.size());
-      if (n < 0) throw std::runtime_error(blob.path + ": " + std::strerror(errno));
+      if (n < 0) throw Error(ErrorKind::kUnreachable, blob.path + ": " + std::strerror(errno));
       if (n == 0) break;
       std::string_view chunk(buffer.data(), static_cast<size_t>(n));
       hash.update(chunk);
@@ -130,8 +130,8 @@ BlobOutcome OciLayoutTarget::put_blob(const std::string&, const BlobUpload& blob
     }
   }
   if ("sha256:" + hash.hex_digest() != blob.digest)
-    throw std::runtime_error((blob.path.empty() ? std::string("a blob") : blob.path) +
-                             " changed while it was being copied into the layout");
+    throw Error(ErrorKind::kInvalidInput, (blob.path.empty() ? std::string("a blob") : blob.path) +
+                                              " changed while it was being copied into the layout");
   out.commit();
   return BlobOutcome::kUploaded;
 }
@@ -141,13 +141,13 @@ void OciLayoutTarget::put_manifest(const std::string& repository, const std::str
   std::string digest = "sha256:" + sha256_hex(body);
   put_blob(repository, BlobUpload{digest, static_cast<std::int64_t>(body.size()), "", body}, nullptr);
   if (reference == digest) return;
-  if (!is_valid_tag(reference)) throw std::runtime_error("\"" + reference + "\" is not a valid tag");
+  if (!is_valid_tag(reference)) throw Error(ErrorKind::kInvalidInput, "\"" + reference + "\" is not a valid tag");
 
   std::string index_path = directory_ + "/index.json";
   std::string text = read_file_limited(index_path, 64u << 20, "index.json");
   JsonPtr doc = json_parse(text);
   if (!doc || !json_array(doc.get(), "manifests"))
-    throw std::runtime_error(index_path + " is not an image index; not touching it");
+    throw Error(ErrorKind::kBadResponse, index_path + " is not an image index; not touching it");
   cJSON* manifests = cJSON_GetObjectItemCaseSensitive(doc.get(), "manifests");
   const std::string ref_name = layout_ref_name(repository, reference);
   for (int i = cJSON_GetArraySize(manifests) - 1; i >= 0; --i) {

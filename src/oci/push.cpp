@@ -8,8 +8,9 @@
 #include <cstring>
 #include <memory>
 
-#include "base/json.h"
+#include "base/error.h"
 #include "base/file_io.h"
+#include "base/json.h"
 #include "base/unique_fd.h"
 
 namespace otr {
@@ -28,17 +29,17 @@ class FileSource {
  public:
   FileSource(const std::string& path, std::int64_t size, const ProgressCallback& progress)
       : path_(path), size_(size), progress_(progress), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_.get() < 0) throw std::runtime_error(path + ": " + std::strerror(errno));
+    if (fd_.get() < 0) throw Error(ErrorKind::kUnreachable, path + ": " + std::strerror(errno));
   }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
 
   std::size_t read(char* buffer, std::size_t room) {
     ssize_t n = read_retrying(fd_.get(), buffer, room);
-    if (n < 0) throw std::runtime_error(path_ + ": " + std::strerror(errno));
+    if (n < 0) throw Error(ErrorKind::kUnreachable, path_ + ": " + std::strerror(errno));
     sent_ += n;
     if (sent_ > size_ || (n == 0 && sent_ < size_))
-      throw std::runtime_error(path_ + ": the file changed while it was being uploaded");
+      throw Error(ErrorKind::kInvalidInput, path_ + ": the file changed while it was being uploaded");
     if (progress_) progress_(sent_);
     return static_cast<std::size_t>(n);
   }
@@ -51,24 +52,8 @@ class FileSource {
   std::int64_t sent_ = 0;
 };
 
-[[noreturn]] void refused(const IncomingResponse& r, const std::string& what) {
-  if (r.error != TransportError::kNone && r.error != TransportError::kAborted) throw_for_response(r, what);
-  std::string detail = registry_error_text(r.body);
-  if (r.status == 401 || r.status == 403)
-    throw Error(ErrorKind::kUnauthorized,
-                        what + ": the registry denied push access (" + std::to_string(r.status) + ")" +
-                            (detail.empty() ? "" : ": " + detail) +
-                            "; give credentials that may push (docker login, --username with --password-stdin, "
-                            "or the service's origin_credentials)");
-  if (r.error == TransportError::kAborted)
-    throw Error(ErrorKind::kBadResponse, what + ": upload stopped: " + r.error_message);
-  throw Error(r.status == 404 ? ErrorKind::kNotFound : ErrorKind::kBadResponse,
-                      what + ": the registry refused it (status " + std::to_string(r.status) + ")" +
-                          (detail.empty() ? "" : ": " + detail));
-}
-
-}  // namespace
-
+// "MANIFEST_INVALID: manifest invalid; ..." from an OCI error body, a short plain-text body's first
+// line, or "".
 std::string registry_error_text(const std::string& body) {
   JsonPtr doc = json_parse(body);
   const cJSON* errors = doc ? json_array(doc.get(), "errors") : nullptr;
@@ -90,6 +75,24 @@ std::string registry_error_text(const std::string& body) {
   }
   return text;
 }
+
+[[noreturn]] void refused(const IncomingResponse& r, const std::string& what) {
+  if (r.error != TransportError::kNone && r.error != TransportError::kAborted) throw_for_response(r, what);
+  std::string detail = registry_error_text(r.body);
+  if (r.status == 401 || r.status == 403)
+    throw Error(ErrorKind::kUnauthorized,
+                what + ": the registry denied push access (" + std::to_string(r.status) + ")" +
+                    (detail.empty() ? "" : ": " + detail) +
+                    "; give credentials that may push (docker login, --username with --password-stdin, "
+                    "or the service's origin_credentials)");
+  if (r.error == TransportError::kAborted)
+    throw Error(ErrorKind::kBadResponse, what + ": upload stopped: " + r.error_message);
+  throw Error(r.status == 404 ? ErrorKind::kNotFound : ErrorKind::kBadResponse,
+              what + ": the registry refused it (status " + std::to_string(r.status) + ")" +
+                  (detail.empty() ? "" : ": " + detail));
+}
+
+}  // namespace
 
 RegistryTarget::RegistryTarget(RegistryEndpoint endpoint, HttpTransport& transport, const Clock& clock)
     : endpoint_(std::move(endpoint)), auth_(clock), client_(endpoint_, auth_, "", stats_, transport) {
@@ -116,22 +119,22 @@ std::optional<std::string> RegistryTarget::start_upload(const std::string& repos
                                                         const std::string& from) {
   std::string url = "/v2/" + repository + "/blobs/uploads/";
   if (!from.empty()) url += "?mount=" + digest + "&from=" + from;
-  OutgoingRequest request = client_.new_request("POST", url);
+  OutgoingRequest request = client_.make_request("POST", url);
   request.headers.push_back("Content-Type: application/octet-stream");
-  IncomingResponse r = client_.send(request, repository, kActions);
+  IncomingResponse r = client_.fetch(request, repository, kActions);
   std::string what = "upload to " + location(repository);
   if (r.error == TransportError::kNone && r.status == 201 && !from.empty()) return std::nullopt;
   if (r.error != TransportError::kNone || r.status != 202) refused(r, what);
   std::string upload_url = r.headers.get("Location");
   if (upload_url.empty())
     throw Error(ErrorKind::kBadResponse, what + ": the registry started an upload without a Location");
-  return resolve_registry_url(request.url, upload_url);
+  return resolve_url(request.url, upload_url);
 }
 
 void RegistryTarget::upload(const std::string& repository, const std::string& upload_url, const BlobUpload& blob,
                             const ProgressCallback& progress) {
   // One monolithic PUT (OCI distribution spec: "POST then PUT"), streamed from the file.
-  OutgoingRequest request = client_.new_request(
+  OutgoingRequest request = client_.make_request(
       "PUT", upload_url + (upload_url.find('?') == std::string::npos ? "?" : "&") + "digest=" + blob.digest);
   request.headers.push_back("Content-Type: application/octet-stream");
   std::unique_ptr<FileSource> file;
@@ -144,7 +147,7 @@ void RegistryTarget::upload(const std::string& repository, const std::string& up
   } else {
     request.body = blob.data;
   }
-  IncomingResponse r = client_.send(request, repository, kActions);
+  IncomingResponse r = client_.fetch(request, repository, kActions);
   if (r.error != TransportError::kNone || r.status != 201)
     refused(r, "upload of " + blob.digest + " to " + location(repository));
   if (blob.path.empty() && progress) progress(blob.size);
@@ -170,10 +173,10 @@ BlobOutcome RegistryTarget::put_blob(const std::string& repository, const BlobUp
 
 void RegistryTarget::put_manifest(const std::string& repository, const std::string& reference,
                                   const std::string& media_type, const std::string& body) {
-  OutgoingRequest request = client_.new_request("PUT", "/v2/" + repository + "/manifests/" + reference);
+  OutgoingRequest request = client_.make_request("PUT", "/v2/" + repository + "/manifests/" + reference);
   request.headers.push_back("Content-Type: " + media_type);
   request.body = body;
-  IncomingResponse r = client_.send(request, repository, kActions);
+  IncomingResponse r = client_.fetch(request, repository, kActions);
   if (r.error != TransportError::kNone || r.status != 201)
     refused(r, "manifest " + location(repository) + (reference.starts_with("sha256:") ? "@" : ":") + reference);
 }

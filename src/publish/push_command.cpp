@@ -1,7 +1,6 @@
 #include "publish/push_command.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include "base/error.h"
 #include "base/exit_status.h"
 #include "base/names.h"
+#include "base/strings.h"
 #include "http/client.h"
 #include "oci/layout_writer.h"
 #include "oci/origin.h"
@@ -33,6 +33,20 @@ namespace po = boost::program_options;
 namespace otr {
 
 namespace {
+
+// The one place a failure becomes push's exit status (base/exit_status.h).
+int exit_status_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kInvalidInput:
+      return kExitUsage;
+    case ErrorKind::kBadPackage:
+      return kExitData;
+    case ErrorKind::kInvalidConfig:
+      return kExitConfig;
+    default:
+      return kExitFailure;
+  }
+}
 
 const char* kPushUsage =
     "Usage: oci-distribution-terraform-registry [--config FILE] push provider [options] ADDRESS VERSION ZIP...\n"
@@ -93,17 +107,10 @@ struct Destination {
 
 // "5.0,6.0" as given, after checking every item is MAJOR.MINOR.
 std::string checked_protocols(const std::string& text) {
-  size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    size_t dot = item.find('.');
-    bool ok = dot != std::string::npos && dot > 0 && dot + 1 < item.size() &&
-              item.find_first_not_of("0123456789.") == std::string::npos && item.find('.', dot + 1) == std::string::npos;
-    if (!ok) throw InputError("--protocols \"" + text + "\": expected plugin protocol versions like 6.0 or 5.0,6.0");
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
+  if (text.empty()) return text;
+  for (const std::string& item : split(text, ','))
+    if (!is_protocol_version(item))
+      throw InputError("--protocols \"" + text + "\": expected plugin protocol versions like 6.0 or 5.0,6.0");
   return text;
 }
 
@@ -227,7 +234,7 @@ int push_from_mirror(const PushOptions& options, Destination& destination, PushR
   }
   reporter.line(std::to_string(releases.size() - static_cast<size_t>(failed)) + " of " +
                 std::to_string(releases.size()) + " releases from " + options.from_mirror + " are published");
-  return failed == 0 ? 0 : 1;
+  return failed == 0 ? kExitOk : kExitFailure;
 }
 
 int push_provider(const PushOptions& options, Destination& destination, PushReporter& reporter) {
@@ -259,7 +266,8 @@ class TempFile {
     path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/oci-distribution-terraform-registry-XXXXXX" +
             suffix;
     int fd = ::mkostemps(path_.data(), static_cast<int>(suffix.size()), O_CLOEXEC);
-    if (fd < 0) throw std::runtime_error("cannot create a temporary file in " + path_.substr(0, path_.rfind('/')));
+    if (fd < 0)
+      throw Error(ErrorKind::kUnreachable, "cannot create a temporary file in " + path_.substr(0, path_.rfind('/')));
     ::close(fd);
   }
   ~TempFile() { ::unlink(path_.c_str()); }
@@ -370,9 +378,6 @@ int run_push_command(const std::vector<std::string>& args,
   PushOptions options;
   int exit_code = 0;
   if (!parse_options(args, options, exit_code)) return exit_code;
-  // A credential helper that exits before reading its stdin must not kill the push with SIGPIPE
-  // (the write then fails with EPIPE); libcurl's sockets never raise it.
-  ::signal(SIGPIPE, SIG_IGN);
   try {
     http_global_init();
     bool config_failed = false;
@@ -381,28 +386,17 @@ int run_push_command(const std::vector<std::string>& args,
     std::unique_ptr<PushReporter> reporter = make_reporter(std::cout, options.quiet);
     if (options.kind == "provider") return push_provider(options, destination, *reporter);
     return push_module(options, destination, *reporter);
-  } catch (const InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitUsage;
-  } catch (const CredentialError& e) {
-    std::cerr << "error: credentials: " << e.what() << "\n";
-    return 1;
-  } catch (const PackageError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kExitData;
-  } catch (const PublishConflict& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
   } catch (const Error& e) {
     std::string message = e.what();
+    if (e.kind() == ErrorKind::kCredentials) message = "credentials: " + message;
     if (e.kind() == ErrorKind::kUnauthorized && message.find("--password-stdin") == std::string::npos)
       message += "; give credentials that may push (docker login, --username with --password-stdin, or the "
                  "service's origin_credentials)";
     std::cerr << "error: " << message << "\n";
-    return 1;
+    return exit_status_for(e.kind());
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
-    return 1;
+    return kExitFailure;
   }
 }
 

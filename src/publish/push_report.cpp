@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <ostream>
 
+#include "base/file_io.h"
+
 namespace otr {
 
 std::string human_size(std::int64_t bytes) {
@@ -59,21 +61,16 @@ class TerminalReporter : public PushReporter {
     std::string bar = "\r" + label_ + " [" + std::string(static_cast<size_t>(filled), '#') +
                       std::string(static_cast<size_t>(kWidth - filled), ' ') + "] " + human_size(sent_) + " / " +
                       human_size(size_) + "\x1b[K";
-    write_all(bar);
+    show(bar);
     drawn_ = true;
   }
   void clear() {
     if (!drawn_) return;
-    write_all("\r\x1b[K");
+    show("\r\x1b[K");
     drawn_ = false;
   }
-  void write_all(const std::string& text) {
-    size_t done = 0;
-    while (done < text.size()) {
-      ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
-      if (n <= 0) return;  // a progress bar is not worth failing for
-      done += static_cast<size_t>(n);
-    }
+  void show(const std::string& text) {
+    (void)write_all(fd_, text);  // a progress bar is not worth failing for
   }
 
   std::ostream& out_;

@@ -7,7 +7,9 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "base/names.h"
+#include "base/strings.h"
 #include "terraform/package_names.h"
+#include "terraform/versions.h"
 
 namespace otr {
 
@@ -36,19 +38,9 @@ std::string valid_h1(std::string value) {
 // "5.0, 6.0" -> {"5.0", "6.0"}; entries that are not MAJOR.MINOR are dropped.
 std::vector<std::string> parse_protocols(const std::string& text) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    start = comma == std::string::npos ? text.size() : comma + 1;
-    item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
-    size_t dot = item.find('.');
-    auto digits = [](std::string_view s) {
-      return !s.empty() && s.size() <= 4 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-    };
-    if (dot != std::string::npos && digits(std::string_view(item).substr(0, dot)) &&
-        digits(std::string_view(item).substr(dot + 1)) && std::find(out.begin(), out.end(), item) == out.end())
-      out.push_back(item);
+  for (std::string item : split(text, ',')) {
+    item = trim(item);
+    if (is_protocol_version(item) && std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
   }
   return out;
 }
@@ -100,12 +92,8 @@ ReleaseManifest parse_legacy(const cJSON* doc) {
     if (platforms.empty()) continue;
     std::string digest = json_string(layer, "digest").value_or("");
     if (!is_valid_digest(digest)) malformed("package layer with an invalid digest");
-    size_t start = 0;
-    while (start <= platforms.size()) {
-      size_t comma = platforms.find(',', start);
-      std::string item = platforms.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      start = comma == std::string::npos ? platforms.size() + 1 : comma + 1;
-      item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+    for (std::string item : split(platforms, ',')) {
+      item = trim(item);
       if (item.empty()) continue;
       size_t sep = item.find('_');
       if (sep == std::string::npos || !is_platform_word(item.substr(0, sep)) || !is_platform_word(item.substr(sep + 1)))

@@ -119,4 +119,12 @@ std::optional<Version> version_from_tag(std::string_view tag) {
   return parse_version(text);
 }
 
+bool is_protocol_version(std::string_view text) {
+  auto digits = [](std::string_view s) {
+    return !s.empty() && s.size() <= 4 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  size_t dot = text.find('.');
+  return dot != std::string_view::npos && digits(text.substr(0, dot)) && digits(text.substr(dot + 1));
+}
+
 }  // namespace otr

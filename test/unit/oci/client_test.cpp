@@ -55,8 +55,8 @@ BOOST_AUTO_TEST_CASE(a_challenge_from_another_host_is_not_answered) {
   AuthCache auth(clock);
   RequestStats stats;
   OciClient client(e, auth, "", stats, net);
-  OutgoingRequest put = client.new_request("PUT", "https://storage.elsewhere/upload?digest=x");
-  IncomingResponse r = client.send(put, "acme/widget", "pull,push");
+  OutgoingRequest put = client.make_request("PUT", "https://storage.elsewhere/upload?digest=x");
+  IncomingResponse r = client.fetch(put, "acme/widget", "pull,push");
   BOOST_TEST(r.status == 401);
   BOOST_TEST(net.seen.size() == 1u);  // no second try with credentials
   BOOST_TEST(FakeTransport::authorization(net.seen[0]) == "");
@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(default_ports_are_the_same_origin) {
   AuthCache auth(clock);
   RequestStats stats;
   OciClient client(e, auth, "", stats, net);
-  client.send(client.new_request("PUT", "https://registry.test:443/v2/acme/widget/manifests/1.0.0"), "acme/widget",
+  client.fetch(client.make_request("PUT", "https://registry.test:443/v2/acme/widget/manifests/1.0.0"), "acme/widget",
               "pull,push");
   BOOST_TEST(FakeTransport::authorization(net.seen.at(0)) == "Bearer configured-token");
 }

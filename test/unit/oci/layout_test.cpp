@@ -64,6 +64,12 @@ BOOST_AUTO_TEST_CASE(written_tags_read_back_per_repository) {
   BOOST_TEST(!reader.find_manifest("a/b", "../../etc/passwd", SIZE_MAX));
   BOOST_TEST(!reader.find_manifest("a/b", "9.9.9", SIZE_MAX));
   BOOST_TEST((kind_of([&] { reader.get_manifest("a/b", "9.9.9", SIZE_MAX); }) == ErrorKind::kNotFound));
+  // A batch by tag and digest, in order; one that does not exist fails it.
+  std::vector<FetchedManifest> batch = reader.get_manifests("a/b", {"sha256:" + sha256_hex(m1), "1.0.0"}, SIZE_MAX);
+  BOOST_TEST_REQUIRE(batch.size() == 2u);
+  BOOST_TEST(batch[0].body == m1);
+  BOOST_TEST(batch[1].body == m2);
+  BOOST_TEST((kind_of([&] { reader.get_manifests("a/b", {"1.0.0", "9.9.9"}, SIZE_MAX); }) == ErrorKind::kNotFound));
   BOOST_TEST(reader.blob_url("a/b", "sha256:" + sha256_hex("hello")).empty());
 }
 

@@ -58,4 +58,10 @@ BOOST_AUTO_TEST_CASE(tags_write_build_metadata_with_underscore) {
     BOOST_TEST(!version_from_tag(tag).has_value(), tag);
 }
 
+BOOST_AUTO_TEST_CASE(protocol_versions_are_major_dot_minor) {
+  for (const char* text : {"5.0", "6.0", "10.25"}) BOOST_TEST(is_protocol_version(text), text);
+  for (const char* text : {"", "6", "6.", ".0", "6.0.1", "v6.0", "6.x", " 6.0", "12345.0"})
+    BOOST_TEST(!is_protocol_version(text), text);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
