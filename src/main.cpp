@@ -4,7 +4,6 @@
 // failure, 64 usage error, 65 a package that is not a valid zip (push), 78 no usable configuration
 // (not found, unreadable, or with errors; check-config included).
 
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -12,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +20,7 @@
 #include "base/version_info.h"
 #include "config/config.h"
 #include "config/config_search.h"
+#include "fastcgi/listen_socket.h"
 #include "fastcgi/master.h"
 #include "http/client.h"
 #include "publish/push_command.h"
@@ -46,12 +47,6 @@ const char* kUsage =
     "  version       print the version\n"
     "\n"
     "Run 'oci-distribution-terraform-registry COMMAND --help' for a command's options.\n";
-
-bool listening_socket_on_stdin() {
-  int accepting = 0;
-  socklen_t len = sizeof accepting;
-  return getsockopt(STDIN_FILENO, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0 && accepting != 0;
-}
 
 std::string executable_dir() {
   std::error_code ec;
@@ -90,6 +85,18 @@ void print_diagnostics(const std::vector<Diagnostic>& diagnostics) {
   for (const Diagnostic& d : diagnostics) std::cerr << d.to_string() << "\n";
 }
 
+// The configuration to use, located and loaded (warnings are the caller's to show); nullopt after
+// printing why there is none.
+std::optional<Config> usable_config(const std::string& given, std::string& path) {
+  if (!locate_config(given, path)) return std::nullopt;
+  try {
+    return load_config_file(path);
+  } catch (const ConfigError& e) {
+    print_diagnostics(e.diagnostics());
+    return std::nullopt;
+  }
+}
+
 // Parses a subcommand's own options; returns false (after printing) on --help or a usage error.
 bool parse_command_options(const std::string& command, const char* summary, const std::vector<std::string>& args,
                            int& exit_code) {
@@ -117,41 +124,30 @@ bool parse_command_options(const std::string& command, const char* summary, cons
 
 int command_check_config(const std::string& config_path) {
   std::string path;
-  if (!locate_config(config_path, path)) return kExitConfig;
-  try {
-    Config config = load_config_file(path);
-    print_diagnostics(config.warnings);
-    std::vector<Diagnostic> key_problems = check_signing_keys(config);  // GnuPG is started here only
-    if (!key_problems.empty()) {
-      print_diagnostics(key_problems);
-      return kExitConfig;
-    }
-    std::cout << path << ": configuration is valid\n";
-    auto line = [](const char* kind, const auto& s, const std::string& extra) {
-      std::cout << "  /" << s.name << "/  " << kind << " <- " << s.origin_url
-                << (s.name_prefix.empty() ? "" : "/" + s.name_prefix) << (s.proxy_packages ? "  (downloads proxied)" : "")
-                << extra << "\n";
-    };
-    for (const auto& m : config.provider_mirrors) line("provider mirror", m, "");
-    for (const auto& r : config.provider_registries) line("provider registry", r, "  (signing key " + r.signing_key_file + ")");
-    for (const auto& r : config.module_registries) line("module registry", r, "");
-    return 0;
-  } catch (const ConfigError& e) {
-    print_diagnostics(e.diagnostics());
+  std::optional<Config> config = usable_config(config_path, path);
+  if (!config) return kExitConfig;
+  print_diagnostics(config->warnings);
+  std::vector<Diagnostic> key_problems = check_signing_keys(*config);  // GnuPG is started here only
+  if (!key_problems.empty()) {
+    print_diagnostics(key_problems);
     return kExitConfig;
   }
+  std::cout << path << ": configuration is valid\n";
+  auto line = [](const char* kind, const auto& s, const std::string& extra) {
+    std::cout << "  /" << s.name << "/  " << kind << " <- " << s.origin_url
+              << (s.name_prefix.empty() ? "" : "/" + s.name_prefix) << (s.proxy_packages ? "  (downloads proxied)" : "")
+              << extra << "\n";
+  };
+  for (const auto& m : config->provider_mirrors) line("provider mirror", m, "");
+  for (const auto& r : config->provider_registries) line("provider registry", r, "  (signing key " + r.signing_key_file + ")");
+  for (const auto& r : config->module_registries) line("module registry", r, "");
+  return kExitOk;
 }
 
 int command_server(const std::string& config_path) {
   std::string path;
-  if (!locate_config(config_path, path)) return kExitConfig;
-  std::unique_ptr<Config> config;
-  try {
-    config = std::make_unique<Config>(load_config_file(path));
-  } catch (const ConfigError& e) {
-    print_diagnostics(e.diagnostics());
-    return kExitConfig;
-  }
+  std::optional<Config> config = usable_config(config_path, path);
+  if (!config) return kExitConfig;
   log_configure(config->server.log_format);
   for (const Diagnostic& d : config->warnings) log_warning(d.to_string());
   http_global_init();
@@ -204,7 +200,7 @@ int main(int argc, char** argv) {
   }
   std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
   // A web server that spawns us (mod_fcgid, lighttpd bin-path) may give no arguments at all.
-  if (command.empty() && !vm.count("help") && listening_socket_on_stdin()) command = "server";
+  if (command.empty() && !vm.count("help") && is_listening_socket(STDIN_FILENO)) command = "server";
   if (command.empty()) {
     if (vm.count("help")) {
       std::cout << kUsage << "\n" << global;
@@ -243,15 +239,9 @@ int main(int argc, char** argv) {
   if (command == "push") {
     return run_push_command(rest, [&]() -> std::optional<Config> {
       std::string path;
-      if (!locate_config(config_path, path)) return std::nullopt;
-      try {
-        Config config = load_config_file(path);
-        print_diagnostics(config.warnings);
-        return config;
-      } catch (const ConfigError& e) {
-        print_diagnostics(e.diagnostics());
-        return std::nullopt;
-      }
+      std::optional<Config> config = usable_config(config_path, path);
+      if (config) print_diagnostics(config->warnings);
+      return config;
     });
   }
   std::cerr << "error: unknown command \"" << command << "\"\n\n" << kUsage;

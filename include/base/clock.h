@@ -8,7 +8,6 @@
 namespace otr {
 
 using Seconds = std::chrono::seconds;
-using Millis = std::chrono::milliseconds;
 
 class Clock {
  public:

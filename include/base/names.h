@@ -16,6 +16,9 @@ bool is_valid_repository(std::string_view s);
 bool is_valid_tag(std::string_view s);
 // "sha256:<64 lower hex>" or "sha512:<128 lower hex>" (the algorithms we can verify).
 bool is_valid_digest(std::string_view s);
+// The hex part of a "sha256:..." digest (Terraform's zh: hashes and SHA256SUMS need it); "" for a
+// digest of another algorithm.
+std::string sha256_hex_of(std::string_view digest);
 
 // Terraform provider hostname as it appears in a mirror URL ("registry.terraform.io",
 // "example.com:8443", punycode "xn--..."), lower-cased. The returned repository component writes the

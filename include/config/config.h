@@ -114,7 +114,6 @@ struct ServerConfig {
   std::size_t manifest_cache_bytes = 32u << 20;  // per worker process
   LogFormat log_format = LogFormat::kText;
   OriginSettings origin;               // defaults for every service
-  bool tls_block_present = false;      // accepted for compatibility, with a warning
 };
 
 struct Config {

@@ -22,6 +22,9 @@ struct ListenSocket {
   std::string unix_path;    // a unix socket we created and remove on exit
 };
 
+// `fd` is a socket in the listening state (a web server that spawns us gives one on fd 0).
+bool is_listening_socket(int fd);
+
 // Looks for a socket handed to us (LISTEN_FDS/LISTEN_PID, or a listening socket on fd 0).
 // Returns fd -1 when there is none.
 ListenSocket inherited_listen_socket();

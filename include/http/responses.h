@@ -21,11 +21,13 @@ Response json_error(int status, const std::string& message);
 // their body is the error's message, and nothing is logged.
 Response error_response(const Error& error, const Request& request, const std::string& who);
 
-// A 200 application/json document with an ETag derived from `etag_source` (pass the body itself
-// unless parts of it vary without changing its meaning), Cache-Control max-age (private when the
-// request carried credentials) and Vary: Authorization. Answers 304 when If-None-Match matches.
+// A 200 application/json document with an ETag derived from `etag_source` (for a body with parts
+// that vary without changing its meaning), Cache-Control max-age (private when the request carried
+// credentials) and Vary: Authorization. Answers 304 when If-None-Match matches.
 Response json_document(const Request& request, std::string body, const std::string& etag_source,
                        std::chrono::seconds max_age);
+// The same, the ETag derived from the body itself.
+Response json_document(const Request& request, std::string body, std::chrono::seconds max_age);
 
 // A text/html page, revalidated before every reuse (Cache-Control: no-cache).
 Response html_page(std::string body);

@@ -20,9 +20,9 @@ class ModuleRegistryService : public OriginService {
   // `config` and `context` must outlive the service.
   ModuleRegistryService(const ModuleRegistryConfig& config, const ServiceContext& context);
 
-  void handle(const Request& request, const ServicePath& path, ResponseSink& sink, RequestStats& stats) const override;
 
  private:
+  void serve(const Request& request, const ServicePath& path, ResponseSink& sink, RequestStats& stats) const override;
   void serve_versions(const Request& request, const std::string& repository, ResponseSink& sink,
                       RequestStats& stats) const;
   void serve_download(const Request& request, const ModuleAddress& address, const std::string& repository,

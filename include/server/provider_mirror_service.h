@@ -19,9 +19,9 @@ class ProviderMirrorService : public OriginService {
   // `config` and `context` must outlive the service.
   ProviderMirrorService(const ProviderMirrorConfig& config, const ServiceContext& context);
 
-  void handle(const Request& request, const ServicePath& path, ResponseSink& sink, RequestStats& stats) const override;
 
  private:
+  void serve(const Request& request, const ServicePath& path, ResponseSink& sink, RequestStats& stats) const override;
   void serve_index(const Request& request, const std::string& repository, ResponseSink& sink,
                    RequestStats& stats) const;
   void serve_version(const Request& request, const ProviderAddress& address, const std::string& repository,

@@ -26,9 +26,9 @@ class ProviderRegistryService : public OriginService {
   // must outlive the service.
   ProviderRegistryService(const ProviderRegistryConfig& config, const ServiceContext& context);
 
-  void handle(const Request& request, const ServicePath& path, ResponseSink& sink, RequestStats& stats) const override;
 
  private:
+  void serve(const Request& request, const ServicePath& path, ResponseSink& sink, RequestStats& stats) const override;
   struct Checksums;
   void serve_versions(const Request& request, const std::string& repository, ResponseSink& sink,
                       RequestStats& stats) const;

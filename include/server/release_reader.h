@@ -49,8 +49,10 @@ class ReleaseReader {
   // nullopt when the version's tag does not exist.
   std::optional<Release> release(const std::string& repository, const Version& version);
 
-  // The manifest a tag names (a module version's); null when the tag does not exist.
-  std::shared_ptr<const std::string> tagged_manifest(const std::string& repository, const std::string& tag);
+  // The manifest a tag names (a module version's); null when the tag does not exist. `digest`,
+  // when given, receives its "sha256:..." digest.
+  std::shared_ptr<const std::string> tagged_manifest(const std::string& repository, const std::string& tag,
+                                                     std::string* digest = nullptr);
 
   // A manifest that must exist, by digest (the publisher's checksums manifest).
   std::shared_ptr<const std::string> manifest_by_digest(const std::string& repository, const std::string& digest);

@@ -48,7 +48,8 @@ class TokenSealer {
   // std::invalid_argument otherwise.
   explicit TokenSealer(std::string current, std::vector<std::string> retired = {});
 
-  // Random 96-bit nonce per call. Thread-safe.
+  // Random 96-bit nonce per call. A grant too large for open() to accept (an Authorization over
+  // about 12 KiB) is Error(kInvalidInput). Thread-safe.
   std::string seal(const DownloadGrant& grant) const;
 
   // Verifies and decrypts a token made for `purpose`, at time `now` (unix seconds). Thread-safe.

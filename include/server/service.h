@@ -54,10 +54,19 @@ class OriginService : public Service {
   OriginService(const OriginService&) = delete;
   OriginService& operator=(const OriginService&) = delete;
   const std::string& name() const override { return config_.name; }
+  // <name>/_packages/... (serve_package), else the service's own protocol (serve).
+  void handle(const Request& request, const ServicePath& path, ResponseSink& sink,
+              RequestStats& stats) const final;
 
  protected:
-  // `config` and `context` must outlive the service.
-  OriginService(const ServiceConfig& config, const ServiceContext& context, RepositoryNaming naming);
+  // `config` and `context` must outlive the service. Repositories are named repository_naming(config).
+  OriginService(const ServiceConfig& config, const ServiceContext& context);
+
+  // The protocol's paths, as Service::handle describes.
+  virtual void serve(const Request& request, const ServicePath& path, ResponseSink& sink,
+                     RequestStats& stats) const = 0;
+  // The version a path segment names; nullopt after answering 404 when it names none.
+  static std::optional<Version> version_in_path(const std::string& segment, ResponseSink& sink);
 
   // The origin's releases as a caller with `authorization` (its Authorization header; "" = none:
   // the service's credentials) may see them, with cache keys of this service and caller.

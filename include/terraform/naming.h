@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "config/config.h"
+
 namespace otr {
 
 inline constexpr const char* kDefaultProviderHost = "registry.terraform.io";
@@ -62,5 +64,9 @@ class RepositoryNaming {
   std::string prefix_;
   std::optional<std::string> fixed_hostname_;
 };
+
+// How a service block names its repositories: its name_prefix, and a provider_registry's
+// `hostname` in place of each provider's own. The services and `push --service` both use it.
+RepositoryNaming repository_naming(const ServiceConfig& service);
 
 }  // namespace otr

@@ -97,4 +97,8 @@ std::optional<std::string> hostname_to_component(std::string_view host) {
   return component;
 }
 
+std::string sha256_hex_of(std::string_view digest) {
+  return digest.starts_with("sha256:") ? std::string(digest.substr(7)) : std::string();
+}
+
 }  // namespace otr

@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -410,7 +409,6 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
   for (const hcl::Block& tls : body.blocks) {
     if (tls.type != "tls") continue;
     check.check_names(tls.body, "the tls block", {"certificate_file", "private_key_file"}, {});
-    server.tls_block_present = true;
     check.warning(tls.pos, "the tls block is ignored: TLS belongs to the web server in front of this FastCGI "
                            "application (see README, \"Web servers\")");
   }

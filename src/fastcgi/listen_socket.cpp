@@ -20,15 +20,15 @@
 
 namespace otr {
 
-namespace {
-
-constexpr int kBacklog = 511;
-
 bool is_listening_socket(int fd) {
   int accepting = 0;
   socklen_t len = sizeof accepting;
   return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0 && accepting != 0;
 }
+
+namespace {
+
+constexpr int kBacklog = 511;
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error(what + ": " + std::strerror(errno));

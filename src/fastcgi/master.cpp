@@ -20,7 +20,7 @@ namespace otr {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;  // the master's own timing, not otr::Clock
 
 sigset_t handled_signals() {
   sigset_t set;
@@ -66,7 +66,7 @@ class Master {
  private:
   struct Worker {
     int generation;
-    Clock::time_point started;
+    SteadyClock::time_point started;
   };
 
   void start_generation() {
@@ -93,7 +93,7 @@ class Master {
       }
       _exit(code);
     }
-    workers_[pid] = Worker{generation_, Clock::now()};
+    workers_[pid] = Worker{generation_, SteadyClock::now()};
   }
 
   int live_workers_of_current_generation() const {
@@ -121,9 +121,9 @@ class Master {
         continue;
       }
       // A worker that dies at once is probably going to die again: slow down, more each time.
-      if (Clock::now() - w.started < std::chrono::seconds(1)) {
+      if (SteadyClock::now() - w.started < std::chrono::seconds(1)) {
         fast_failures_ = std::min(fast_failures_ + 1, 6);
-        hold_off_until_ = Clock::now() + std::chrono::milliseconds(100 << fast_failures_);
+        hold_off_until_ = SteadyClock::now() + std::chrono::milliseconds(100 << fast_failures_);
       } else {
         fast_failures_ = 0;
       }
@@ -133,7 +133,7 @@ class Master {
   }
 
   void respawn_missing() {
-    if (Clock::now() < hold_off_until_) return;
+    if (SteadyClock::now() < hold_off_until_) return;
     for (int n = live_workers_of_current_generation(); n < config_->server.worker_processes; ++n) spawn();
   }
 
@@ -176,8 +176,8 @@ class Master {
     log_info(sig == 0 ? std::string("draining in-flight requests")
                       : std::string("received ") + strsignal(sig) + "; draining in-flight requests");
     for (const auto& [pid, w] : workers_) kill(pid, SIGTERM);
-    auto deadline = Clock::now() + config_->server.shutdown_timeout + std::chrono::seconds(2);
-    while (!workers_.empty() && Clock::now() < deadline) {
+    auto deadline = SteadyClock::now() + config_->server.shutdown_timeout + std::chrono::seconds(2);
+    while (!workers_.empty() && SteadyClock::now() < deadline) {
       int status = 0;
       pid_t pid = waitpid(-1, &status, WNOHANG);
       if (pid > 0) {
@@ -207,7 +207,7 @@ class Master {
   int generation_ = 0;
   int fast_failures_ = 0;
   bool listener_lost_ = false;
-  Clock::time_point hold_off_until_{};
+  SteadyClock::time_point hold_off_until_{};
 };
 
 }  // namespace

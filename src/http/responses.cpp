@@ -73,10 +73,13 @@ Response error_response(const Error& error, const Request& request, const std::s
   return json_error(500, "internal error" + id);
 }
 
-Response json_document(const Request& request, std::string body, const std::string& etag_source,
-                       std::chrono::seconds max_age) {
+namespace {
+
+std::string etag_of(std::string_view source) { return "\"" + sha256_hex(source).substr(0, 32) + "\""; }
+
+Response json_document_tagged(const Request& request, std::string body, const std::string& etag,
+                              std::chrono::seconds max_age) {
   Response r;
-  std::string etag = "\"" + sha256_hex(etag_source).substr(0, 32) + "\"";
   bool credentials = request.headers.has("Authorization");
   r.headers.set("Content-Type", "application/json");
   r.headers.set("ETag", etag);
@@ -89,6 +92,18 @@ Response json_document(const Request& request, std::string body, const std::stri
   }
   r.body = std::move(body);
   return r;
+}
+
+}  // namespace
+
+Response json_document(const Request& request, std::string body, const std::string& etag_source,
+                       std::chrono::seconds max_age) {
+  return json_document_tagged(request, std::move(body), etag_of(etag_source), max_age);
+}
+
+Response json_document(const Request& request, std::string body, std::chrono::seconds max_age) {
+  const std::string etag = etag_of(body);
+  return json_document_tagged(request, std::move(body), etag, max_age);
 }
 
 Response html_page(std::string body) {

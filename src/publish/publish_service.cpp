@@ -3,11 +3,9 @@
 namespace otr {
 
 std::optional<PublishService> find_publish_service(const Config& config, const std::string& name) {
-  for (const ProviderRegistryConfig& r : config.provider_registries)
-    if (r.name == name) return PublishService{&r, RepositoryNaming(r.name_prefix, r.hostname)};
   const ServiceConfig* service = config.find_service(name);
   if (service == nullptr) return std::nullopt;
-  return PublishService{service, RepositoryNaming(service->name_prefix)};
+  return PublishService{service, repository_naming(*service)};
 }
 
 std::string publish_service_names(const Config& config) {

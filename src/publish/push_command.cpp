@@ -114,6 +114,16 @@ std::string checked_protocols(const std::string& text) {
   return text;
 }
 
+// What every release of one push is published with.
+PublishSettings settings_from(const PushOptions& options) {
+  PublishSettings settings;
+  settings.force = options.force;
+  settings.source = options.source;
+  settings.protocols = checked_protocols(options.protocols);
+  settings.created = created_time(system_clock());
+  return settings;
+}
+
 std::string read_password_stdin() {
   std::string password((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
@@ -213,11 +223,7 @@ int push_from_mirror(const PushOptions& options, Destination& destination, PushR
     hash_provider_packages(release.packages);
     check_mirror_hashes(release);
   }
-  PublishSettings settings;
-  settings.force = options.force;
-  settings.source = options.source;
-  settings.protocols = checked_protocols(options.protocols);
-  settings.created = created_time(system_clock());
+  const PublishSettings settings = settings_from(options);
   int failed = 0;
   for (const MirrorRelease& release : releases) {
     std::string repository = destination.naming.provider(release.address);
@@ -248,11 +254,7 @@ int push_provider(const PushOptions& options, Destination& destination, PushRepo
   std::vector<ProviderPackage> packages = check_provider_packages(address, version->to_string(), zips);
   hash_provider_packages(packages);
   std::string repository = destination.naming.provider(address);
-  PublishSettings settings;
-  settings.force = options.force;
-  settings.source = options.source;
-  settings.protocols = checked_protocols(options.protocols);
-  settings.created = created_time(system_clock());
+  const PublishSettings settings = settings_from(options);
   publish_provider_release(*destination.target, repository, address, version->to_string(), packages, settings,
                            reporter);
   return 0;
@@ -299,11 +301,7 @@ int push_module(const PushOptions& options, Destination& destination, PushReport
   } else if (!S_ISREG(st.st_mode) || !source.ends_with(".zip")) {
     throw InputError("\"" + source + "\" is neither a module directory nor a .zip file");
   }
-  PublishSettings settings;
-  settings.force = options.force;
-  settings.source = options.source;
-  settings.protocols = checked_protocols(options.protocols);
-  settings.created = created_time(system_clock());
+  const PublishSettings settings = settings_from(options);
   publish_module(*destination.target, destination.naming.module(address), address,
                  version->to_string(), zip_path, file_name, settings, reporter);
   return 0;

@@ -141,8 +141,7 @@ void RegistryApp::serve_discovery(const Request& request, ResponseSink& sink) co
   std::string providers = provider_registry_.empty() ? "" : request.mount + "/" + provider_registry_ + "/";
   std::string modules = module_registry_.empty() ? "" : request.mount + "/" + module_registry_ + "/";
   std::string body = discovery_document(providers, modules);
-  std::string etag_source = body;
-  send(sink, json_document(request, std::move(body), etag_source, std::chrono::seconds(300)));
+  send(sink, json_document(request, std::move(body), std::chrono::seconds(300)));
 }
 
 void RegistryApp::serve_unknown(const std::vector<std::string>& segments, ResponseSink& sink) const {

@@ -14,12 +14,11 @@ constexpr const char* kNoSuchModule = "no such module or version in this registr
 }  // namespace
 
 ModuleRegistryService::ModuleRegistryService(const ModuleRegistryConfig& config, const ServiceContext& context)
-    : OriginService(config, context, RepositoryNaming(config.name_prefix)) {}
+    : OriginService(config, context) {}
 
-void ModuleRegistryService::handle(const Request& request, const ServicePath& path, ResponseSink& sink,
+void ModuleRegistryService::serve(const Request& request, const ServicePath& path, ResponseSink& sink,
                                    RequestStats& stats) const {
   const std::vector<std::string>& s = path.segments;
-  if (s.size() == 3 && s[0] == kPackagesSegment && !path.trailing_slash) return serve_package(request, s[1], sink, stats);
   const bool versions = s.size() == 4 && s[3] == "versions";
   const bool download = s.size() == 5 && s[4] == "download";
   if (path.trailing_slash || !(versions || download))
@@ -40,15 +39,14 @@ void ModuleRegistryService::serve_versions(const Request& request, const std::st
   std::optional<std::vector<Version>> versions = reader.versions(repository);
   if (!versions || versions->empty()) return send(sink, json_error(404, kNoSuchModule));
   std::string body = module_versions_document(*versions);
-  std::string etag_source = body;
-  send(sink, json_document(request, std::move(body), etag_source, context_.server.tags_cache_ttl));
+  send(sink, json_document(request, std::move(body), context_.server.tags_cache_ttl));
 }
 
 void ModuleRegistryService::serve_download(const Request& request, const ModuleAddress& address,
                                            const std::string& repository, const std::string& version_text,
                                            ResponseSink& sink, RequestStats& stats) const {
-  std::optional<Version> version = parse_version(version_text);
-  if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
+  std::optional<Version> version = version_in_path(version_text, sink);
+  if (!version) return;
   ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
   std::shared_ptr<const std::string> manifest = reader.tagged_manifest(repository, version_to_tag(*version));
   if (!manifest) return send(sink, json_error(404, kNoSuchModule));

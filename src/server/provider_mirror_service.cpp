@@ -1,6 +1,7 @@
 #include "server/provider_mirror_service.h"
 
 #include "base/json.h"
+#include "base/names.h"
 #include "base/strings.h"
 #include "http/responses.h"
 #include "server/sealed_download.h"
@@ -13,16 +14,12 @@ namespace {
 
 constexpr const char* kNoSuchProvider = "no such provider or version in this mirror";
 
-std::string zip_hex(const std::string& digest) {
-  return digest.starts_with("sha256:") ? digest.substr(7) : std::string();
-}
-
 }  // namespace
 
 ProviderMirrorService::ProviderMirrorService(const ProviderMirrorConfig& config, const ServiceContext& context)
-    : OriginService(config, context, RepositoryNaming(config.name_prefix)), mirror_(config) {}
+    : OriginService(config, context), mirror_(config) {}
 
-void ProviderMirrorService::handle(const Request& request, const ServicePath& path, ResponseSink& sink,
+void ProviderMirrorService::serve(const Request& request, const ServicePath& path, ResponseSink& sink,
                                    RequestStats& stats) const {
   const std::vector<std::string>& s = path.segments;
   if (s.empty()) {
@@ -32,7 +29,6 @@ void ProviderMirrorService::handle(const Request& request, const ServicePath& pa
     redirect.headers.set("Location", request.mount + "/" + name() + "/");
     return send(sink, redirect);
   }
-  if (s.size() == 3 && s[0] == kPackagesSegment && !path.trailing_slash) return serve_package(request, s[1], sink, stats);
   if (s.size() != 4 || path.trailing_slash || !s[3].ends_with(".json"))
     return send(sink, json_error(404, "not a provider mirror path; expected <hostname>/<namespace>/<type>/index.json "
                                       "or <hostname>/<namespace>/<type>/<version>.json"));
@@ -57,15 +53,14 @@ void ProviderMirrorService::serve_index(const Request& request, const std::strin
   cJSON* listed = json_add(doc.get(), "versions", json_new_object());
   for (const Version& v : *versions) json_add(listed, v.to_string().c_str(), json_new_object());
   std::string body = json_print(doc.get()) + "\n";
-  std::string etag_source = body;
-  send(sink, json_document(request, std::move(body), etag_source, context_.server.tags_cache_ttl));
+  send(sink, json_document(request, std::move(body), context_.server.tags_cache_ttl));
 }
 
 void ProviderMirrorService::serve_version(const Request& request, const ProviderAddress& address,
                                           const std::string& repository, const std::string& version_text,
                                           ResponseSink& sink, RequestStats& stats) const {
-  std::optional<Version> version = parse_version(version_text);
-  if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
+  std::optional<Version> version = version_in_path(version_text, sink);
+  if (!version) return;
   ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
   std::optional<Release> release = reader.release(repository, *version);
   if (!release) return send(sink, json_error(404, kNoSuchProvider));
@@ -86,7 +81,7 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
     json_add_string(archive, "url", url);
     JsonPtr hashes = json_new_array();
     if (!p.h1.empty()) json_append_string(hashes.get(), p.h1);
-    if (std::string hex = zip_hex(p.digest); !hex.empty()) json_append_string(hashes.get(), "zh:" + hex);
+    if (std::string hex = sha256_hex_of(p.digest); !hex.empty()) json_append_string(hashes.get(), "zh:" + hex);
     json_add(archive, "hashes", std::move(hashes));
     etag_source += platform + " " + p.digest + " " + p.h1 + (proxied ? "" : " " + url) + "\n";
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "base/names.h"
 #include "base/sha256.h"
 #include "http/responses.h"
 #include "server/sealed_download.h"
@@ -19,8 +20,6 @@ constexpr const char* kSignatureFile = "SHA256SUMS.sig";
 constexpr const char* kNoSuchProvider = "no such provider or version in this registry";
 constexpr std::size_t kMaxPublisherFile = 1u << 20;  // SHA256SUMS, signature or public key from OCI
 
-std::string zip_hex(const std::string& digest) { return digest.starts_with("sha256:") ? digest.substr(7) : ""; }
-
 }  // namespace
 
 struct ProviderRegistryService::Checksums {
@@ -31,14 +30,13 @@ struct ProviderRegistryService::Checksums {
 };
 
 ProviderRegistryService::ProviderRegistryService(const ProviderRegistryConfig& config, const ServiceContext& context)
-    : OriginService(config, context, RepositoryNaming(config.name_prefix, config.hostname)),
+    : OriginService(config, context),
       registry_(config),
       signer_(std::make_unique<OpenPgpSigner>(config.signing_key_file, config.signing_key_passphrase)) {}
 
-void ProviderRegistryService::handle(const Request& request, const ServicePath& path, ResponseSink& sink,
+void ProviderRegistryService::serve(const Request& request, const ServicePath& path, ResponseSink& sink,
                                      RequestStats& stats) const {
   const std::vector<std::string>& s = path.segments;
-  if (s.size() == 3 && s[0] == kPackagesSegment && !path.trailing_slash) return serve_package(request, s[1], sink, stats);
   const bool versions = s.size() == 3 && s[2] == "versions";
   const bool download = s.size() == 6 && s[3] == "download";
   const bool sums = s.size() == 4 && (s[3] == kShasumsFile || s[3] == kSignatureFile);
@@ -62,8 +60,7 @@ void ProviderRegistryService::serve_versions(const Request& request, const std::
   std::optional<std::vector<Version>> versions = reader.versions(repository);
   if (!versions || versions->empty()) return send(sink, json_error(404, kNoSuchProvider));
   std::string body = provider_versions_document(reader.summaries(repository, *versions));
-  std::string etag_source = body;
-  send(sink, json_document(request, std::move(body), etag_source, context_.server.tags_cache_ttl));
+  send(sink, json_document(request, std::move(body), context_.server.tags_cache_ttl));
 }
 
 ProviderRegistryService::Checksums ProviderRegistryService::checksums(ReleaseReader& reader,
@@ -107,8 +104,8 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
                                              const std::string& repository, const std::string& version_text,
                                              const std::string& os, const std::string& arch, ResponseSink& sink,
                                              RequestStats& stats) const {
-  std::optional<Version> version = parse_version(version_text);
-  if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
+  std::optional<Version> version = version_in_path(version_text, sink);
+  if (!version) return;
   std::string authorization = request.headers.get("Authorization");
   ReleaseReader reader = releases(authorization, stats);
   std::optional<Release> release = reader.release(repository, *version);
@@ -117,7 +114,7 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
                               [&](const PlatformPackage& p) { return p.os == os && p.arch == arch; });
   if (package == release->packages.end())
     return send(sink, json_error(404, "version " + version->to_string() + " has no package for " + os + "_" + arch));
-  if (zip_hex(package->digest).empty())
+  if (sha256_hex_of(package->digest).empty())
     throw Error(ErrorKind::kBadResponse, repository + " " + version->to_string() + " " + os + "_" + arch +
                                              ": the package is stored under a " +
                                              package->digest.substr(0, package->digest.find(':')) +
@@ -142,7 +139,7 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
                                                expires_at, authorization});
   d.shasums_url = "../../" + std::string(kShasumsFile) + query;
   d.shasums_signature_url = "../../" + std::string(kSignatureFile) + query;
-  d.shasum = zip_hex(package->digest);
+  d.shasum = sha256_hex_of(package->digest);
   d.key_id = sums.key_id;
   d.public_key_armored = sums.public_key;
   if (!package->h1.empty()) d.hashes.push_back(package->h1);
@@ -156,8 +153,8 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
 void ProviderRegistryService::serve_checksums(const Request& request, const ProviderAddress& address,
                                               const std::string& repository, const std::string& version_text,
                                               bool signature, ResponseSink& sink, RequestStats& stats) const {
-  std::optional<Version> version = parse_version(version_text);
-  if (!version) return send(sink, json_error(404, "\"" + version_text + "\" is not a version"));
+  std::optional<Version> version = version_in_path(version_text, sink);
+  if (!version) return;
   std::string authorization = request.headers.get("Authorization");
   std::string sealed;  // the release digest a token was issued for
   if (std::string token = query_param(request.query, "token"); !token.empty() && context_.sealer != nullptr) {

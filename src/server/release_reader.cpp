@@ -6,7 +6,6 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/names.h"
-#include "base/sha256.h"
 
 namespace otr {
 
@@ -69,16 +68,19 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
   return bodies;
 }
 
-std::shared_ptr<const std::string> ReleaseReader::tagged_manifest(const std::string& repository, const std::string& tag) {
+std::shared_ptr<const std::string> ReleaseReader::tagged_manifest(const std::string& repository, const std::string& tag,
+                                                                  std::string* digest) {
   const std::string key = repo_key(repository);
-  if (std::optional<std::string> digest = cache_.tag_digest(key + ":" + tag)) {
-    if (auto body = cache_.manifest(key + "@" + *digest)) {
+  if (std::optional<std::string> cached = cache_.tag_digest(key + ":" + tag)) {
+    if (auto body = cache_.manifest(key + "@" + *cached)) {
       ++stats_.cache_hits;
+      if (digest != nullptr) *digest = *cached;
       return body;
     }
   }
   std::optional<FetchedManifest> fetched = origin_->find_manifest(repository, tag, kReleaseManifestLimit);
   if (!fetched) return nullptr;
+  if (digest != nullptr) *digest = fetched->digest;
   cache_.put_tag_digest(key + ":" + tag, fetched->digest);
   auto body = std::make_shared<const std::string>(fetched->body);
   cache_.put_manifest(key + "@" + fetched->digest, std::move(fetched->body));
@@ -174,11 +176,10 @@ std::vector<ReleaseSummary> ReleaseReader::summaries(const std::string& reposito
 }
 
 std::optional<Release> ReleaseReader::release(const std::string& repository, const Version& version) {
-  auto top = tagged_manifest(repository, version_to_tag(version));
+  Release out;
+  auto top = tagged_manifest(repository, version_to_tag(version), &out.digest);
   if (!top) return std::nullopt;
   ReleaseManifest m = parse_release_manifest(*top, "");
-  Release out;
-  out.digest = "sha256:" + sha256_hex(*top);  // what the registry verified it by
   out.protocols = m.protocols;
   out.shasums_manifest = m.shasums_manifest;
   out.packages = std::move(m.packages);

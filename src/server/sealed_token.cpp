@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "base/base64.h"
+#include "base/error.h"
 #include "base/sha256.h"
 
 namespace otr {
@@ -114,7 +115,12 @@ std::string TokenSealer::seal(const DownloadGrant& grant) const {
   sealed.append(reinterpret_cast<char*>(nonce), kNonceSize);
   sealed += cipher;
   sealed.append(reinterpret_cast<char*>(tag), kTagSize);
-  return base64url_encode(sealed);
+  std::string token = base64url_encode(sealed);
+  // open() refuses longer tokens: a link that could never open is refused now, saying why.
+  if (token.size() > kMaxTokenChars)
+    throw Error(ErrorKind::kInvalidInput, "the Authorization header is too large to be sealed into a download link "
+                                          "(at most about 12 KiB)");
+  return token;
 }
 
 TokenSealer::Opened TokenSealer::open(std::string_view token, TokenPurpose purpose, std::int64_t now) const {

@@ -1,11 +1,25 @@
 #include "server/service.h"
 
+#include "http/responses.h"
 #include "server/sealed_download.h"
 
 namespace otr {
 
-OriginService::OriginService(const ServiceConfig& config, const ServiceContext& context, RepositoryNaming naming)
-    : config_(config), context_(context), endpoint_(endpoint_of(config)), naming_(std::move(naming)) {}
+OriginService::OriginService(const ServiceConfig& config, const ServiceContext& context)
+    : config_(config), context_(context), endpoint_(endpoint_of(config)), naming_(repository_naming(config)) {}
+
+void OriginService::handle(const Request& request, const ServicePath& path, ResponseSink& sink,
+                           RequestStats& stats) const {
+  const std::vector<std::string>& s = path.segments;
+  if (s.size() == 3 && s[0] == kPackagesSegment && !path.trailing_slash) return serve_package(request, s[1], sink, stats);
+  serve(request, path, sink, stats);
+}
+
+std::optional<Version> OriginService::version_in_path(const std::string& segment, ResponseSink& sink) {
+  std::optional<Version> version = parse_version(segment);
+  if (!version) send(sink, json_error(404, "\"" + segment + "\" is not a version"));
+  return version;
+}
 
 ReleaseReader OriginService::releases(const std::string& authorization, RequestStats& stats) const {
   return ReleaseReader(context_.origins.open(endpoint_, authorization, stats), context_.cache,

@@ -7,7 +7,6 @@ namespace otr {
 std::vector<Diagnostic> check_signing_keys(const Config& config) {
   std::vector<Diagnostic> problems;
   for (const ProviderRegistryConfig& registry : config.provider_registries) {
-    if (registry.signing_key_file.empty()) continue;
     try {
       OpenPgpSigner probe(registry.signing_key_file, registry.signing_key_passphrase);
     } catch (const SigningError& e) {

@@ -4,13 +4,12 @@
 #include <utility>
 
 #include "base/json.h"
+#include "base/names.h"
 #include "terraform/package_names.h"
 
 namespace otr {
 
 namespace {
-
-std::string hex_of(const std::string& digest) { return digest.starts_with("sha256:") ? digest.substr(7) : ""; }
 
 JsonPtr string_array(const std::vector<std::string>& items) {
   JsonPtr array = json_new_array();
@@ -23,7 +22,7 @@ JsonPtr string_array(const std::vector<std::string>& items) {
 std::string make_shasums(const std::string& type, const Version& version, const std::vector<PlatformPackage>& packages) {
   std::vector<std::pair<std::string, std::string>> lines;  // (filename, hex)
   for (const PlatformPackage& p : packages) {
-    std::string hex = hex_of(p.digest);
+    std::string hex = sha256_hex_of(p.digest);
     if (!hex.empty()) lines.emplace_back(package_file_name(type, version.to_string(), p.os, p.arch), hex);
   }
   std::sort(lines.begin(), lines.end());

@@ -91,4 +91,10 @@ std::string RepositoryNaming::module(const ModuleAddress& address) const {
   return joined(prefix_, address.ns + "/" + address.name + "/" + address.system);
 }
 
+RepositoryNaming repository_naming(const ServiceConfig& service) {
+  if (service.kind == ServiceKind::kProviderRegistry)
+    return RepositoryNaming(service.name_prefix, static_cast<const ProviderRegistryConfig&>(service).hostname);
+  return RepositoryNaming(service.name_prefix);
+}
+
 }  // namespace otr

@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
+#include "base/error.h"
 #include "server/sealed_token.h"
 
 using namespace otr;
@@ -32,6 +33,20 @@ BOOST_AUTO_TEST_CASE(round_trip) {
   BOOST_TEST_REQUIRE(back.grant.has_value());
   BOOST_TEST(back.grant->repository == odd.repository);
   BOOST_TEST(back.grant->authorization.size() == 5000u);
+}
+
+BOOST_AUTO_TEST_CASE(what_seals_opens_and_what_could_not_open_is_refused_at_once) {
+  TokenSealer sealer(kKey);
+  DownloadGrant large = sample();
+  large.authorization = "Bearer " + std::string(12000, 'x');
+  BOOST_TEST(sealer.open(sealer.seal(large), TokenPurpose::kPackage, 1).grant.has_value());
+  large.authorization = "Bearer " + std::string(13000, 'x');
+  try {
+    sealer.seal(large);
+    BOOST_FAIL("sealed a token open() would refuse");
+  } catch (const Error& e) {
+    BOOST_TEST((e.kind() == ErrorKind::kInvalidInput));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(nonces_differ) {
