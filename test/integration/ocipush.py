@@ -137,6 +137,12 @@ class Registry:
                            headers={"Accept": INDEX + ", " + MANIFEST}) as r:
             return json.loads(r.read())
 
+    def manifest_digest(self, repo, reference):
+        """The digest of the manifest or index a tag names, as the registry stored it."""
+        with self._request("HEAD", "/v2/%s/manifests/%s" % (repo, reference),
+                           headers={"Accept": INDEX + ", " + MANIFEST}) as r:
+            return r.headers["Docker-Content-Digest"]
+
     def push_manifest(self, repo, reference, manifest):
         data = json.dumps(manifest, separators=(",", ":")).encode()
         self._request("PUT", "/v2/%s/manifests/%s" % (repo, reference), data,

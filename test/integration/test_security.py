@@ -5,6 +5,7 @@ only where a real component cannot misbehave on purpose (a registry that redirec
 """
 
 import os
+import signal
 
 import pytest
 
@@ -18,6 +19,12 @@ PREFIX = "terraform-providers/registry.terraform.io"
 class Stack:
     pass
 
+
+
+def registry_block(origin, key_file, extra=""):
+    """A provider_registry "registry" over `origin` signing with `key_file`; `extra` lines go inside."""
+    return ('provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+            '  signing_key_file = "%s"\n%s}\n' % (origin, key_file, extra))
 
 @pytest.fixture(scope="module")
 def signing(workdir, tls):
@@ -41,10 +48,8 @@ def signing(workdir, tls):
                                     s.operator.sign(sums), s.operator.public_armored)
     s.stack = servers.NginxStack(
         os.path.join(d, "app"),
-        'provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
-        '  signing_key_file = "%s"\n  proxy_packages = true\n}\n'
-        'provider_mirror "mirror" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n}\n'
-        % (s.registry.url, s.operator.secret_file, s.registry.url),
+        registry_block(s.registry.url, s.operator.secret_file, "  proxy_packages = true\n") +
+        'provider_mirror "mirror" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n}\n' % s.registry.url,
         tls, workers=1, threads=1)
     s.client = s.stack.client
     yield s
@@ -105,8 +110,7 @@ def test_gnupg_homes_are_swept_at_start_removed_when_a_worker_is_killed_and_at_s
     with open(os.path.join(stale, "private-keys-v1.d", "0123.key"), "w") as f:
         f.write("secret")
     stack = servers.NginxStack(
-        d, 'provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
-           '  signing_key_file = "%s"\n}\n' % (signing.registry.url, signing.operator.secret_file),
+        d, registry_block(signing.registry.url, signing.operator.secret_file),
         tls, app_env={"RUNTIME_DIRECTORY": runtime}, workers=2)
     try:
         assert not os.path.exists(stale)
@@ -149,27 +153,25 @@ def test_a_worker_that_exits_past_its_shutdown_deadline_removes_its_gnupg_home(w
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(os.path.join(d, "fcgi.sock"))
     listener.listen(8)
-    log = open(os.path.join(d, "app.log"), "wb")
-    proc = subprocess.Popen([servers.BINARY, "--config", config, "server"], stdin=listener.fileno(), stdout=log,
-                            stderr=subprocess.STDOUT, env=dict(os.environ, RUNTIME_DIRECTORY=runtime))
+    spawned = servers.Process([servers.BINARY, "--config", config, "server"], os.path.join(d, "app.log"),
+                              env=dict(os.environ, RUNTIME_DIRECTORY=runtime), stdin=listener.fileno())
     client = None
     try:
-        servers.wait_until(lambda: len(gnupg_homes(runtime)) == 1, "the signer's GnuPG home")
+        spawned.wait_ready(lambda: len(gnupg_homes(runtime)) == 1, "the signer's GnuPG home")
         home = os.path.join(runtime, gnupg_homes(runtime)[0])
         env = dict(os.environ, REQUEST_METHOD="GET", REQUEST_URI="/registry/acme/x/versions",
                    SCRIPT_NAME="/registry/acme/x/versions")
         client = subprocess.Popen(["cgi-fcgi", "-bind", "-connect", os.path.join(d, "fcgi.sock")], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         servers.wait_until(lambda: accepted, "the request to reach the silent registry")
-        proc.terminate()
-        assert proc.wait(20) == 1
+        spawned.signal(signal.SIGTERM)
+        assert spawned.proc.wait(20) == 1
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        spawned.stop()
+        listener.close()
         if client:
             client.kill()
-        log.close()
-    assert "exiting without them" in open(os.path.join(d, "app.log")).read()
+    assert "exiting without them" in spawned.output()
     assert gnupg_homes(runtime) == []
     assert agents_serving(home) == []
 
@@ -192,9 +194,7 @@ def test_versions_of_a_provider_with_huge_release_indexes_stay_in_bounded_memory
         padded = dict(index, annotations={"padding": "%02d" % i + "x" * (3 << 20)})
         push.push_manifest(repo, "2.%d.0" % i, padded)
     stack = servers.NginxStack(
-        d, 'provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
-           '  signing_key_file = "%s"\n}\n' % (signing.registry.url, signing.operator.secret_file),
-        tls, workers=1, threads=1)
+        d, registry_block(signing.registry.url, signing.operator.secret_file), tls, workers=1, threads=1)
     try:
         assert stack.client.get("/healthz").status == 200
         worker = stack.app.worker_pids()[0]
@@ -251,9 +251,8 @@ def test_no_child_inherits_a_secret_given_in_the_environment(workdir, tls, signi
     protected = GpgKey(d, "protected", passphrase="correct horse battery staple")
     secret_hex = "ab" * 32
     stack = servers.NginxStack(
-        d, 'provider_registry "registry" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
-           '  signing_key_file = "%s"\n  signing_key_passphrase_env = "OTR_TEST_PASSPHRASE"\n'
-           '  proxy_packages = true\n}\n' % (signing.registry.url, protected.secret_file),
+        d, registry_block(signing.registry.url, protected.secret_file,
+                          '  signing_key_passphrase_env = "OTR_TEST_PASSPHRASE"\n  proxy_packages = true\n'),
         tls, workers=1, app_env={"RUNTIME_DIRECTORY": runtime, "OTR_TEST_PASSPHRASE": protected.passphrase,
                                  "OCI_DISTRIBUTION_TERRAFORM_REGISTRY_QUERY_STRING_SECRET": secret_hex})
     try:
@@ -275,15 +274,12 @@ def test_no_child_inherits_a_secret_given_in_the_environment(workdir, tls, signi
 # ---------------------------------------------------------------- 11: sealed tokens have a purpose; nginx logs no token
 
 def test_a_checksums_token_does_not_open_a_package_download(signing):
-    import hashlib
-    import json
     import urllib.parse
     base = "/registry/acme/widget/1.0.0/download/linux/amd64"
     doc = signing.client.get(base, headers={"Authorization": "Bearer caller-token"})
     assert doc.status == 200, doc.body
     token = urllib.parse.parse_qs(urllib.parse.urlparse(doc.json()["shasums_url"]).query)["token"][0]
-    index = ocipush.Registry(signing.registry.url).get_manifest(PREFIX + "/acme/widget", "1.0.0")
-    release_digest = "sha256:" + hashlib.sha256(json.dumps(index, separators=(",", ":")).encode()).hexdigest()
+    release_digest = ocipush.Registry(signing.registry.url).manifest_digest(PREFIX + "/acme/widget", "1.0.0")
     # The checksums token names the release manifest: as a package token it would stream it.
     r = signing.client.get("/registry/_packages/%s/x.zip?token=%s" % (release_digest, token))
     assert r.status == 403
