@@ -17,8 +17,9 @@ enum class ErrorKind {
   kNotFound,       // something that must exist does not (an origin answered 404)
   kUnauthorized,   // an origin refused the credentials used (401/403)
   kTimeout,        // an origin did not answer in time (connect, total or stall timeout)
-  kUnreachable,    // an origin could not be reached or read (refused, DNS, TLS, I/O)
-  kBadResponse,    // an origin answered what cannot be used (malformed, too large, 5xx, digest mismatch)
+  kUnreachable,    // an origin (or a local file) could not be reached or read (refused, DNS, TLS, I/O)
+  kBadResponse,    // an origin (or a local file) gave what cannot be used (malformed, too large, 5xx,
+                   // digest mismatch)
   kUnavailable,    // a resource of this server is not usable now (the signing key)
   kInvalidInput,   // the request or the command line is malformed
   kBadPackage,     // a package file that cannot be read as a zip
