@@ -25,7 +25,7 @@ LDLIBS   += -lfcgi -lgpgme $(shell pkg-config --libs libcurl libcjson openssl li
             -lboost_program_options -pthread
 
 # Folders by concern, the same under src/ and include/ (see ARCHITECTURE.md); main.cpp at the top.
-AREAS     := base config http oci terraform server fastcgi publish
+AREAS     := base config http oci terraform openpgp upstream server fastcgi publish
 SOURCES   := $(foreach a,$(AREAS),$(wildcard src/$(a)/*.cpp)) src/main.cpp
 LIB_OBJS  := $(patsubst src/%.cpp,$(BUILD)/obj/%.o,$(filter-out src/main.cpp,$(SOURCES)))
 MAIN_OBJ  := $(BUILD)/obj/main.o

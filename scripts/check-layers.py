@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks the dependency rule between the source folders (see ARCHITECTURE.md).
 
-    base <- config <- http <- oci <- terraform <- {server, publish}
+    base <- config <- http <- oci <- terraform <- upstream <- {server, publish}
+    openpgp uses base only, and is used by upstream, server and publish;
     fastcgi may use http, config and base; only src/main.cpp sees everything.
 
 Every project include must name its folder ("oci/client.h"). Prints each offending include as
@@ -19,8 +20,10 @@ ALLOWED = {
     "http": {"base", "config", "http"},
     "oci": {"base", "config", "http", "oci"},
     "terraform": {"base", "config", "http", "oci", "terraform"},
-    "server": {"base", "config", "http", "oci", "terraform", "server"},
-    "publish": {"base", "config", "http", "oci", "terraform", "publish"},
+    "openpgp": {"base", "openpgp"},
+    "upstream": {"base", "config", "http", "oci", "terraform", "openpgp", "upstream"},
+    "server": {"base", "config", "http", "oci", "terraform", "openpgp", "upstream", "server"},
+    "publish": {"base", "config", "http", "oci", "terraform", "openpgp", "upstream", "publish"},
     "fastcgi": {"base", "config", "http", "fastcgi"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

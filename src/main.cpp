@@ -25,7 +25,7 @@
 #include "http/client.h"
 #include "publish/push_command.h"
 #include "server/application.h"
-#include "server/signer.h"
+#include "openpgp/gnupg.h"
 #include "server/signing_keys.h"
 
 namespace po = boost::program_options;

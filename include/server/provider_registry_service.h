@@ -16,7 +16,7 @@
 
 #include "config/config.h"
 #include "server/service.h"
-#include "server/signer.h"
+#include "openpgp/gnupg.h"
 
 namespace otr {
 

@@ -1,6 +1,6 @@
 #include "server/signing_keys.h"
 
-#include "server/signer.h"
+#include "openpgp/gnupg.h"
 
 namespace otr {
 

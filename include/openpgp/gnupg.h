@@ -1,5 +1,6 @@
-// Detached OpenPGP signatures made with the operator's key, for the provider registry protocol's
-// SHA256SUMS.sig.
+// OpenPGP, and the only code that touches gpgme: detached signatures made with the operator's key
+// (the provider registry protocol's SHA256SUMS.sig), and the check of a publisher's signature over
+// an upstream registry's SHA256SUMS (pull-through).
 //
 // Signing goes through GnuPG's own library, gpgme (Debian: libgpgme-dev, gnupg): OpenPGP packet
 // formats, key parsing, passphrases and algorithms stay GnuPG's job, and any key GnuPG can use works
@@ -20,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -66,6 +68,24 @@ class OpenPgpSigner {
   std::string public_key_;
   mutable std::mutex mutex_;
 };
+
+// What check_detached_signature() found.
+struct SignatureCheck {
+  bool valid = false;
+  std::size_t key_index = 0;  // valid: which of the given keys made the signature
+  std::string key_id;         // valid: that key's ID, 16 upper-case hex digits
+  std::string problem;        // not valid: why, in a few words ("made with key 0123..., which is not
+                              // one of the given keys", "the signature does not match the data")
+};
+
+// Whether `signature` (a binary or armored detached OpenPGP signature) is a good signature over
+// exactly `data` made by one of `armored_keys` (public keys, armored or binary), the trust rule
+// Terraform and OpenTofu apply to a registry's SHA256SUMS: no trust database, no expiry policy
+// beyond GnuPG's own verdict. Works in a private GnuPG home made and removed for the call (the
+// user's keyrings are never read); thread-safe. Throws SigningError when GnuPG cannot run, or when
+// none of `armored_keys` is a key.
+SignatureCheck check_detached_signature(std::string_view data, std::string_view signature,
+                                        const std::vector<std::string>& armored_keys);
 
 // Where the private GnuPG homes go: the first entry of $RUNTIME_DIRECTORY (systemd's
 // RuntimeDirectory=, private to the service and removed when it stops) if set, else $TMPDIR, else /tmp.

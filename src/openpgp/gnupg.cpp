@@ -1,4 +1,4 @@
-#include "server/signer.h"
+#include "openpgp/gnupg.h"
 
 #include <fcntl.h>
 #include <gpgme.h>
@@ -271,6 +271,73 @@ std::string OpenPgpSigner::key_id_of(std::string_view public_key) const {
   if (err != 0 || key == nullptr || key->subkeys == nullptr || key->subkeys->keyid == nullptr)
     throw SigningError("the public key holds no OpenPGP key");
   return key->subkeys->keyid;
+}
+
+SignatureCheck check_detached_signature(std::string_view data, std::string_view signature,
+                                        const std::vector<std::string>& armored_keys) {
+  init_gpgme();
+  const std::string home = make_home();
+  struct RemoveHome {
+    const std::string& home;
+    ~RemoveHome() { remove_home(home); }
+  } remove{home};
+  Context ctx = new_context(home, nullptr);
+  // The primary fingerprints of each given key, to say which one signed.
+  std::vector<std::vector<std::string>> fingerprints(armored_keys.size());
+  std::size_t usable = 0;
+  for (std::size_t i = 0; i < armored_keys.size(); ++i) {
+    Data key_data = data_from(armored_keys[i]);
+    if (gpgme_op_import(ctx.get(), key_data.get()) != 0) continue;
+    gpgme_import_result_t imported = gpgme_op_import_result(ctx.get());
+    for (gpgme_import_status_t st = imported ? imported->imports : nullptr; st != nullptr; st = st->next)
+      if (st->result == 0 && st->fpr != nullptr) fingerprints[i].push_back(st->fpr);
+    if (!fingerprints[i].empty()) ++usable;
+  }
+  if (usable == 0) throw SigningError("none of the given signing keys is an OpenPGP public key");
+
+  Data signature_data = data_from(signature);
+  Data signed_data = data_from(data);
+  SignatureCheck out;
+  if (gpgme_error_t err = gpgme_op_verify(ctx.get(), signature_data.get(), signed_data.get(), nullptr); err != 0) {
+    out.problem = std::string("the signature cannot be read: ") + gpgme_strerror(err);
+    return out;
+  }
+  gpgme_verify_result_t result = gpgme_op_verify_result(ctx.get());
+  if (result == nullptr || result->signatures == nullptr) {
+    out.problem = "the signature file holds no signature";
+    return out;
+  }
+  for (gpgme_signature_t sig = result->signatures; sig != nullptr; sig = sig->next) {
+    const std::string made_by = sig->fpr != nullptr ? sig->fpr : "?";
+    if (gpgme_err_code(sig->status) == GPG_ERR_NO_PUBKEY) {
+      if (out.problem.empty()) out.problem = "made with key " + made_by + ", which is not one of the given keys";
+      continue;
+    }
+    if (sig->status != 0 || (sig->summary & GPGME_SIGSUM_RED) != 0) {
+      if (out.problem.empty())
+        out.problem = gpgme_err_code(sig->status) == GPG_ERR_BAD_SIGNATURE
+                          ? "the signature does not match the data (bad signature)"
+                          : std::string("the signature is not good: ") + gpgme_strerror(sig->status);
+      continue;
+    }
+    // Good: find which given key holds the signing (sub)key.
+    gpgme_key_t raw = nullptr;
+    if (gpgme_get_key(ctx.get(), made_by.c_str(), &raw, 0) != 0 || raw == nullptr || raw->subkeys == nullptr) continue;
+    Key key(raw);
+    const std::string primary = key->subkeys->fpr != nullptr ? key->subkeys->fpr : "";
+    for (std::size_t i = 0; i < fingerprints.size(); ++i) {
+      for (const std::string& fpr : fingerprints[i]) {
+        if (fpr != primary) continue;
+        out.valid = true;
+        out.key_index = i;
+        out.key_id = key->subkeys->keyid;
+        out.problem.clear();
+        return out;
+      }
+    }
+  }
+  if (out.problem.empty()) out.problem = "no signature by one of the given keys";
+  return out;
 }
 
 std::string signing_home_parent() {
