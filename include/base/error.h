@@ -26,6 +26,9 @@ enum class ErrorKind {
   kConflict,       // a version exists with other content
   kCredentials,    // local credentials cannot be obtained (docker configuration, credential helper)
   kInvalidConfig,  // the configuration cannot be used
+  kUpstream,       // an upstream provider registry (pull-through) failed or gave what does not verify;
+                   // the message is written for the client: it names the provider, the version and the
+                   // problem, never a credential or a sealed URL
   kInternal,       // a bug of ours
 };
 
@@ -43,6 +46,12 @@ class Error : public std::runtime_error {
 class InputError : public Error {
  public:
   explicit InputError(const std::string& message) : Error(ErrorKind::kInvalidInput, message) {}
+};
+
+// What an import from an upstream provider registry stopped at (see ErrorKind::kUpstream).
+class UpstreamError : public Error {
+ public:
+  explicit UpstreamError(const std::string& message) : Error(ErrorKind::kUpstream, message) {}
 };
 
 }  // namespace otr

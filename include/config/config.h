@@ -46,6 +46,25 @@ struct OriginSettings {
   std::string ca_file;
 };
 
+// upstream { ... } in a provider_mirror or provider_registry: a provider registry (Provider Registry
+// Protocol) that releases not stored yet are imported from (pull-through; README "Pull-through").
+struct UpstreamConfig {
+  std::string url;  // "https://host[:port][/path]" without trailing '/'; discovery at <url>/.well-known/terraform.json;
+                    // "" = no upstream
+  std::vector<std::string> hostnames;           // provider hostnames it serves, lower-case; default: the url's host
+  std::vector<std::string> namespaces;          // lower-case; empty = every namespace
+  std::vector<std::string> exclude_namespaces;  // lower-case
+  std::vector<std::string> platforms;           // "os_arch" to import; empty = every platform of the release
+  Seconds versions_ttl{300};                    // how long the upstream's version lists are kept
+  Seconds failure_ttl{30};                      // how long an unreachable upstream is not asked again for lists
+  Seconds import_timeout{120};                  // how long a request waits for an import it started or joined
+  std::size_t max_package_bytes = 2ull << 30;   // a larger package from the upstream is refused
+  std::string ca_file;                          // PEM CAs for the upstream and its download hosts; "" = system's
+  OriginCredentials write_credentials;          // for writing into the origin; default: the service's credentials
+  SourcePos pos;                                // of the block
+  bool enabled() const { return !url.empty(); }
+};
+
 enum class ServiceKind { kProviderMirror, kProviderRegistry, kModuleRegistry };
 
 // "provider_mirror", "provider_registry", "module_registry": the block that configures the kind.
@@ -60,6 +79,7 @@ struct ServiceConfig {
   bool proxy_packages = false;
   OriginCredentials credentials;
   OriginSettings origin;
+  UpstreamConfig upstream;  // provider_mirror and provider_registry only
   SourcePos pos;  // of the block
 };
 

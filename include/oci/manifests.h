@@ -38,6 +38,22 @@ struct Descriptor {
 std::string zip_artifact_manifest(const std::string& artifact_type, const Descriptor& zip,
                                   const Annotations& layer_annotations, const Annotations& annotations);
 
+// A layer of an artifact manifest, with its own annotations.
+struct Layer {
+  Descriptor blob;
+  Annotations annotations;
+};
+
+// An image manifest of `artifact_type` with the empty config and `layers`, in the given order.
+std::string artifact_manifest(const std::string& artifact_type, const std::vector<Layer>& layers,
+                              const Annotations& annotations);
+
+// A descriptor in an image index that is not a platform (signatures, checksums, SBOMs).
+struct ArtifactEntry {
+  std::string artifact_type;
+  Descriptor manifest;
+};
+
 struct PlatformEntry {
   std::string os;
   std::string arch;
@@ -46,8 +62,10 @@ struct PlatformEntry {
 
 // An image index of `artifact_type` with one descriptor per platform (each of
 // `platform_artifact_type`, with its os and architecture), in the given order.
+// `extra` descriptors follow the platforms, in the given order.
 std::string platform_index(const std::string& artifact_type, const std::string& platform_artifact_type,
-                           const std::vector<PlatformEntry>& platforms, const Annotations& annotations);
+                           const std::vector<PlatformEntry>& platforms, const Annotations& annotations,
+                           const std::vector<ArtifactEntry>& extra = {});
 
 
 

@@ -303,6 +303,10 @@ const std::vector<std::string> kModuleRegistryAttributes = {"origin_url",      "
 const std::vector<std::string> kCredentialAttributes = {"username", "password",   "password_file", "password_env",
                                                         "token",    "token_file", "token_env"};
 
+const std::vector<std::string> kUpstreamAttributes = {
+    "url",          "hostnames",      "namespaces", "exclude_namespaces", "platforms",        "versions_ttl",
+    "import_timeout", "max_package_size", "ca_file"};
+
 bool valid_listen_addr(const std::string& addr) {
   if (addr.starts_with("unix:")) {
     std::string path = addr.substr(5);
@@ -481,10 +485,11 @@ void read_query_string_secret(Checker& check, const hcl::Block* block, const std
 
 void read_credentials(Checker& check, const hcl::Block& block, OriginCredentials& creds) {
   const hcl::Body& body = block.body;
+  const std::string& kind = block.type;  // origin_credentials, write_credentials
   // An unknown name is the problem to report; what it would cascade into ("a password but no
   // username" for a misspelt username) is not.
-  if (!check.check_names(body, "the origin_credentials block", kCredentialAttributes, {})) return;
-  if (!block.labels.empty()) check.error(block.pos, "the origin_credentials block takes no labels");
+  if (!check.check_names(body, "the " + kind + " block", kCredentialAttributes, {})) return;
+  if (!block.labels.empty()) check.error(block.pos, "the " + kind + " block takes no labels");
   auto value_of = [&](const char* literal, const char* file, const char* env, int& sources) -> std::optional<std::string> {
     std::optional<std::string> value;
     if (auto* a = Checker::find(body, literal)) ++sources, value = check.string(*a);
@@ -499,21 +504,20 @@ void read_credentials(Checker& check, const hcl::Block& block, OriginCredentials
   if (token_sources > 0) {
     if (token_sources > 1) check.error(block.pos, "set only one of token, token_file and token_env");
     if (username || password_sources > 0)
-      check.error(block.pos, "origin_credentials takes either a token or a username and password, not both");
+      check.error(block.pos, kind + " takes either a token or a username and password, not both");
     if (token) creds.token = *token;
     return;
   }
   if (!username) {
-    check.error(block.pos, password_sources > 0 ? "origin_credentials has a password but no username"
-                                                : "origin_credentials needs a username and a password (password, "
+    check.error(block.pos, password_sources > 0 ? kind + " has a password but no username"
+                                                        : kind + " needs a username and a password (password, "
                                                   "password_file or password_env), or a token");
     return;
   }
   if (auto u = check.string(*username)) creds.username = *u;
   if (password_sources != 1) {
-    check.error(block.pos, password_sources == 0 ? "origin_credentials has a username but no password, password_file "
-                                                   "or password_env"
-                                                 : "set only one of password, password_file and password_env");
+    check.error(block.pos, password_sources == 0 ? kind + " has a username but no password, password_file or password_env"
+                                                         : std::string("set only one of password, password_file and password_env"));
     return;
   }
   if (password) creds.password = *password;
@@ -614,11 +618,122 @@ void read_service_origin(Checker& check, const hcl::Block& block, const ServerCo
   }
 }
 
+// A list of strings, each checked by `valid` (which returns the value to keep, or nullopt after
+// reporting nothing: the caller's `expected` names what each item must be).
+template <class Valid>
+std::vector<std::string> string_list(Checker& check, const hcl::Attribute& a, const std::string& expected, Valid valid) {
+  std::vector<std::string> out;
+  if (a.value.kind != hcl::Value::Kind::kTuple) {
+    check.error(a.value.pos, "expected a list of " + expected + " for \"" + a.name + "\", found " + a.value.kind_name());
+    return out;
+  }
+  for (const hcl::Value& item : a.value.items) {
+    std::optional<std::string> kept;
+    if (item.kind == hcl::Value::Kind::kString) kept = valid(item.string);
+    if (!kept) {
+      check.error(item.pos, "every item of \"" + a.name + "\" must be " + expected);
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), *kept) == out.end()) out.push_back(*kept);
+  }
+  return out;
+}
+
+// upstream { ... } of a provider_mirror or provider_registry.
+void read_upstream(Checker& check, const hcl::Block& block, ServiceConfig& service) {
+  const hcl::Body& body = block.body;
+  UpstreamConfig& up = service.upstream;
+  up.pos = block.pos;
+  if (!block.labels.empty()) check.error(block.pos, "the upstream block takes no labels");
+  check.check_names(body, "the upstream block", kUpstreamAttributes, {"write_credentials"});
+  std::string host;
+  if (auto* a = Checker::find(body, "url")) {
+    if (auto url = check.string(*a)) {
+      std::string u = *url;
+      while (u.ends_with("/")) u.pop_back();
+      const bool https = u.starts_with("https://"), http = u.starts_with("http://");
+      std::string rest = u.substr(https ? 8 : http ? 7 : 0);
+      std::string authority = rest.substr(0, rest.find('/'));
+      host = to_lower(authority.starts_with("[") ? authority : authority.substr(0, authority.find(':')));
+      if (!https && !http)
+        check.error(a->value.pos, "upstream url must be the https:// URL of a provider registry (its "
+                                  "/.well-known/terraform.json is read), not \"" + u + "\"");
+      else if (authority.empty() || authority.find('@') != std::string::npos ||
+               rest.find_first_of("?#") != std::string::npos)
+        check.error(a->value.pos, "upstream url must be https://host[:port][/path], without credentials, query or "
+                                  "fragment, not \"" + u + "\"");
+      else
+        up.url = u;
+      if (http && !up.url.empty())
+        check.warning(a->value.pos, "the upstream is reached over plain http: its answers can be altered on the way "
+                                    "(signatures are still checked)");
+    }
+  } else {
+    check.error(block.pos, "the upstream block needs a url: the provider registry to import from, e.g. "
+                           "\"https://registry.terraform.io\"");
+  }
+  auto hostname = [](const std::string& h) -> std::optional<std::string> {
+    std::string l = to_lower(h);
+    return hostname_to_component(l) ? std::optional(l) : std::nullopt;
+  };
+  auto name = [](const std::string& n) -> std::optional<std::string> {
+    std::string l = to_lower(n);
+    return !l.empty() && is_valid_repository(l) && l.find('/') == std::string::npos ? std::optional(l) : std::nullopt;
+  };
+  auto platform = [](const std::string& p) -> std::optional<std::string> {
+    std::string l = to_lower(p);
+    size_t underscore = l.find('_');
+    if (underscore == std::string::npos || underscore == 0 || underscore + 1 == l.size() ||
+        l.find('_', underscore + 1) != std::string::npos)
+      return std::nullopt;
+    return std::all_of(l.begin(), l.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; })
+               ? std::optional(l) : std::nullopt;
+  };
+  if (auto* a = Checker::find(body, "hostnames")) up.hostnames = string_list(check, *a, "a hostname", hostname);
+  else if (!host.empty()) up.hostnames = {host};
+  if (auto* a = Checker::find(body, "namespaces")) up.namespaces = string_list(check, *a, "a provider namespace", name);
+  if (auto* a = Checker::find(body, "exclude_namespaces"))
+    up.exclude_namespaces = string_list(check, *a, "a provider namespace", name);
+  if (auto* a = Checker::find(body, "platforms"))
+    up.platforms = string_list(check, *a, "a platform such as \"linux_amd64\"", platform);
+  if (auto* a = Checker::find(body, "versions_ttl"))
+    if (auto d = check.duration(*a)) up.versions_ttl = *d;
+  if (auto* a = Checker::find(body, "import_timeout"))
+    if (auto d = check.duration(*a)) up.import_timeout = std::max(*d, Seconds(1));
+  if (auto* a = Checker::find(body, "max_package_size"))
+    if (auto n = check.byte_size(*a)) up.max_package_bytes = *n;
+  if (auto* a = Checker::find(body, "ca_file"))
+    if (auto path = check.readable_path(*a)) up.ca_file = *path;
+  up.write_credentials = service.credentials;
+  bool seen = false;
+  for (const hcl::Block& b : body.blocks) {
+    if (b.type != "write_credentials") continue;
+    if (seen) check.error(b.pos, "write_credentials is already set in this upstream block");
+    seen = true;
+    up.write_credentials = OriginCredentials{};
+    read_credentials(check, b, up.write_credentials);
+  }
+  if (service.origin_url.empty() && up.enabled())
+    check.error(block.pos, "pull-through needs the origin_url of the registry to import into");
+}
+
+// The upstream blocks of `body` (at most one).
+void read_upstreams(Checker& check, const hcl::Body& body, const std::string& what, ServiceConfig& service) {
+  bool seen = false;
+  for (const hcl::Block& b : body.blocks) {
+    if (b.type != "upstream") continue;
+    if (seen) check.error(b.pos, "upstream is already set in this " + what + " (one upstream per service)");
+    seen = true;
+    read_upstream(check, b, service);
+  }
+}
+
 void read_mirror(Checker& check, const hcl::Block& block, const ServerConfig& server, ProviderMirrorConfig& mirror) {
   const hcl::Body& body = block.body;
   std::string what = "provider_mirror \"" + mirror.name + "\"";
-  check.check_names(body, what, kMirrorAttributes, {"origin_credentials"});
+  check.check_names(body, what, kMirrorAttributes, {"origin_credentials", "upstream"});
   read_service_origin(check, block, server, what, mirror);
+  read_upstreams(check, body, what, mirror);
   if (auto* a = Checker::find(body, "host_aliases")) {
     if (a->value.kind != hcl::Value::Kind::kObject) {
       check.error(a->value.pos, std::string("expected an object of hostnames for \"host_aliases\", found ") +
@@ -642,8 +757,9 @@ void read_provider_registry(Checker& check, const hcl::Block& block, const Serve
                             ProviderRegistryConfig& registry) {
   const hcl::Body& body = block.body;
   std::string what = "provider_registry \"" + registry.name + "\"";
-  check.check_names(body, what, kProviderRegistryAttributes, {"origin_credentials"});
+  check.check_names(body, what, kProviderRegistryAttributes, {"origin_credentials", "upstream"});
   read_service_origin(check, block, server, what, registry);
+  read_upstreams(check, body, what, registry);
   if (auto* a = Checker::find(body, "hostname")) {
     if (auto host = check.string(*a)) {
       std::string h = to_lower(*host);
@@ -669,6 +785,14 @@ void read_provider_registry(Checker& check, const hcl::Block& block, const Serve
   } else if (pass_env) {
     if (auto v = check.env_value(*pass_env)) registry.signing_key_passphrase = *v;
   }
+  const UpstreamConfig& up = registry.upstream;
+  if (up.enabled() && std::find(up.hostnames.begin(), up.hostnames.end(),
+                                registry.hostname.empty() ? std::string("registry.terraform.io") : registry.hostname) ==
+                          up.hostnames.end())
+    check.warning(up.pos, "the upstream serves " + (up.hostnames.empty() ? std::string("no hostname")
+                                                                         : "hostnames " + quoted_list(up.hostnames)) +
+                              ", not this registry's hostname \"" + registry.hostname +
+                              "\": nothing will be imported (add it to hostnames)");
 }
 
 void read_module_registry(Checker& check, const hcl::Block& block, const ServerConfig& server,

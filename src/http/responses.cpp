@@ -63,6 +63,9 @@ Response error_response(const Error& error, const Request& request, const std::s
       return json_error(400, error.what());
     case ErrorKind::kConflict:
       return json_error(409, error.what());
+    case ErrorKind::kUpstream:
+      log_warning(detail);
+      return json_error(502, error.what() + id);
     case ErrorKind::kBadPackage:
     case ErrorKind::kCredentials:
     case ErrorKind::kInvalidConfig:
