@@ -21,6 +21,21 @@ bool write_all(int fd, std::string_view data);
 // with `path` and name it as `what`.
 std::string read_file_limited(const std::string& path, std::size_t limit, const std::string& what);
 
+// An empty temporary file (mode 0600) in $TMPDIR, else /tmp, named
+// oci-distribution-terraform-registry-XXXXXX<suffix>; removed when this goes out of scope. Throws
+// Error(kUnreachable) when it cannot be created.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& suffix);
+  ~TempFile();
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // Marks every descriptor of this process above stderr close-on-exec: for descriptors a library
 // opens without the flag (libcurl's wake-up socket pairs, made with each new handle), called right
 // after the call that opened them. Programs this one starts close every other descriptor anyway

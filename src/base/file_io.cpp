@@ -20,6 +20,18 @@ ssize_t read_retrying(int fd, void* buffer, std::size_t size) {
   }
 }
 
+TempFile::TempFile(const std::string& suffix) {
+  const char* dir = std::getenv("TMPDIR");
+  path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/oci-distribution-terraform-registry-XXXXXX" +
+          suffix;
+  int fd = ::mkostemps(path_.data(), static_cast<int>(suffix.size()), O_CLOEXEC);
+  if (fd < 0)
+    throw Error(ErrorKind::kUnreachable, "cannot create a temporary file in " + path_.substr(0, path_.rfind('/')));
+  ::close(fd);
+}
+
+TempFile::~TempFile() { ::unlink(path_.c_str()); }
+
 bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());

@@ -1,17 +1,15 @@
 #include "publish/push_command.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <boost/program_options.hpp>
-#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <memory>
 
 #include "base/error.h"
 #include "base/exit_status.h"
+#include "base/file_io.h"
 #include "base/names.h"
 #include "base/strings.h"
 #include "http/client.h"
@@ -259,27 +257,6 @@ int push_provider(const PushOptions& options, Destination& destination, PushRepo
                            reporter);
   return 0;
 }
-
-// A temporary file, removed when it goes out of scope.
-class TempFile {
- public:
-  explicit TempFile(const std::string& suffix) {
-    const char* dir = std::getenv("TMPDIR");
-    path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/oci-distribution-terraform-registry-XXXXXX" +
-            suffix;
-    int fd = ::mkostemps(path_.data(), static_cast<int>(suffix.size()), O_CLOEXEC);
-    if (fd < 0)
-      throw Error(ErrorKind::kUnreachable, "cannot create a temporary file in " + path_.substr(0, path_.rfind('/')));
-    ::close(fd);
-  }
-  ~TempFile() { ::unlink(path_.c_str()); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 int push_module(const PushOptions& options, Destination& destination, PushReporter& reporter) {
   if (options.positional.size() != 3) throw InputError("push module needs NAMESPACE/NAME/SYSTEM VERSION DIR|ZIP");
