@@ -31,6 +31,13 @@ struct ProviderDownload {
   std::string shasum;  // 64 hex digits
   std::string key_id, public_key_armored;
   std::vector<std::string> hashes;  // "h1:..." and "zh:..." where known
+  // Every platform of the release, for OpenTofu's "packages" (RFC 20251027, OpenTofu >= 1.12):
+  // {"os_arch": {"hashes": ["zh:<hex>", "h1:<b64>"], "package_size": N}}, each with the zh: of its
+  // sha256 digest and the h1: where known, package_size where size >= 0; a platform with neither
+  // hash is left out. OpenTofu checks its own platform's entry against the download (size, zh: =
+  // shasum) and fails hard on a wrong one, so the whole field is left out unless this platform
+  // (os, arch) is among them with its size known and its zh: equal to `shasum`. Empty: no field.
+  std::vector<PlatformPackage> packages;
 };
 // GET <providers.v1><ns>/<type>/<version>/download/<os>/<arch>
 std::string provider_download_document(const ProviderDownload& download);

@@ -144,6 +144,7 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
   d.public_key_armored = sums.public_key;
   if (!package->h1.empty()) d.hashes.push_back(package->h1);
   d.hashes.push_back("zh:" + d.shasum);
+  d.packages = release->packages;  // OpenTofu's "packages": every platform's hashes and size
   std::string body = provider_download_document(d);
   std::string etag_source = identity_key(authorization) + "\n" + (proxied ? std::to_string(expires_at) : "direct") +
                             "\n" + release->digest + "\n" + sha256_hex(sums.shasums) + sums.key_id + "\n" + os + arch;

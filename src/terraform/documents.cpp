@@ -17,6 +17,31 @@ JsonPtr string_array(const std::vector<std::string>& items) {
   return array;
 }
 
+// OpenTofu's "packages" object of a download document, or nullptr when it must be left out (see
+// ProviderDownload::packages).
+JsonPtr packages_object(const ProviderDownload& d) {
+  JsonPtr out = json_new_object();
+  bool has_requested = false;
+  for (const PlatformPackage& p : d.packages) {
+    const std::string hex = sha256_hex_of(p.digest);
+    std::vector<std::string> hashes;
+    if (!hex.empty()) hashes.push_back("zh:" + hex);
+    if (!p.h1.empty()) hashes.push_back(p.h1);
+    const std::string platform = p.os + "_" + p.arch;
+    if (hashes.empty() || cJSON_GetObjectItemCaseSensitive(out.get(), platform.c_str()) != nullptr) continue;
+    if (p.os == d.os && p.arch == d.arch) {
+      if (p.size < 0 || hex != d.shasum) return nullptr;  // OpenTofu would refuse the package
+      has_requested = true;
+    }
+    JsonPtr entry = json_new_object();
+    json_add(entry.get(), "hashes", string_array(hashes));
+    if (p.size >= 0) json_add(entry.get(), "package_size", JsonPtr(cJSON_CreateNumber(static_cast<double>(p.size))));
+    json_add(out.get(), platform.c_str(), std::move(entry));
+  }
+  if (!has_requested) return nullptr;
+  return out;
+}
+
 }  // namespace
 
 std::string make_shasums(const std::string& type, const Version& version, const std::vector<PlatformPackage>& packages) {
@@ -77,6 +102,7 @@ std::string provider_download_document(const ProviderDownload& d) {
   json_add(key.get(), "source_url", JsonPtr(cJSON_CreateNull()));
   json_append(keys, std::move(key));
   if (!d.hashes.empty()) json_add(doc.get(), "hashes", string_array(d.hashes));
+  if (JsonPtr packages = packages_object(d)) json_add(doc.get(), "packages", std::move(packages));
   return json_print(doc.get()) + "\n";
 }
 

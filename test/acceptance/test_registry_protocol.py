@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import urllib.parse
 import zipfile
 
@@ -308,6 +309,73 @@ def test_pushed_releases_install_through_the_registry_protocols(stack, tools, to
     tofu.run(work, "apply", "-auto-approve")
     assert tofu.run(work, "output", "-raw", "module").stdout == "pushed module"
     assert tofu.run(work, "output", "-raw", "greeting").stdout == "hello, demo"
+
+
+def zip_hashes(path):
+    """(zh:, h1:, size) of a package file, as a client computes them."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return "zh:" + hashlib.sha256(data).hexdigest(), ocipush.h1_hash(data), len(data)
+
+
+def test_one_tofu_init_locks_every_platform_of_a_pushed_release(stack, tools, tofu_factory, tmp_path):
+    """OpenTofu's `packages` field: one init through the registry records h1: and zh: of every platform.
+
+    OpenTofu 1.12 verifies the field for every host, and records the h1: of other platforms for the host it
+    does not demand signatures from, its own registry.opentofu.org: here a CLI `host` block sends that
+    hostname's providers.v1 to this registry, as a site standing in for the public registry does. For other
+    hosts it records what the signature covers, every zh:, and its own h1:."""
+    zips = widget_packages(str(tmp_path / "zips"), tools, "4.0.0")
+    push(stack.config, "provider", "--service", "registry", "complete/widget", "4.0.0", *zips)
+    expected = {os.path.basename(z)[len("terraform-provider-widget_4.0.0_"):-len(".zip")]: zip_hashes(z) for z in zips}
+    assert set(PLATFORMS) <= set(expected)
+    every_hash = {h for zh, h1, _ in expected.values() for h in (zh, h1)}
+
+    doc = stack.client.get("/registry/complete/widget/4.0.0/download/linux/amd64").json()
+    assert doc["packages"] == {p: {"hashes": [zh, h1], "package_size": size} for p, (zh, h1, size) in expected.items()}
+    assert doc["packages"]["linux_amd64"]["hashes"][0] == "zh:" + doc["shasum"]
+    assert doc["hashes"] == [expected["linux_amd64"][1], expected["linux_amd64"][0]]  # Terraform's, as before
+
+    tofu = tofu_factory('host "registry.opentofu.org" {\n  services = {\n    "providers.v1" = "https://%s/registry/"\n'
+                        '  }\n}\n' % stack.host)
+    config = widget_config("registry.opentofu.org", "4.0.0").replace("acme/widget", "complete/widget")
+    work = project(str(tmp_path / "tofu"), config)
+    init = tofu.run(work, "init")
+    assert "Installed complete/widget v4.0.0" in plain(init.stdout)
+    version, hashes = lock_entries(work)["registry.opentofu.org/complete/widget"]
+    assert version == "4.0.0"
+    assert hashes == every_hash
+    tofu.run(work, "apply", "-auto-approve")
+    assert tofu.run(work, "output", "-raw", "greeting").stdout == "hello, demo"
+    # That lock is complete: a clean init on any platform finds its hashes (here: verified, unchanged).
+    before = open(os.path.join(work, ".terraform.lock.hcl")).read()
+    shutil.rmtree(os.path.join(work, ".terraform"))
+    tofu.run(work, "init")
+    assert open(os.path.join(work, ".terraform.lock.hcl")).read() == before
+
+    config = widget_config(stack.host, "4.0.0").replace("acme/widget", "complete/widget")
+    work = project(str(tmp_path / "tofu-own-host"), config)
+    tofu.run(work, "init")
+    _, hashes = lock_entries(work)["%s/complete/widget" % stack.host]
+    assert hashes == {zh for zh, _, _ in expected.values()} | {expected[host_platform()][1]}
+
+    terraform = tofu_factory("", terraform=True)
+    work = project(str(tmp_path / "terraform"), config)
+    init = terraform.run(work, "init")
+    assert "Installed %s/complete/widget v4.0.0" % stack.host in plain(init.stdout)
+    _, hashes = lock_entries(work)["%s/complete/widget" % stack.host]
+    assert hashes == {zh for zh, _, _ in expected.values()} | {expected[host_platform()][1]}
+    terraform.run(work, "apply", "-auto-approve")
+    assert terraform.run(work, "output", "-raw", "greeting").stdout == "hello, demo"
+
+
+def test_packages_are_served_beside_the_publishers_own_checksums(stack):
+    """A release with the publisher's SHA256SUMS still lists every platform's package."""
+    doc = stack.client.get("/registry/acme/signed/1.0.0/download/linux/amd64").json()
+    assert sorted(doc["packages"]) == sorted(PLATFORMS)
+    for p, entry in doc["packages"].items():
+        assert entry["hashes"][0].startswith("zh:") and entry["package_size"] > 0
+    assert doc["packages"]["linux_amd64"]["hashes"][0] == "zh:" + doc["shasum"]
 
 
 @pytest.fixture(scope="module", params=["apache", "lighttpd"])

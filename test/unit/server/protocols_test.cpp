@@ -95,6 +95,29 @@ BOOST_AUTO_TEST_CASE(registry_versions_and_download_documents) {
   BOOST_TEST(call(a.app, "/registry/acme/widget/2.0.0/download/linux/amd64").status == 404);
 }
 
+BOOST_AUTO_TEST_CASE(registry_download_document_carries_every_platforms_package_for_opentofu) {
+  App a;
+  auto download = call(a.app, "/registry/acme/widget/1.1.0/download/linux/amd64");
+  BOOST_TEST_REQUIRE(download.status == 200);
+  JsonPtr doc = json_of(download.body);
+  const std::string zh = "zh:" + a.layout.zip_digest().substr(7);
+  // Terraform's field as before: this platform's hashes.
+  BOOST_TEST(json_print(json_array(doc.get(), "hashes")) == "[\"" + a.layout.h1() + "\",\"" + zh + "\"]");
+  const cJSON* packages = json_object(doc.get(), "packages");
+  BOOST_TEST_REQUIRE(packages != nullptr);
+  BOOST_TEST(cJSON_GetArraySize(packages) == 2);
+  for (const char* platform : {"darwin_arm64", "linux_amd64"}) {
+    const cJSON* entry = json_object(packages, platform);
+    BOOST_TEST_REQUIRE(entry != nullptr, platform);
+    BOOST_TEST(json_print(json_array(entry, "hashes")) == "[\"" + zh + "\",\"" + a.layout.h1() + "\"]");
+    BOOST_TEST(json_count(entry, "package_size").value_or(-1) ==
+               static_cast<std::int64_t>(a.layout.zip_bytes().size()));
+  }
+  // The same list from every platform's document.
+  JsonPtr other = json_of(call(a.app, "/registry/acme/widget/1.1.0/download/darwin/arm64").body);
+  BOOST_TEST(json_print(json_object(other.get(), "packages")) == json_print(packages));
+}
+
 BOOST_AUTO_TEST_CASE(registry_checksums_are_stable_and_signed) {
   App a;
   auto sums = call(a.app, "/registry/acme/widget/1.0.0/SHA256SUMS");

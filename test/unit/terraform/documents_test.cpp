@@ -78,6 +78,74 @@ BOOST_AUTO_TEST_CASE(provider_download_shape) {
   BOOST_TEST(json_array(json_parse(provider_download_document(d)).get(), "hashes") == nullptr);
 }
 
+namespace {
+
+ProviderDownload download_for(const char* os, const char* arch, char digit) {
+  ProviderDownload d;
+  d.os = os;
+  d.arch = arch;
+  d.filename = std::string("terraform-provider-widget_1.1.0_") + os + "_" + arch + ".zip";
+  d.shasum = std::string(64, digit);
+  d.hashes = {"zh:" + d.shasum};
+  return d;
+}
+
+const std::string kH1 = "h1:" + std::string(43, 'A') + "=";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(provider_download_packages_name_every_platform) {
+  ProviderDownload d = download_for("linux", "amd64", 'b');
+  d.packages = {package("darwin", "arm64", 'a', kH1), package("linux", "amd64", 'b', kH1),
+                package("windows", "amd64", 'c')};
+  d.packages[0].size = 3000000000;  // beyond 32 bits
+  d.packages[2].size = -1;          // unknown: no package_size
+  JsonPtr doc = json_parse(provider_download_document(d));
+  BOOST_TEST_REQUIRE(doc != nullptr);
+  const cJSON* packages = json_object(doc.get(), "packages");
+  BOOST_TEST_REQUIRE(packages != nullptr);
+  BOOST_TEST(json_print(packages) ==
+             "{\"darwin_arm64\":{\"hashes\":[\"zh:" + std::string(64, 'a') + "\",\"" + kH1 +
+                 "\"],\"package_size\":3000000000},"
+                 "\"linux_amd64\":{\"hashes\":[\"zh:" + std::string(64, 'b') + "\",\"" + kH1 +
+                 "\"],\"package_size\":10},"
+                 "\"windows_amd64\":{\"hashes\":[\"zh:" + std::string(64, 'c') + "\"]}}");
+  // The zh: of the requested platform is the document's shasum; the old field stays.
+  BOOST_TEST(cJSON_GetArraySize(json_array(doc.get(), "hashes")) == 1);
+  BOOST_TEST(json_string(doc.get(), "shasum").value_or("") == std::string(64, 'b'));
+}
+
+BOOST_AUTO_TEST_CASE(provider_download_packages_left_out_when_they_would_not_verify) {
+  const auto packages_of = [](const ProviderDownload& d) {
+    return json_object(json_parse(provider_download_document(d)).get(), "packages") != nullptr;
+  };
+  ProviderDownload d = download_for("linux", "amd64", 'b');
+  BOOST_TEST(!packages_of(d));  // none given
+  d.packages = {package("darwin", "arm64", 'a'), package("linux", "amd64", 'b')};
+  BOOST_TEST(packages_of(d));
+  d.packages[1].size = -1;  // OpenTofu refuses its own platform without package_size
+  BOOST_TEST(!packages_of(d));
+  d.packages[1].size = 10;
+  d.packages[1].digest = "sha256:" + std::string(64, 'e');  // not the shasum served
+  BOOST_TEST(!packages_of(d));
+  d.packages.pop_back();  // the requested platform missing
+  BOOST_TEST(!packages_of(d));
+  // A platform stored under another digest algorithm has no zh:; with no h1: either it is left out.
+  d.packages = {package("darwin", "arm64", 'a'), package("linux", "amd64", 'b')};
+  d.packages[0].digest = "sha512:" + std::string(128, 'a');
+  JsonPtr doc = json_parse(provider_download_document(d));
+  const cJSON* packages = json_object(doc.get(), "packages");
+  BOOST_TEST_REQUIRE(packages != nullptr);
+  BOOST_TEST(json_object(packages, "darwin_arm64") == nullptr);
+  d.packages[0].h1 = kH1;
+  doc = json_parse(provider_download_document(d));
+  packages = json_object(doc.get(), "packages");
+  BOOST_TEST_REQUIRE(packages != nullptr);
+  const cJSON* darwin = json_object(packages, "darwin_arm64");
+  BOOST_TEST_REQUIRE(darwin != nullptr);
+  BOOST_TEST(json_print(json_array(darwin, "hashes")) == "[\"" + kH1 + "\"]");
+}
+
 BOOST_AUTO_TEST_CASE(module_versions_shape) {
   BOOST_TEST(module_versions_document({v("1.0.0"), v("2.0.0-rc.1")}) ==
              "{\"modules\":[{\"versions\":[{\"version\":\"1.0.0\"},{\"version\":\"2.0.0-rc.1\"}]}]}\n");
