@@ -9,14 +9,17 @@
 // Repository: RepositoryNaming with the block's `hostname` for every provider. SHA256SUMS is made from
 // the release's zip digests and signed with the operator's key; signatures are kept per checksums
 // file and key. A release whose index carries the publisher's signed checksums
-// (kShasumsArtifactType) is served with those instead. Thread-safe.
+// (kShasumsArtifactType) is served with those instead. With an upstream block, versions lists join
+// the upstream's, and a version asked for that is not stored is imported first (server/pull_through.h).
+// Thread-safe.
 #pragma once
 
 #include <memory>
 
 #include "config/config.h"
-#include "server/service.h"
 #include "openpgp/gnupg.h"
+#include "server/pull_through.h"
+#include "server/service.h"
 
 namespace otr {
 
@@ -30,8 +33,8 @@ class ProviderRegistryService : public OriginService {
  private:
   void serve(const Request& request, const ServicePath& path, ResponseSink& sink, RequestStats& stats) const override;
   struct Checksums;
-  void serve_versions(const Request& request, const std::string& repository, ResponseSink& sink,
-                      RequestStats& stats) const;
+  void serve_versions(const Request& request, const ProviderAddress& address, const std::string& repository,
+                      ResponseSink& sink, RequestStats& stats) const;
   void serve_download(const Request& request, const ProviderAddress& address, const std::string& repository,
                       const std::string& version, const std::string& os, const std::string& arch, ResponseSink& sink,
                       RequestStats& stats) const;
@@ -43,6 +46,7 @@ class ProviderRegistryService : public OriginService {
 
   const ProviderRegistryConfig& registry_;
   std::unique_ptr<OpenPgpSigner> signer_;
+  std::unique_ptr<PullThrough> pull_;  // null without an upstream block
 };
 
 }  // namespace otr

@@ -28,6 +28,7 @@ struct ServiceContext {
   const TokenSealer* sealer;  // null when the server has no query_string_secret
   const Clock& clock;
   OriginFactory& origins;     // opens a service's origin for one request
+  HttpTransport& transport;   // for what is not one request's reading of an origin (pull-through imports)
 };
 
 // Where a request lands inside a service.

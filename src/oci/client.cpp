@@ -39,13 +39,52 @@ std::string origin_of(std::string_view url) {
 
 }  // namespace
 
+namespace {
+
+// RFC 3986 5.2.4: "a/b/../c/./d" -> "a/c/d", on a path that starts with '/'.
+std::string remove_dot_segments(const std::string& path) {
+  std::vector<std::string> kept;
+  size_t start = 1;
+  bool directory = false;  // the path ends in '/' (or in a dot segment)
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    std::string segment = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    directory = end != std::string::npos || segment.empty();
+    if (segment == "..") {
+      if (!kept.empty()) kept.pop_back();
+      directory = true;
+    } else if (segment == ".") {
+      directory = true;
+    } else if (end != std::string::npos || !segment.empty()) {
+      kept.push_back(segment);
+    }
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  std::string out;
+  for (const std::string& segment : kept) out += "/" + segment;
+  if (directory || out.empty()) out += "/";
+  return out;
+}
+
+}  // namespace
+
 std::string resolve_url(const std::string& base, const std::string& target) {
   if (target.starts_with("http://") || target.starts_with("https://")) return target;
   if (target.starts_with("//")) return base.substr(0, base.find("://") + 1) + target;
-  if (target.starts_with("/")) return origin_of(base) + target;
-  size_t cut = base.find_first_of("?#", base.find("://") + 3);
-  std::string path = base.substr(0, cut);
-  return path.substr(0, path.rfind('/') + 1) + target;
+  std::string origin = origin_of(base);
+  std::string reference = target;
+  if (!target.starts_with("/")) {
+    const size_t authority = base.find("://") == std::string::npos ? 0 : base.find("://") + 3;
+    const size_t path_start = std::min(base.find_first_of("/?#", authority), base.size());
+    const size_t cut = std::min(base.find_first_of("?#", authority), base.size());
+    std::string directory = path_start < cut ? base.substr(path_start, cut - path_start) : "/";
+    if (directory.empty() || directory[0] != '/') directory = "/";
+    reference = directory.substr(0, directory.rfind('/') + 1) + target;
+  }
+  size_t query = reference.find_first_of("?#");
+  std::string path = reference.substr(0, query);
+  return origin + remove_dot_segments(path) + (query == std::string::npos ? "" : reference.substr(query));
 }
 
 namespace {

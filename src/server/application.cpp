@@ -58,7 +58,7 @@ RegistryApp::RegistryApp(const Config& config, const Clock& clock, HttpTransport
     : cache_(config.server.tags_cache_ttl, config.server.manifest_cache_bytes, clock),
       auth_(clock),
       origins_(auth_, transport),
-      context_{config.server, cache_, nullptr, clock, origins_} {
+      context_{config.server, cache_, nullptr, clock, origins_, transport} {
   if (!config.server.query_string_secret.empty()) {
     sealer_.emplace(config.server.query_string_secret, config.server.retired_query_string_secrets);
     context_.sealer = &*sealer_;

@@ -17,7 +17,9 @@ constexpr const char* kNoSuchProvider = "no such provider or version in this mir
 }  // namespace
 
 ProviderMirrorService::ProviderMirrorService(const ProviderMirrorConfig& config, const ServiceContext& context)
-    : OriginService(config, context), mirror_(config) {}
+    : OriginService(config, context), mirror_(config) {
+  if (config.upstream.enabled()) pull_ = std::make_unique<PullThrough>(config, context.clock, context.transport);
+}
 
 void ProviderMirrorService::serve(const Request& request, const ServicePath& path, ResponseSink& sink,
                                    RequestStats& stats) const {
@@ -40,14 +42,17 @@ void ProviderMirrorService::serve(const Request& request, const ServicePath& pat
                                           "\" is not a provider address this mirror can hold"));
   const std::string repository = naming_.provider(*address);
   const std::string document = s[3].substr(0, s[3].size() - 5);
-  if (document == "index") return serve_index(request, repository, sink, stats);
+  if (document == "index") return serve_index(request, *address, repository, sink, stats);
   serve_version(request, *address, repository, document, sink, stats);
 }
 
-void ProviderMirrorService::serve_index(const Request& request, const std::string& repository, ResponseSink& sink,
-                                        RequestStats& stats) const {
+void ProviderMirrorService::serve_index(const Request& request, const ProviderAddress& address,
+                                        const std::string& repository, ResponseSink& sink, RequestStats& stats) const {
   ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
   std::optional<std::vector<Version>> versions = reader.versions(repository);
+  if (pull_ && pull_->serves(address))
+    if (auto upstream = pull_->releases(address))
+      versions = PullThrough::merged_versions(versions.value_or(std::vector<Version>{}), *upstream);
   if (!versions || versions->empty()) return send(sink, json_error(404, kNoSuchProvider));
   JsonPtr doc = json_new_object();
   cJSON* listed = json_add(doc.get(), "versions", json_new_object());
@@ -63,6 +68,11 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   if (!version) return;
   ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
   std::optional<Release> release = reader.release(repository, *version);
+  if (!release && pull_ && pull_->serves(address)) {
+    PullThrough::Outcome outcome = pull_->import(address, repository, *version);
+    if (outcome == PullThrough::Outcome::kPending) return send(sink, PullThrough::pending_response(address, *version));
+    if (outcome == PullThrough::Outcome::kStored) release = reader.release(repository, *version);
+  }
   if (!release) return send(sink, json_error(404, kNoSuchProvider));
 
   const bool proxied = proxies_downloads();

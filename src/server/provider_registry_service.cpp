@@ -32,7 +32,9 @@ struct ProviderRegistryService::Checksums {
 ProviderRegistryService::ProviderRegistryService(const ProviderRegistryConfig& config, const ServiceContext& context)
     : OriginService(config, context),
       registry_(config),
-      signer_(std::make_unique<OpenPgpSigner>(config.signing_key_file, config.signing_key_passphrase)) {}
+      signer_(std::make_unique<OpenPgpSigner>(config.signing_key_file, config.signing_key_passphrase)) {
+  if (config.upstream.enabled()) pull_ = std::make_unique<PullThrough>(config, context.clock, context.transport);
+}
 
 void ProviderRegistryService::serve(const Request& request, const ServicePath& path, ResponseSink& sink,
                                      RequestStats& stats) const {
@@ -49,17 +51,28 @@ void ProviderRegistryService::serve(const Request& request, const ServicePath& p
     return send(sink, json_error(404, "no such provider: \"" + s[0] + "/" + s[1] +
                                           "\" is not a provider address this registry can hold"));
   const std::string repository = naming_.provider(*address);
-  if (versions) return serve_versions(request, repository, sink, stats);
+  if (versions) return serve_versions(request, *address, repository, sink, stats);
   if (download) return serve_download(request, *address, repository, s[2], s[4], s[5], sink, stats);
   serve_checksums(request, *address, repository, s[2], s[3] == kSignatureFile, sink, stats);
 }
 
-void ProviderRegistryService::serve_versions(const Request& request, const std::string& repository,
-                                             ResponseSink& sink, RequestStats& stats) const {
+void ProviderRegistryService::serve_versions(const Request& request, const ProviderAddress& address,
+                                             const std::string& repository, ResponseSink& sink,
+                                             RequestStats& stats) const {
   ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
-  std::optional<std::vector<Version>> versions = reader.versions(repository);
-  if (!versions || versions->empty()) return send(sink, json_error(404, kNoSuchProvider));
-  std::string body = provider_versions_document(reader.summaries(repository, *versions));
+  std::vector<Version> stored = reader.versions(repository).value_or(std::vector<Version>{});
+  std::vector<ReleaseSummary> summaries = reader.summaries(repository, stored);
+  if (pull_ && pull_->serves(address)) {
+    if (auto upstream = pull_->releases(address)) {
+      std::vector<ReleaseSummary> more = PullThrough::upstream_only(stored, *upstream);
+      summaries.insert(summaries.end(), more.begin(), more.end());
+      std::sort(summaries.begin(), summaries.end(), [](const ReleaseSummary& a, const ReleaseSummary& b) {
+        return compare_versions(a.version, b.version) < 0;
+      });
+    }
+  }
+  if (summaries.empty()) return send(sink, json_error(404, kNoSuchProvider));
+  std::string body = provider_versions_document(summaries);
   send(sink, json_document(request, std::move(body), context_.server.tags_cache_ttl));
 }
 
@@ -109,6 +122,11 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
   std::string authorization = request.headers.get("Authorization");
   ReleaseReader reader = releases(authorization, stats);
   std::optional<Release> release = reader.release(repository, *version);
+  if (!release && pull_ && pull_->serves(address)) {
+    PullThrough::Outcome outcome = pull_->import(address, repository, *version);
+    if (outcome == PullThrough::Outcome::kPending) return send(sink, PullThrough::pending_response(address, *version));
+    if (outcome == PullThrough::Outcome::kStored) release = reader.release(repository, *version);
+  }
   if (!release) return send(sink, json_error(404, kNoSuchProvider));
   auto package = std::find_if(release->packages.begin(), release->packages.end(),
                               [&](const PlatformPackage& p) { return p.os == os && p.arch == arch; });

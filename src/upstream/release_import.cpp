@@ -28,6 +28,8 @@ std::string joined(const std::vector<std::string>& items, const std::string& sep
   return out;
 }
 
+std::string without_query(const std::string& url) { return url.substr(0, url.find_first_of("?#")); }
+
 void stop_if_cancelled(const std::atomic<bool>* cancelled) {
   if (cancelled != nullptr && cancelled->load()) throw Error(ErrorKind::kUnavailable, "the import was cancelled");
 }
@@ -203,9 +205,6 @@ ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& tar
     if (p->filename != expected)
       throw UpstreamError("the upstream names the " + os + "_" + arch + " package of " + what + " \"" + p->filename +
                           "\", not " + expected);
-    if (!documents.empty() && (p->shasums_url != documents[0].shasums_url ||
-                               p->shasums_signature_url != documents[0].shasums_signature_url))
-      throw UpstreamError("the upstream gives " + what + " a different SHA256SUMS per platform; one is expected");
     documents.push_back(std::move(*p));
   }
   observer.line("  " + what + ": " + std::to_string(documents.size()) + " platform" +
@@ -216,6 +215,14 @@ ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& tar
   checksums.shasums = source.small_file(documents[0].shasums_url, kMaxChecksumsFile, "SHA256SUMS of " + what);
   checksums.signature =
       source.small_file(documents[0].shasums_signature_url, kMaxChecksumsFile, "the SHA256SUMS signature of " + what);
+  // Documents naming another SHA256SUMS (not just another query string: sealed or signed URLs
+  // differ per document) must name the same bytes; one signature covers them all.
+  for (const UpstreamPackage& p : documents) {
+    if (without_query(p.shasums_url) == without_query(documents[0].shasums_url)) continue;
+    if (source.small_file(p.shasums_url, kMaxChecksumsFile, "SHA256SUMS of " + what) != checksums.shasums)
+      throw UpstreamError("the upstream gives " + what + " a different SHA256SUMS for " + p.os + "_" + p.arch +
+                          "; one file for the release is expected");
+  }
   std::vector<std::string> keys = documents[0].signing_keys;
   SignatureCheck signature = check_detached_signature(checksums.shasums, checksums.signature, keys);
   if (!signature.valid)

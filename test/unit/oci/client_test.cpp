@@ -165,3 +165,16 @@ BOOST_AUTO_TEST_CASE(a_sha512_blob_is_verified_and_its_last_chunk_withheld_on_a_
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(resolve_url_removes_dot_segments_like_clients_do) {
+  const std::string doc = "https://Reg.example:443/v1/providers/acme/widget/1.0.0/download/linux/amd64?x=1";
+  BOOST_TEST(resolve_url(doc, "../../SHA256SUMS?token=t") ==
+             "https://reg.example/v1/providers/acme/widget/1.0.0/SHA256SUMS?token=t");
+  BOOST_TEST(resolve_url(doc, "./pkg.zip") == "https://reg.example/v1/providers/acme/widget/1.0.0/download/linux/pkg.zip");
+  BOOST_TEST(resolve_url(doc, "/a/b/../c") == "https://reg.example/a/c");
+  BOOST_TEST(resolve_url(doc, "../../../../../../../../x") == "https://reg.example/x");
+  BOOST_TEST(resolve_url("https://h/dir/", "sub/") == "https://h/dir/sub/");
+  BOOST_TEST(resolve_url("https://h", "file") == "https://h/file");
+  BOOST_TEST(resolve_url(doc, "https://cdn.example/p.zip") == "https://cdn.example/p.zip");
+  BOOST_TEST(resolve_url(doc, "//cdn.example/p.zip") == "https://cdn.example/p.zip");
+}
