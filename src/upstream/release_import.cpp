@@ -173,7 +173,7 @@ ReleaseDocuments release_documents(const std::string& type, const Version& versi
 ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& target, const std::string& repository,
                                      const ProviderAddress& address, const Version& version,
                                      const std::vector<std::string>& platforms, ImportObserver& observer,
-                                     const std::atomic<bool>* cancelled) {
+                                     const std::atomic<bool>* cancelled, const std::vector<std::string>& known_hashes) {
   const std::string tag = version_to_tag(version);
   const std::string what = address.ns + "/" + address.type + " " + version.to_string();
   ImportResult result;
@@ -241,6 +241,15 @@ ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& tar
     result.bytes += downloaded.back().verified.size;
   }
   stop_if_cancelled(cancelled);
+  if (!known_hashes.empty()) {
+    for (const DownloadedPackage& d : downloaded) {
+      const std::string zh = "zh:" + sha256_hex_of(d.verified.digest);
+      if (std::find(known_hashes.begin(), known_hashes.end(), zh) == known_hashes.end() &&
+          std::find(known_hashes.begin(), known_hashes.end(), d.verified.h1) == known_hashes.end())
+        throw UpstreamError("the " + d.verified.os + "_" + d.verified.arch + " package of " + what +
+                            " matches none of the hashes the lock file recorded (" + zh + ", " + d.verified.h1 + ")");
+    }
+  }
 
   // 5. Written, tag last.
   std::vector<VerifiedPackage> packages;
