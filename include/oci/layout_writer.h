@@ -25,6 +25,8 @@ class OciLayoutTarget : public ArtifactTarget {
                        std::string* mounted_from = nullptr) override;
   void put_manifest(const std::string& repository, const std::string& reference, const std::string& media_type,
                     const std::string& body) override;
+  void stream_blob(const std::string& repository, const std::string& digest,
+                   const std::function<bool(std::string_view)>& on_data) override;
 
  private:
   std::string directory_;

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "oci/client.h"
 
@@ -48,6 +49,10 @@ class ArtifactTarget {
   // `reference`: a tag, or the digest of `body`.
   virtual void put_manifest(const std::string& repository, const std::string& reference,
                             const std::string& media_type, const std::string& body) = 0;
+  // Reads a blob back, as OciReader::stream_blob: `on_data` per chunk (false stops quietly), the
+  // last chunk held back until the digest matched (kBadResponse otherwise); kNotFound when missing.
+  virtual void stream_blob(const std::string& repository, const std::string& digest,
+                           const std::function<bool(std::string_view)>& on_data) = 0;
 };
 
 class RegistryTarget : public ArtifactTarget {
@@ -68,6 +73,8 @@ class RegistryTarget : public ArtifactTarget {
                        std::string* mounted_from = nullptr) override;
   void put_manifest(const std::string& repository, const std::string& reference, const std::string& media_type,
                     const std::string& body) override;
+  void stream_blob(const std::string& repository, const std::string& digest,
+                   const std::function<bool(std::string_view)>& on_data) override;
 
  private:
   bool blob_exists(const std::string& repository, const std::string& digest);

@@ -103,6 +103,11 @@ FetchedManifest OciLayoutTarget::manifest_by_digest(const std::string& repositor
   return reader_.get_manifest(repository, digest, SIZE_MAX);
 }
 
+void OciLayoutTarget::stream_blob(const std::string& repository, const std::string& digest,
+                                  const std::function<bool(std::string_view)>& on_data) {
+  reader_.stream_blob(repository, digest, [](const BlobInfo&) { return true; }, on_data);
+}
+
 BlobOutcome OciLayoutTarget::put_blob(const std::string&, const BlobUpload& blob, const ProgressCallback& progress,
                                       std::string*) {
   std::string path = reader_.blob_path(blob.digest);

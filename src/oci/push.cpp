@@ -111,6 +111,11 @@ FetchedManifest RegistryTarget::manifest_by_digest(const std::string& repository
   return client_.get_manifest(repository, digest, endpoint_.settings.max_manifest_bytes);
 }
 
+void RegistryTarget::stream_blob(const std::string& repository, const std::string& digest,
+                                 const std::function<bool(std::string_view)>& on_data) {
+  client_.stream_blob(repository, digest, [](const BlobInfo&) { return true; }, on_data);
+}
+
 bool RegistryTarget::blob_exists(const std::string& repository, const std::string& digest) {
   return client_.find_blob(repository, digest).has_value();
 }
