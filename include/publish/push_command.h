@@ -4,6 +4,7 @@
 //   push provider [options] ADDRESS VERSION ZIP...
 //   push provider [options] --from-mirror DIR
 //   push module   [options] NAMESPACE/NAME/SYSTEM VERSION DIR|ZIP
+//   push hashes   [options] ADDRESS VERSION      (h1: added to a published release, publish/provider_hashes.h)
 //
 // Summary lines go to stdout, errors to stderr (progress bars too, on a terminal).
 #pragma once

@@ -19,6 +19,7 @@
 #include "publish/docker_credentials.h"
 #include "publish/mirror_directory.h"
 #include "publish/module_publish.h"
+#include "publish/provider_hashes.h"
 #include "publish/provider_publish.h"
 #include "publish/publish_service.h"
 #include "terraform/module_zip.h"
@@ -50,7 +51,8 @@ const char* kPushUsage =
     "Usage: oci-distribution-terraform-registry [--config FILE] push provider [options] ADDRESS VERSION ZIP...\n"
     "       oci-distribution-terraform-registry [--config FILE] push provider [options] --from-mirror DIR\n"
     "       oci-distribution-terraform-registry [--config FILE] push module [options] NAMESPACE/NAME/SYSTEM VERSION "
-    "DIR|ZIP\n";
+    "DIR|ZIP\n"
+    "       oci-distribution-terraform-registry [--config FILE] push hashes [options] ADDRESS VERSION\n";
 
 const char* kPushSummary =
     "Publishes into the registry of service NAME (its origin_url and name_prefix), in OpenTofu's layouts:\n"
@@ -59,11 +61,15 @@ const char* kPushSummary =
     "            written by `terraform providers mirror` / `tofu providers mirror` (--from-mirror)\n"
     "  module    a module package (a directory, zipped deterministically, or a zip) into\n"
     "            <name_prefix>/NAMESPACE/NAME/SYSTEM, tag VERSION\n"
+    "  hashes    adds the h1: hash to every platform of the published provider release ADDRESS VERSION\n"
+    "            that lacks it (one published by hand with oras): each such zip is downloaded and hashed,\n"
+    "            its platform manifest and the index are written again (same zips, platforms and other\n"
+    "            annotations); refused when the release changes meanwhile; nothing to do when all have it\n"
     "Blobs already present are not sent again; an identical re-push does nothing; a version that exists with\n"
     "other content is refused unless --force. The version tag is written last.";
 
 struct PushOptions {
-  std::string kind;  // "provider" or "module"
+  std::string kind;  // "provider", "module" or "hashes"
   std::string service;
   std::string to;
   std::string name_prefix;
@@ -83,7 +89,7 @@ struct PushOptions {
 // provider_registry, modules into a module_registry (where each is looked for). Throws InputError
 // naming the services that fit.
 void refuse_wrong_kind(const PushOptions& options, const ServiceConfig& service, const Config& config) {
-  const bool module = options.kind == "module";
+  const bool module = options.kind == "module";  // "hashes" works on providers
   const auto fits = [&](ServiceKind kind) { return (kind == ServiceKind::kModuleRegistry) == module; };
   if (fits(service.kind)) return;
   std::string fitting;
@@ -258,6 +264,20 @@ int push_provider(const PushOptions& options, Destination& destination, PushRepo
   return 0;
 }
 
+// Adds h1: to a published release (publish/provider_hashes.h); only the target options apply.
+int push_hashes(const PushOptions& options, Destination& destination, PushReporter& reporter) {
+  if (options.positional.size() != 2) throw InputError("push hashes needs ADDRESS VERSION");
+  if (!options.from_mirror.empty() || options.force || !options.source.empty() || !options.protocols.empty())
+    throw InputError("push hashes takes no --from-mirror, --force, --source or --protocols: it keeps the release "
+                     "as it is and adds h1: hashes only");
+  ProviderAddress address = parse_provider_address(options.positional[0]);
+  auto version = parse_version(options.positional[1]);
+  if (!version) throw InputError("\"" + options.positional[1] + "\" is not a version (semver, like 1.2.0)");
+  add_provider_hashes(*destination.target, destination.naming.provider(address), address, version->to_string(),
+                      reporter);
+  return 0;
+}
+
 int push_module(const PushOptions& options, Destination& destination, PushReporter& reporter) {
   if (options.positional.size() != 3) throw InputError("push module needs NAMESPACE/NAME/SYSTEM VERSION DIR|ZIP");
   ModuleAddress address = parse_module_address(options.positional[0]);
@@ -330,10 +350,10 @@ bool parse_options(const std::vector<std::string>& args, PushOptions& options, i
     return false;
   }
   options.name_prefix_given = vm.count("name-prefix") > 0;
-  if (options.kind != "provider" && options.kind != "module") {
-    std::cerr << "error: " << (options.kind.empty() ? "say what to push: provider or module"
+  if (options.kind != "provider" && options.kind != "module" && options.kind != "hashes") {
+    std::cerr << "error: " << (options.kind.empty() ? "say what to push: provider, module or hashes"
                                                     : "unknown artifact kind \"" + options.kind +
-                                                          "\"; expected provider or module")
+                                                          "\"; expected provider, module or hashes")
               << "\n\n" << kPushUsage;
     exit_code = kExitUsage;
     return false;
@@ -360,6 +380,7 @@ int run_push_command(const std::vector<std::string>& args,
     if (config_failed) return kExitConfig;
     std::unique_ptr<PushReporter> reporter = make_reporter(std::cout, options.quiet);
     if (options.kind == "provider") return push_provider(options, destination, *reporter);
+    if (options.kind == "hashes") return push_hashes(options, destination, *reporter);
     return push_module(options, destination, *reporter);
   } catch (const Error& e) {
     std::string message = e.what();
