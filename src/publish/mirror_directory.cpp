@@ -20,11 +20,15 @@ namespace otr {
 
 namespace {
 
+// `ec` of a directory iteration is the iteration's own: an entry whose status cannot be read (a
+// symbolic link to nothing) has an error of its own, never reported as the directory's.
 std::vector<fs::path> subdirectories(const fs::path& dir) {
   std::vector<fs::path> out;
   std::error_code ec;
-  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec))
-    if (e.is_directory(ec)) out.push_back(e.path());
+  for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+    std::error_code entry_error;
+    if (e.is_directory(entry_error)) out.push_back(e.path());
+  }
   if (ec) throw InputError(dir.string() + ": " + ec.message());
   std::sort(out.begin(), out.end());
   return out;
@@ -63,6 +67,19 @@ std::string no_packages_message(const std::string& directory) {
   return "--from-mirror \"" + directory + "\" holds no provider packages" + expected;
 }
 
+// Why `path` is no file to read: "missing", "a symbolic link to \"X\", which does not exist", ...
+std::string not_a_file(const fs::path& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) return "not a regular file";
+  if (fs::is_symlink(fs::symlink_status(path, ec))) {
+    std::error_code unreadable;
+    const fs::path target = fs::read_symlink(path, unreadable);
+    return "missing: a symbolic link to " + (unreadable ? std::string("a file") : "\"" + target.string() + "\"") +
+           ", which does not exist";
+  }
+  return "missing";
+}
+
 }  // namespace
 
 std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, std::vector<std::string>& notes) {
@@ -84,12 +101,14 @@ std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, st
         }
         for (const fs::directory_entry& e : fs::directory_iterator(type_dir, ec)) {
           std::string name = e.path().filename().string();
-          if (e.is_directory(ec)) {
+          std::error_code entry_error;  // this entry's (see subdirectories)
+          if (e.is_directory(entry_error)) {
             notes.push_back(where + "/" + name + ": an unpacked provider directory, skipped (only packed .zip "
                                                  "packages are published; write the mirror without -unpacked)");
             continue;
           }
-          if (!name.ends_with(".zip")) continue;  // index.json, <version>.json
+          if (!name.ends_with(".zip")) continue;  // index.json, <version>.json (checked below)
+          if (entry_error) throw InputError(e.path().string() + ": " + not_a_file(e.path()));
           PackageFileName package = parse_package_file_name(name);
           std::string type = to_lower(package.type);
           if (type != address.type)
@@ -117,8 +136,9 @@ std::vector<MirrorRelease> scan_provider_mirror(const std::string& directory, st
   for (auto& [key, release] : found) {
     std::error_code missing;
     if (!fs::is_regular_file(release.version_document, missing))
-      throw InputError(release.version_document + ": missing; `terraform providers mirror` writes one per release, "
-                       "with the hashes of its packages, which push checks them against");
+      throw InputError(release.version_document + ": " + not_a_file(release.version_document) +
+                       "; `terraform providers mirror` writes one per release, with the hashes of its packages, "
+                       "which push checks them against");
     std::sort(release.packages.begin(), release.packages.end(), [](const ProviderPackage& a, const ProviderPackage& b) {
       return std::tie(a.os, a.arch) < std::tie(b.os, b.arch);
     });
