@@ -384,4 +384,40 @@ BOOST_AUTO_TEST_CASE(values_that_would_overflow_are_errors_with_positions) {
   BOOST_TEST(errors_of("server {\n  tags_cache_ttl = 99999999999999\n}\n").find("2:20:") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(upstream_blocks_for_pull_through) {
+  Config c = parse(
+      "provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  origin_credentials {\n    username = \"u\"\n"
+      "    password = \"p\"\n  }\n  upstream {\n    url = \"https://Registry.Terraform.io/\"\n"
+      "    namespaces = [\"HashiCorp\", \"hashicorp\"]\n    platforms = [\"linux_amd64\"]\n"
+      "    versions_ttl = \"10m\"\n    import_timeout = \"5m\"\n    max_package_size = \"512MiB\"\n  }\n}\n");
+  const UpstreamConfig& up = c.provider_mirrors[0].upstream;
+  BOOST_TEST(up.url == "https://Registry.Terraform.io");
+  BOOST_TEST(up.hostnames == std::vector<std::string>{"registry.terraform.io"});  // the url's host by default
+  BOOST_TEST(up.namespaces == std::vector<std::string>{"hashicorp"});
+  BOOST_TEST(up.platforms == std::vector<std::string>{"linux_amd64"});
+  BOOST_TEST(up.versions_ttl.count() == 600);
+  BOOST_TEST(up.import_timeout.count() == 300);
+  BOOST_TEST(up.max_package_bytes == 512u << 20);
+  BOOST_TEST(up.write_credentials.username == "u");  // origin_credentials unless write_credentials
+  Config w = parse("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://u\"\n"
+                   "    write_credentials {\n      token = \"t\"\n    }\n  }\n}\n");
+  BOOST_TEST(w.provider_mirrors[0].upstream.write_credentials.token == "t");
+  BOOST_TEST(!parse("provider_mirror \"m\" { origin_url = \"https://r\" }\n").provider_mirrors[0].upstream.enabled());
+}
+
+BOOST_AUTO_TEST_CASE(upstream_mistakes_are_named) {
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n  }\n}\n").find(
+                 "needs a url") != std::string::npos);
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"ftp://x\"\n"
+                       "  }\n}\n").find("https:// URL of a provider registry") != std::string::npos);
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://x\"\n"
+                       "    platforms = [\"linux\"]\n  }\n}\n") ==
+             "5:18: every item of \"platforms\" must be a platform such as \"linux_amd64\"");
+  BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://x\"\n"
+                       "    write_credentials {\n      username = \"u\"\n    }\n  }\n}\n") ==
+             "5:5: write_credentials has a username but no password, password_file or password_env");
+  BOOST_TEST(errors_of("module_registry \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://x\"\n"
+                       "  }\n}\n").find("unknown block \"upstream\"") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

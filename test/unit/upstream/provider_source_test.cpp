@@ -1,0 +1,120 @@
+// The upstream registry client: its documents, discovery, redirects, and how failures read.
+#include <boost/test/unit_test.hpp>
+
+#include "base/error.h"
+#include "testing/fake_transport.h"
+#include "upstream/provider_source.h"
+
+namespace otr {
+namespace {
+
+using testing::FakeTransport;
+using testing::ScriptedAnswer;
+
+UpstreamConfig config() {
+  UpstreamConfig c;
+  c.url = "https://up.example/base";
+  c.hostnames = {"registry.terraform.io"};
+  return c;
+}
+
+const char* kDoc = R"({"os":"linux","arch":"amd64","filename":"terraform-provider-w_1.0.0_linux_amd64.zip",
+  "download_url":"https://cdn.example/w.zip","shasums_url":"../../SHA256SUMS?t=1",
+  "shasums_signature_url":"/sig","shasum":"ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+  "signing_keys":{"gpg_public_keys":[{"ascii_armor":"KEY"}]}})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(provider_source)
+
+BOOST_AUTO_TEST_CASE(download_documents_resolve_their_urls_against_their_own) {
+  UpstreamPackage p = parse_upstream_download(kDoc, "https://up.example/v1/providers/a/w/1.0.0/download/linux/amd64",
+                                              "linux", "amd64");
+  BOOST_TEST(p.shasums_url == "https://up.example/v1/providers/a/w/1.0.0/SHA256SUMS?t=1");
+  BOOST_TEST(p.shasums_signature_url == "https://up.example/sig");
+  BOOST_TEST(p.shasum == "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+  BOOST_TEST(p.signing_keys == std::vector<std::string>{"KEY"});
+}
+
+BOOST_AUTO_TEST_CASE(download_documents_that_cannot_be_verified_are_refused) {
+  const std::string url = "https://up.example/d";
+  BOOST_CHECK_THROW(parse_upstream_download(kDoc, url, "darwin", "arm64"), UpstreamError);  // another platform
+  std::string unsigned_doc = kDoc;
+  unsigned_doc.replace(unsigned_doc.find("\"KEY\""), 5, "\"\"");
+  BOOST_CHECK_THROW(parse_upstream_download(unsigned_doc, url, "linux", "amd64"), UpstreamError);
+  std::string short_sum = kDoc;
+  short_sum.replace(short_sum.find("ABCDEF"), 6, "");
+  BOOST_CHECK_THROW(parse_upstream_download(short_sum, url, "linux", "amd64"), UpstreamError);
+  BOOST_CHECK_THROW(parse_upstream_download("[]", url, "linux", "amd64"), UpstreamError);
+}
+
+BOOST_AUTO_TEST_CASE(versions_skip_what_does_not_parse) {
+  auto releases = parse_upstream_versions(
+      R"({"versions":[{"version":"v1"},{"version":"1.0.0","protocols":["5.0"],
+          "platforms":[{"os":"Linux","arch":"amd64"},{"os":"linux","arch":"amd64"},{"os":"","arch":"x"}]}]})");
+  BOOST_TEST(releases.size() == 1u);
+  BOOST_TEST(releases[0].platforms.size() == 1u);
+  BOOST_CHECK_THROW(parse_upstream_versions("{}"), UpstreamError);
+}
+
+BOOST_AUTO_TEST_CASE(discovery_once_then_the_protocol_with_no_credentials) {
+  FakeTransport t;
+  t.on("GET", "https://up.example/base/.well-known/terraform.json",
+       ScriptedAnswer(200, {}, R"({"providers.v1":"/v1/providers"})"), 1);
+  t.on("GET", "https://up.example/v1/providers/acme/w/versions", ScriptedAnswer(200, {}, R"({"versions":[]})"));
+  t.on("GET", "https://up.example/v1/providers/acme/none/versions", ScriptedAnswer(404));
+  ProviderSource source(config(), t, Seconds(5), Seconds(30), Seconds(60));
+  BOOST_TEST(source.releases("acme", "w")->empty());
+  BOOST_TEST(!source.releases("acme", "none").has_value());
+  BOOST_TEST(t.seen.size() == 3u);  // one discovery
+  for (const OutgoingRequest& r : t.seen) {
+    BOOST_TEST(r.total_timeout.count() == 30);
+    for (const std::string& h : r.headers) BOOST_TEST(h.find("Authorization") == std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(failures_say_what_the_upstream_did) {
+  FakeTransport t;
+  t.on("GET", "https://up.example/base/.well-known/terraform.json",
+       ScriptedAnswer(200, {}, R"({"providers.v1":"/v1/"})"));
+  t.on("GET", "https://up.example/v1/acme/busy/versions", ScriptedAnswer(429, {{"Retry-After", "5"}}));
+  t.on("GET", "https://up.example/v1/acme/loop/versions", ScriptedAnswer(302, {{"Location", "/v1/acme/loop/versions"}}));
+  t.on("GET", "https://up.example/v1/acme/down/versions", ScriptedAnswer(0, {}, "", TransportError::kUnreachable));
+  ProviderSource source(config(), t, Seconds(5), Seconds(30), Seconds(60));
+  try {
+    source.releases("acme", "busy");
+    BOOST_FAIL("no error");
+  } catch (const UpstreamError& e) {
+    BOOST_TEST(std::string(e.what()).find("429") != std::string::npos);
+  }
+  BOOST_CHECK_THROW(source.releases("acme", "loop"), UpstreamError);
+  try {
+    source.releases("acme", "down");
+    BOOST_FAIL("no error");
+  } catch (const Error& e) {
+    BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(ErrorKind::kUnreachable));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(packages_follow_redirects_and_stop_at_max_package_size) {
+  FakeTransport t;
+  t.on("GET", "https://cdn.example/a.zip", ScriptedAnswer(307, {{"Location", "https://s3.example/a.zip?X-Sig=1"}}));
+  t.on("GET", "https://s3.example/a.zip", ScriptedAnswer(200, {}, std::string(100, 'z')));
+  UpstreamConfig c = config();
+  c.max_package_bytes = 50;
+  ProviderSource small(c, t, Seconds(5), Seconds(30), Seconds(60));
+  BOOST_CHECK_THROW(small.download("https://cdn.example/a.zip", "the package", [](std::int64_t) {},
+                                   [](std::string_view) {}),
+                    UpstreamError);
+  ProviderSource source(config(), t, Seconds(5), Seconds(30), Seconds(60));
+  std::string got;
+  source.download("https://cdn.example/a.zip", "the package", [](std::int64_t) {},
+                  [&](std::string_view chunk) { got.append(chunk); });
+  BOOST_TEST(got.size() == 100u);
+  BOOST_TEST(t.seen.back().stall_timeout.count() == 60);
+  BOOST_TEST(t.seen.back().total_timeout.count() == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace otr

@@ -1,0 +1,266 @@
+// The import of a release from an upstream provider registry: the plan, the checks, the documents
+// written, and the refusals, against a scripted upstream and an OCI layout on disk.
+#include <boost/test/unit_test.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/error.h"
+#include "base/sha256.h"
+#include "oci/layout_writer.h"
+#include "openpgp/gnupg.h"
+#include "terraform/release.h"
+#include "testing/fake_transport.h"
+#include "upstream/release_import.h"
+
+namespace otr {
+namespace {
+
+using testing::FakeTransport;
+using testing::ScriptedAnswer;
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+const char* kUp = "https://up.example";
+
+// An upstream serving acme/widget 1.0.0 for linux_amd64 and darwin_arm64, signed by `publisher`;
+// the zips are the unit tests' provider zip (darwin's with one byte appended when `tamper`).
+struct Upstream {
+  explicit Upstream(const std::string& signing_key = "../data/signing/unit-test-key.gpg", bool tamper = false,
+                    bool list_other_key = false)
+      : publisher(signing_key, ""), listed("../data/signing/other-publisher-key.gpg", "") {
+    zip = read_all("data/provider-single.zip");
+    std::string darwin = tamper ? zip + "x" : zip;
+    const std::string hex = sha256_hex(zip);
+    shasums = hex + "  terraform-provider-widget_1.0.0_darwin_arm64.zip\n" + hex +
+              "  terraform-provider-widget_1.0.0_linux_amd64.zip\n" + hex +
+              "  terraform-provider-widget_1.0.0_windows_amd64.zip\n";
+    const std::string key = list_other_key ? listed.public_key_armored() : publisher.public_key_armored();
+    transport.on("GET", std::string(kUp) + "/.well-known/terraform.json",
+                 ScriptedAnswer(200, {{"Content-Type", "application/json"}}, R"({"providers.v1":"/v1/providers/"})"));
+    transport.on("GET", std::string(kUp) + "/v1/providers/acme/widget/versions",
+                 ScriptedAnswer(200, {}, R"({"versions":[{"version":"1.0.0","protocols":["6.0"],"platforms":[)"
+                                         R"({"os":"linux","arch":"amd64"},{"os":"darwin","arch":"arm64"},)"
+                                         R"({"os":"windows","arch":"amd64"}]},{"version":"0.9.0","platforms":[]}]})"));
+    for (const char* platform : {"linux/amd64", "darwin/arm64", "windows/amd64"}) {
+      std::string p = platform;
+      std::string os = p.substr(0, p.find('/')), arch = p.substr(p.find('/') + 1);
+      std::string doc = std::string(R"({"os":")") + os + R"(","arch":")" + arch +
+                        R"(","filename":"terraform-provider-widget_1.0.0_)" + os + "_" + arch +
+                        R"(.zip","download_url":"https://cdn.example/)" + os + "_" + arch +
+                        R"(.zip","shasums_url":"../../SHA256SUMS","shasums_signature_url":"../../SHA256SUMS.sig",)"
+                        R"("shasum":")" + hex + R"(","protocols":["6.0"],"signing_keys":{"gpg_public_keys":[)"
+                        R"({"key_id":"X","ascii_armor":)" + json_quoted(key) + "}]}}";
+      transport.on("GET", std::string(kUp) + "/v1/providers/acme/widget/1.0.0/download/" + p, ScriptedAnswer(200, {}, doc));
+    }
+    transport.on("GET", std::string(kUp) + "/v1/providers/acme/widget/1.0.0/SHA256SUMS.sig",
+                 ScriptedAnswer(200, {}, publisher.sign(shasums)));
+    transport.on("GET", std::string(kUp) + "/v1/providers/acme/widget/1.0.0/SHA256SUMS", ScriptedAnswer(200, {}, shasums));
+    // The CDN redirects to its storage, as release hosts do.
+    transport.on("GET", "https://cdn.example/darwin_arm64.zip",
+                 ScriptedAnswer(302, {{"Location", "https://storage.example/darwin.zip?sig=secret"}}));
+    transport.on("GET", "https://storage.example/darwin.zip", ScriptedAnswer(200, {}, darwin));
+    transport.on("GET", "https://cdn.example/", ScriptedAnswer(200, {}, zip));
+  }
+
+  static std::string json_quoted(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+      if (c == '\n') out += "\\n";
+      else if (c == '"') out += "\\\"";
+      else out += c;
+    }
+    return out + "\"";
+  }
+
+  UpstreamConfig config(std::vector<std::string> platforms = {}) const {
+    UpstreamConfig c;
+    c.url = kUp;
+    c.hostnames = {"registry.terraform.io"};
+    c.platforms = std::move(platforms);
+    return c;
+  }
+
+  OpenPgpSigner publisher;
+  OpenPgpSigner listed;  // another key, listed instead of the publisher's when asked
+  FakeTransport transport;
+  std::string zip, shasums;
+};
+
+struct LayoutDir {
+  LayoutDir() {
+    path = std::filesystem::temp_directory_path() / ("otr-import-" + std::to_string(::getpid()) + "-" +
+                                                    std::to_string(++counter));
+    std::filesystem::remove_all(path);
+  }
+  ~LayoutDir() { std::filesystem::remove_all(path); }
+  static inline int counter = 0;
+  std::filesystem::path path;
+};
+
+const ProviderAddress kWidget{"registry.terraform.io", "acme", "widget"};
+const char* kRepo = "p/registry.terraform.io/acme/widget";
+
+ImportResult run_import(Upstream& up, OciLayoutTarget& target, std::vector<std::string> platforms = {},
+                        std::vector<std::string> known = {}) {
+  ProviderSource source(up.config(platforms), up.transport, Seconds(5), Seconds(30), Seconds(60));
+  ImportObserver observer;
+  return import_provider_release(source, target, kRepo, kWidget, *parse_version("1.0.0"), platforms, observer,
+                                 nullptr, known);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(release_import)
+
+BOOST_AUTO_TEST_CASE(plan_takes_the_configured_platforms_of_the_release_sorted) {
+  UpstreamRelease r{*parse_version("1.0.0"), {}, {{"windows", "amd64"}, {"darwin", "arm64"}, {"linux", "amd64"}}};
+  auto all = platforms_to_import(r, {});
+  BOOST_TEST(all.size() == 3u);
+  BOOST_TEST(all[0].first == "darwin");
+  auto some = platforms_to_import(r, {"linux_amd64", "freebsd_386"});
+  BOOST_TEST(some.size() == 1u);
+  BOOST_TEST(some[0].first + "_" + some[0].second == "linux_amd64");
+}
+
+BOOST_AUTO_TEST_CASE(shasums_lines_must_name_every_package_with_its_shasum) {
+  UpstreamPackage p;
+  p.filename = "terraform-provider-widget_1.0.0_linux_amd64.zip";
+  p.shasum = std::string(64, 'a');
+  BOOST_CHECK_NO_THROW(check_shasums_lines(std::string(64, 'a') + "  " + p.filename + "\n", {p}));
+  BOOST_CHECK_NO_THROW(check_shasums_lines(std::string(64, 'A') + " *" + p.filename + "\r\n", {p}));
+  BOOST_CHECK_THROW(check_shasums_lines(std::string(64, 'b') + "  " + p.filename + "\n", {p}), UpstreamError);
+  BOOST_CHECK_THROW(check_shasums_lines(std::string(64, 'a') + "  other.zip\n", {p}), UpstreamError);
+  BOOST_CHECK_THROW(check_shasums_lines("abc  " + p.filename + "\n", {p}), UpstreamError);
+}
+
+BOOST_AUTO_TEST_CASE(release_documents_are_the_same_bytes_for_the_same_release) {
+  const std::string kH1a = "h1:" + std::string(43, 'A') + "=", kH1b = "h1:" + std::string(43, 'B') + "=";
+  std::vector<VerifiedPackage> packages = {
+      {"darwin", "arm64", "terraform-provider-widget_1.0.0_darwin_arm64.zip", "sha256:" + std::string(64, '1'), 10,
+       kH1a, "/x"},
+      {"linux", "amd64", "terraform-provider-widget_1.0.0_linux_amd64.zip", "sha256:" + std::string(64, '2'), 20,
+       kH1b, "/y"}};
+  SignedChecksums sums{"sums\n", "sig", "key"};
+  ReleaseDocuments a = release_documents("widget", *parse_version("1.0.0"), packages, sums, {"6.0"});
+  packages[0].path = "/elsewhere";  // where the file was does not matter
+  ReleaseDocuments b = release_documents("widget", *parse_version("1.0.0"), packages, sums, {"6.0"});
+  BOOST_TEST(a.index == b.index);
+  BOOST_TEST(a.index.find("created") == std::string::npos);
+  ReleaseManifest m = parse_release_manifest(a.index, kIndexMediaType);
+  BOOST_TEST(m.platform_manifests.size() == 2u);
+  BOOST_TEST(m.platform_manifests[0].os == "darwin");
+  BOOST_TEST(m.shasums_manifest == a.checksums.descriptor.digest);
+  BOOST_TEST(m.protocols == std::vector<std::string>{"6.0"});
+  PlatformPackage p = parse_platform_manifest(a.platforms[1].body, m.platform_manifests[1]);
+  BOOST_TEST(p.h1 == kH1b);
+  BOOST_TEST(p.size == 20);
+  SignedShasumsRef ref = parse_shasums_manifest(a.checksums.body);
+  BOOST_TEST(ref.shasums_digest == "sha256:" + sha256_hex("sums\n"));
+}
+
+BOOST_AUTO_TEST_CASE(an_import_writes_the_verified_release_and_a_second_one_asks_nothing) {
+  Upstream up;
+  LayoutDir dir;
+  OciLayoutTarget target(dir.path.string());
+  ImportResult result = run_import(up, target, {"darwin_arm64", "linux_amd64"});
+  BOOST_TEST(static_cast<int>(result.outcome) == static_cast<int>(ImportOutcome::kImported));
+  BOOST_TEST(result.platforms.size() == 2u);
+  std::optional<FetchedManifest> tagged = target.manifest_by_tag(kRepo, "1.0.0");
+  BOOST_REQUIRE(tagged.has_value());
+  BOOST_TEST(tagged->digest == result.index_digest);
+  ReleaseManifest m = parse_release_manifest(tagged->body, kIndexMediaType);
+  BOOST_TEST(m.platform_manifests.size() == 2u);
+  BOOST_TEST(!m.shasums_manifest.empty());
+  // The storage URL's query (its credentials) was followed, never sent anywhere else; no request
+  // carried an Authorization header.
+  for (const OutgoingRequest& r : up.transport.seen)
+    for (const std::string& h : r.headers) BOOST_TEST(h.find("Authorization") == std::string::npos);
+  BOOST_TEST(std::any_of(up.transport.seen.begin(), up.transport.seen.end(),
+                         [](const OutgoingRequest& r) { return r.url.starts_with("https://storage.example/"); }));
+
+  const std::size_t asked = up.transport.seen.size();
+  ImportResult again = run_import(up, target, {"darwin_arm64", "linux_amd64"});
+  BOOST_TEST(static_cast<int>(again.outcome) == static_cast<int>(ImportOutcome::kAlreadyStored));
+  BOOST_TEST(up.transport.seen.size() == asked);
+  BOOST_TEST(again.index_digest == result.index_digest);
+}
+
+BOOST_AUTO_TEST_CASE(imports_of_the_same_release_in_two_places_write_the_same_index) {
+  Upstream up1, up2;
+  LayoutDir d1, d2;
+  OciLayoutTarget t1(d1.path.string()), t2(d2.path.string());
+  BOOST_TEST(run_import(up1, t1).index_digest == run_import(up2, t2).index_digest);
+}
+
+BOOST_AUTO_TEST_CASE(a_signature_by_a_key_the_upstream_does_not_list_is_refused_and_nothing_is_written) {
+  Upstream up("../data/signing/unit-test-key.gpg", false, /*list_other_key=*/true);
+  LayoutDir dir;
+  OciLayoutTarget target(dir.path.string());
+  try {
+    run_import(up, target);
+    BOOST_FAIL("the import was not refused");
+  } catch (const UpstreamError& e) {
+    BOOST_TEST(std::string(e.what()).find("does not verify") != std::string::npos, e.what());
+  }
+  BOOST_TEST(!target.manifest_by_tag(kRepo, "1.0.0").has_value());
+  // Refused before any package was downloaded.
+  BOOST_TEST(std::none_of(up.transport.seen.begin(), up.transport.seen.end(),
+                          [](const OutgoingRequest& r) { return r.url.find(".zip") != std::string::npos; }));
+}
+
+BOOST_AUTO_TEST_CASE(a_zip_that_does_not_match_its_checksum_is_refused_and_nothing_is_written) {
+  Upstream up("../data/signing/unit-test-key.gpg", /*tamper=*/true);
+  LayoutDir dir;
+  OciLayoutTarget target(dir.path.string());
+  try {
+    run_import(up, target);
+    BOOST_FAIL("the import was not refused");
+  } catch (const UpstreamError& e) {
+    BOOST_TEST(std::string(e.what()).find("does not match its checksum") != std::string::npos, e.what());
+    BOOST_TEST(std::string(e.what()).find("sig=secret") == std::string::npos);
+  }
+  BOOST_TEST(!target.manifest_by_tag(kRepo, "1.0.0").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_lock_files_hashes_must_match_what_is_imported) {
+  Upstream up;
+  LayoutDir dir;
+  OciLayoutTarget target(dir.path.string());
+  BOOST_CHECK_THROW(run_import(up, target, {"linux_amd64"}, {"zh:" + std::string(64, '0')}), UpstreamError);
+  BOOST_TEST(!target.manifest_by_tag(kRepo, "1.0.0").has_value());
+  ImportResult ok = run_import(up, target, {"linux_amd64"}, {"zh:" + sha256_hex(up.zip)});
+  BOOST_TEST(static_cast<int>(ok.outcome) == static_cast<int>(ImportOutcome::kImported));
+}
+
+BOOST_AUTO_TEST_CASE(a_version_or_provider_the_upstream_does_not_have_is_a_value) {
+  Upstream up;
+  LayoutDir dir;
+  OciLayoutTarget target(dir.path.string());
+  ProviderSource source(up.config(), up.transport, Seconds(5), Seconds(30), Seconds(60));
+  ImportObserver observer;
+  ImportResult r = import_provider_release(source, target, kRepo, kWidget, *parse_version("2.0.0"), {}, observer);
+  BOOST_TEST(static_cast<int>(r.outcome) == static_cast<int>(ImportOutcome::kNotUpstream));
+  up.transport.on("GET", std::string(kUp) + "/v1/providers/acme/gone/versions", ScriptedAnswer(404));
+  ImportResult gone = import_provider_release(source, target, "p/gone", {"registry.terraform.io", "acme", "gone"},
+                                              *parse_version("1.0.0"), {}, observer);
+  BOOST_TEST(static_cast<int>(gone.outcome) == static_cast<int>(ImportOutcome::kNotUpstream));
+}
+
+BOOST_AUTO_TEST_CASE(a_release_without_the_configured_platforms_is_refused) {
+  Upstream up;
+  LayoutDir dir;
+  OciLayoutTarget target(dir.path.string());
+  BOOST_CHECK_THROW(run_import(up, target, {"freebsd_386"}), UpstreamError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace otr
