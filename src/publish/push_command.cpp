@@ -20,6 +20,7 @@
 #include "publish/mirror_directory.h"
 #include "publish/module_publish.h"
 #include "publish/provider_hashes.h"
+#include "publish/provider_import.h"
 #include "publish/provider_publish.h"
 #include "publish/publish_service.h"
 #include "terraform/module_zip.h"
@@ -50,6 +51,10 @@ int exit_status_for(ErrorKind kind) {
 const char* kPushUsage =
     "Usage: oci-distribution-terraform-registry [--config FILE] push provider [options] ADDRESS VERSION ZIP...\n"
     "       oci-distribution-terraform-registry [--config FILE] push provider [options] --from-mirror DIR\n"
+    "       oci-distribution-terraform-registry [--config FILE] push provider [options] --from-registry "
+    "HOST/NAMESPACE/TYPE --version CONSTRAINT\n"
+    "       oci-distribution-terraform-registry [--config FILE] push provider [options] --from-lock "
+    ".terraform.lock.hcl\n"
     "       oci-distribution-terraform-registry [--config FILE] push module [options] NAMESPACE/NAME/SYSTEM VERSION "
     "DIR|ZIP\n"
     "       oci-distribution-terraform-registry [--config FILE] push hashes [options] ADDRESS VERSION\n";
@@ -58,7 +63,10 @@ const char* kPushSummary =
     "Publishes into the registry of service NAME (its origin_url and name_prefix), in OpenTofu's layouts:\n"
     "  provider  ADDRESS (acme/widget = registry.terraform.io/acme/widget) at VERSION, one\n"
     "            terraform-provider-TYPE_VERSION_OS_ARCH.zip per platform; or every version in a directory\n"
-    "            written by `terraform providers mirror` / `tofu providers mirror` (--from-mirror)\n"
+    "            written by `terraform providers mirror` / `tofu providers mirror` (--from-mirror); or\n"
+    "            imported from its provider registry, verified as clients verify it and with the publisher's\n"
+    "            signature kept (--from-registry: the newest version CONSTRAINT allows; --from-lock: every\n"
+    "            provider of a lock file at its version, checked against the lock file's hashes)\n"
     "  module    a module package (a directory, zipped deterministically, or a zip) into\n"
     "            <name_prefix>/NAMESPACE/NAME/SYSTEM, tag VERSION\n"
     "  hashes    adds the h1: hash to every platform of the published provider release ADDRESS VERSION\n"
@@ -81,6 +89,13 @@ struct PushOptions {
   bool allow_http_credentials = false;
   bool quiet = false;
   std::string from_mirror;
+  std::string from_registry;
+  std::string version_constraint;
+  std::string from_lock;
+  std::vector<std::string> platforms;
+  bool all_versions = false;
+  std::string upstream_url;
+  std::string upstream_ca_file;
   std::string protocols;
   std::vector<std::string> positional;
 };
@@ -247,7 +262,41 @@ int push_from_mirror(const PushOptions& options, Destination& destination, PushR
   return failed == 0 ? kExitOk : kExitFailure;
 }
 
+// --from-registry / --from-lock (publish/provider_import.h).
+int push_imported(const PushOptions& options, Destination& destination, PushReporter& reporter) {
+  if (!options.positional.empty())
+    throw InputError("--from-registry and --from-lock take no ADDRESS, VERSION or ZIP arguments");
+  if (!options.from_registry.empty() && !options.from_lock.empty())
+    throw InputError("give either --from-registry or --from-lock, not both");
+  if (options.force || !options.source.empty() || !options.protocols.empty())
+    throw InputError("an imported release keeps the publisher's content: --force, --source and --protocols do not "
+                     "apply");
+  RegistryImportSettings settings;
+  for (const std::string& p : options.platforms) {
+    std::string platform = to_lower(p);
+    if (platform.find('_') == std::string::npos || platform.front() == '_' || platform.back() == '_')
+      throw InputError("--platform \"" + p + "\": expected OS_ARCH, e.g. linux_amd64");
+    settings.platforms.push_back(platform);
+  }
+  settings.upstream_url = options.upstream_url;
+  settings.ca_file = options.upstream_ca_file;
+  settings.all_versions = options.all_versions;
+  if (!options.from_lock.empty()) {
+    if (!options.version_constraint.empty()) throw InputError("--from-lock takes the versions of the lock file, not --version");
+    return import_from_lock(*destination.target, destination.naming, options.from_lock, settings, reporter);
+  }
+  if (options.version_constraint.empty())
+    throw InputError("--from-registry needs --version CONSTRAINT (e.g. 3.6.0, or \"~> 3.6\")");
+  return import_from_registry(*destination.target, destination.naming, options.from_registry,
+                              options.version_constraint, settings, reporter);
+}
+
 int push_provider(const PushOptions& options, Destination& destination, PushReporter& reporter) {
+  if (!options.from_registry.empty() || !options.from_lock.empty()) return push_imported(options, destination, reporter);
+  if (!options.platforms.empty() || !options.version_constraint.empty() || options.all_versions ||
+      !options.upstream_url.empty() || !options.upstream_ca_file.empty())
+    throw InputError("--version, --platform, --all-versions, --upstream-url and --upstream-ca-file go with "
+                     "--from-registry or --from-lock");
   if (!options.from_mirror.empty()) return push_from_mirror(options, destination, reporter);
   if (options.positional.size() < 3)
     throw InputError("push provider needs ADDRESS VERSION ZIP... (or --from-mirror DIR)");
@@ -316,6 +365,20 @@ bool parse_options(const std::vector<std::string>& args, PushOptions& options, i
        "repository prefix instead of the service's name_prefix")
       ("from-mirror", po::value<std::string>(&options.from_mirror)->value_name("DIR"),
        "push provider: every release in a directory written by `terraform/tofu providers mirror`")
+      ("from-registry", po::value<std::string>(&options.from_registry)->value_name("HOST/NS/TYPE"),
+       "push provider: import from the provider registry at https://HOST (with --version)")
+      ("version", po::value<std::string>(&options.version_constraint)->value_name("CONSTRAINT"),
+       "--from-registry: the version, or a constraint such as \"~> 3.6\" (the newest it allows)")
+      ("all-versions", po::bool_switch(&options.all_versions),
+       "--from-registry: every version the constraint allows, not only the newest")
+      ("from-lock", po::value<std::string>(&options.from_lock)->value_name("FILE"),
+       "push provider: import every provider of a .terraform.lock.hcl at its locked version")
+      ("platform", po::value<std::vector<std::string>>(&options.platforms)->value_name("OS_ARCH"),
+       "--from-registry / --from-lock: import this platform (repeatable; default: every platform of the release)")
+      ("upstream-url", po::value<std::string>(&options.upstream_url)->value_name("URL"),
+       "--from-registry / --from-lock: the registry's base URL instead of https://HOST")
+      ("upstream-ca-file", po::value<std::string>(&options.upstream_ca_file)->value_name("FILE"),
+       "--from-registry / --from-lock: PEM CAs to trust for the registry instead of the system's")
       ("force", po::bool_switch(&options.force), "replace a version that exists with different content")
       ("source", po::value<std::string>(&options.source)->value_name("URL"),
        "org.opencontainers.image.source annotation (where the code lives)")
