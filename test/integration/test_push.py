@@ -224,7 +224,7 @@ def test_unknown_service_and_missing_destination(app_config, tmp_path):
     r = run_push(app_config, "provider", "acme/svc", "1.0.0", *zips.values())
     assert r.returncode == 64 and "--service NAME" in r.stderr
     r = run_push(app_config, "widget")
-    assert r.returncode == 64 and "expected provider or module" in r.stderr
+    assert r.returncode == 64 and "expected provider, module or hashes" in r.stderr
 
 
 def test_a_registry_that_is_down_is_a_clear_error(workdir, tmp_path):
