@@ -163,12 +163,29 @@ int command_server(const std::string& config_path) {
 
 }  // namespace
 
+// Whether --version comes before the command: after it, it belongs to the command
+// (`push provider --from-registry ... --version "~> 1.0"`).
+bool version_asked(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--version") return true;
+    if (arg == "--config") ++i;  // its value
+    else if (!arg.starts_with("-")) return false;  // the command
+  }
+  return false;
+}
+
 int main(int argc, char** argv) {
   po::options_description global("Global options");
   global.add_options()
       ("config", po::value<std::string>()->value_name("FILE"), "configuration file (default: searched, see README)")
-      ("help,h", "show this help")
-      ("version", "print the version");
+      ("help,h", "show this help");
+  po::options_description shown("Global options");  // what --help lists
+  shown.add(global).add_options()("version", "print the version");
+  if (version_asked(argc, argv)) {
+    std::cout << kProgramName << " " << kVersion << "\n";
+    return 0;
+  }
   po::options_description hidden;
   hidden.add_options()
       ("command", po::value<std::string>())
@@ -194,19 +211,15 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  if (vm.count("version")) {
-    std::cout << kProgramName << " " << kVersion << "\n";
-    return 0;
-  }
   std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
   // A web server that spawns us (mod_fcgid, lighttpd bin-path) may give no arguments at all.
   if (command.empty() && !vm.count("help") && is_listening_socket(STDIN_FILENO)) command = "server";
   if (command.empty()) {
     if (vm.count("help")) {
-      std::cout << kUsage << "\n" << global;
+      std::cout << kUsage << "\n" << shown;
       return 0;
     }
-    std::cerr << kUsage << "\n" << global;
+    std::cerr << kUsage << "\n" << shown;
     return kExitUsage;
   }
   if (vm.count("help")) rest.push_back("--help");
