@@ -25,7 +25,8 @@ std::string layout_ref_name(const std::string& repository, const std::string& ta
 
 // Reads a layout (the writer is OciLayoutTarget, oci/layout_writer.h). Cheap to create (per
 // request); index.json is read when a tag is asked for.
-// A missing or malformed index.json is kUnreachable/kBadResponse; an unknown repository, tag or
+// A directory without blobs/ is an empty layout; otherwise a missing or malformed index.json is
+// kUnreachable/kBadResponse; an unknown repository, tag or
 // blob is nullopt from the find_* methods and kNotFound from get_manifests and stream_blob.
 // Not thread-safe: one reader per request.
 class OciLayoutReader : public OciReader {

@@ -65,7 +65,13 @@ std::vector<OciLayoutReader::Tagged> OciLayoutReader::tags_of(const std::string&
   try {
     text = read_small_file(path, 64u << 20, "index.json");
   } catch (const Error& e) {
-    // A layout without its index is a broken origin, not an unknown provider.
+    // A layout without its index is a broken origin, not an unknown provider; but a directory
+    // without blobs is an empty layout, or one being created (the writer puts index.json in place
+    // before any blob): pull-through and push fill it on first use.
+    std::error_code ec;
+    if (e.kind() == ErrorKind::kNotFound && std::filesystem::is_directory(directory_, ec) &&
+        !std::filesystem::exists(directory_ + "/blobs", ec))
+      return {};
     if (e.kind() == ErrorKind::kNotFound) layout_error(ErrorKind::kUnreachable, path + ": missing");
     throw;
   }

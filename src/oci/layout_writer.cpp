@@ -64,8 +64,10 @@ class PendingFile {
 
 OciLayoutTarget::OciLayoutTarget(std::string directory)
     : directory_(std::move(directory)), reader_(directory_, 64u << 20) {
+  // index.json is in place before blobs/ exists: readers take a directory without blobs/ for an
+  // empty layout (oci/layout_reader.h), never for a broken one.
   std::error_code ec;
-  fs::create_directories(directory_ + "/blobs/sha256", ec);
+  fs::create_directories(directory_, ec);
   if (ec) throw Error(ErrorKind::kUnreachable, "oci-layout:" + directory_ + ": cannot create the directory: " + ec.message());
   std::string marker = directory_ + "/oci-layout";
   UniqueFd fd(::open(marker.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
@@ -88,6 +90,8 @@ OciLayoutTarget::OciLayoutTarget(std::string directory)
     file.write("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}");
     file.commit();
   }
+  fs::create_directories(directory_ + "/blobs/sha256", ec);
+  if (ec) throw Error(ErrorKind::kUnreachable, "oci-layout:" + directory_ + ": cannot create the directory: " + ec.message());
   lock_.reset(fd.release());
 }
 

@@ -1,0 +1,166 @@
+// Pull-through through the whole request path: RegistryApp over an empty OCI layout, with an
+// upstream scripted on the fake transport.
+#include <boost/test/unit_test.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "base/json.h"
+#include "config/config.h"
+#include "oci/layout_reader.h"
+#include "server/application.h"
+#include "testing/app_client.h"
+#include "testing/fake_clock.h"
+#include "testing/scripted_upstream.h"
+
+namespace otr {
+namespace {
+
+using testing::call;
+using testing::first_error;
+using testing::Upstream;
+
+constexpr const char* kSecret = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+constexpr const char* kRepo = "terraform-providers/registry.terraform.io/acme/widget";
+
+// An empty layout, served by a mirror and a registry that import from `up`.
+struct PullThroughApp {
+  explicit PullThroughApp(Upstream& up, const std::string& upstream_extra = "") : up(up) {
+    dir = std::filesystem::temp_directory_path() / ("otr-pull-" + std::to_string(::getpid()) + "-" +
+                                                   std::to_string(++counter));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string upstream = "  upstream {\n    url = \"https://up.example\"\n    hostnames = [\"registry.terraform.io\"]\n" +
+                                 upstream_extra + "  }\n";
+    const std::string origin = "file://" + dir.string();
+    config = parse_config("provider_mirror \"mirror\" {\n  origin_url = \"" + origin +
+                              "\"\n  name_prefix = \"terraform-providers\"\n" + upstream + "}\n"
+                              "provider_registry \"registry\" {\n  origin_url = \"" + origin +
+                              "\"\n  name_prefix = \"terraform-providers\"\n  signing_key_file = \"" +
+                              std::filesystem::absolute("../data/signing/unit-test-key.gpg").string() + "\"\n" +
+                              upstream + "}\nserver {\n  query_string_secret = \"" + kSecret + "\"\n}\n",
+                          "test.hcl");
+    app = std::make_unique<RegistryApp>(config, clock, up.transport);
+  }
+  ~PullThroughApp() {
+    app.reset();
+    std::filesystem::remove_all(dir);
+  }
+  bool stored(const std::string& version) const {
+    return OciLayoutReader(dir.string()).find_manifest(kRepo, version, 1u << 20).has_value();
+  }
+  std::size_t upstream_calls(const std::string& path) const {
+    std::size_t n = 0;
+    for (const OutgoingRequest& r : up.transport.seen) n += r.url.find(path) != std::string::npos;
+    return n;
+  }
+
+  static inline int counter = 0;
+  Upstream& up;
+  std::filesystem::path dir;
+  testing::FakeClock clock;
+  Config config;
+  std::unique_ptr<RegistryApp> app;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(pull_through)
+
+BOOST_AUTO_TEST_CASE(listings_offer_the_upstreams_versions_and_a_download_imports_the_release) {
+  Upstream up;
+  PullThroughApp p(up);
+  testing::Answer index = call(*p.app, "/mirror/registry.terraform.io/acme/widget/index.json");
+  BOOST_TEST(index.status == 200);
+  BOOST_TEST(index.body == "{\"versions\":{\"1.0.0\":{}}}\n");  // 0.9.0 has no platforms upstream
+  testing::Answer versions = call(*p.app, "/registry/acme/widget/versions");
+  BOOST_TEST(versions.status == 200);
+  BOOST_TEST(versions.body.find("\"protocols\":[\"6.0\"]") != std::string::npos);
+  BOOST_TEST(!p.stored("1.0.0"));
+
+  testing::Answer download = call(*p.app, "/registry/acme/widget/1.0.0/download/linux/amd64");
+  BOOST_TEST(download.status == 200, download.body);
+  BOOST_TEST(p.stored("1.0.0"));
+  // The publisher's own SHA256SUMS, byte for byte (every platform's line), and its signature.
+  testing::Answer sums = call(*p.app, "/registry/acme/widget/1.0.0/SHA256SUMS");
+  BOOST_TEST(sums.body == up.shasums);
+  testing::Answer mirror = call(*p.app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json");
+  BOOST_TEST(mirror.status == 200);
+  BOOST_TEST(mirror.body.find("windows_amd64") != std::string::npos);
+  BOOST_TEST(p.upstream_calls("/download/linux/amd64") == 1u);  // imported once
+}
+
+BOOST_AUTO_TEST_CASE(only_the_configured_platforms_are_imported) {
+  Upstream up;
+  PullThroughApp p(up, "    platforms = [\"linux_amd64\"]\n");
+  BOOST_TEST(call(*p.app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json").status == 200);
+  BOOST_TEST(call(*p.app, "/registry/acme/widget/1.0.0/download/darwin/arm64").status == 404);
+  BOOST_TEST(p.upstream_calls("/download/darwin") == 0u);
+  BOOST_TEST(p.upstream_calls("storage.example") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_release_that_does_not_verify_is_a_502_naming_the_problem_and_nothing_is_stored) {
+  Upstream up("../data/signing/unit-test-key.gpg", /*tamper=*/true);
+  PullThroughApp p(up);
+  testing::Answer a = call(*p.app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json");
+  BOOST_TEST(a.status == 502);
+  BOOST_TEST(first_error(a).find("does not match its checksum") != std::string::npos, a.body);
+  BOOST_TEST(!p.stored("1.0.0"));
+  // Answered again from the failure for a while, without asking the upstream.
+  const std::size_t asked = up.transport.seen.size();
+  testing::Answer again = call(*p.app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json");
+  BOOST_TEST(again.status == 502);
+  BOOST_TEST(up.transport.seen.size() == asked);
+  p.clock.advance(std::chrono::seconds(31));  // failure_ttl is 30 s
+  BOOST_TEST(call(*p.app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json").status == 502);
+  BOOST_TEST(up.transport.seen.size() > asked);
+}
+
+BOOST_AUTO_TEST_CASE(an_unreachable_upstream_leaves_what_is_stored_served) {
+  Upstream up;
+  PullThroughApp p(up);
+  BOOST_TEST(call(*p.app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json").status == 200);
+  // A second app (another worker), the upstream now down.
+  testing::FakeTransport down;
+  down.on("GET", "https://up.example/", testing::ScriptedAnswer(0, {}, "", TransportError::kUnreachable));
+  RegistryApp other(p.config, p.clock, down);
+  testing::Answer index = call(other, "/mirror/registry.terraform.io/acme/widget/index.json");
+  BOOST_TEST(index.status == 200);
+  BOOST_TEST(index.body == "{\"versions\":{\"1.0.0\":{}}}\n");
+  BOOST_TEST(call(other, "/mirror/registry.terraform.io/acme/widget/1.0.0.json").status == 200);
+  // Asked once for the listing, then remembered as failing.
+  const std::size_t asked = down.seen.size();
+  BOOST_TEST(call(other, "/mirror/registry.terraform.io/acme/widget/index.json").status == 200);
+  BOOST_TEST(down.seen.size() == asked);
+  // A version only the upstream could have: 502, not a hang.
+  testing::Answer missing = call(other, "/mirror/registry.terraform.io/acme/widget/2.0.0.json");
+  BOOST_TEST(missing.status == 502);
+}
+
+BOOST_AUTO_TEST_CASE(namespaces_not_allowed_never_reach_the_upstream) {
+  Upstream up;
+  PullThroughApp p(up, "    exclude_namespaces = [\"acme\"]\n");
+  BOOST_TEST(call(*p.app, "/mirror/registry.terraform.io/acme/widget/index.json").status == 404);
+  BOOST_TEST(call(*p.app, "/mirror/example.com/acme/widget/index.json").status == 404);  // another hostname
+  BOOST_TEST(up.transport.seen.empty());
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_requests_share_one_import) {
+  Upstream up;
+  PullThroughApp p(up);
+  std::vector<int> statuses(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      statuses[i] = call(*p.app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json").status;
+    });
+  for (std::thread& t : threads) t.join();
+  for (int s : statuses) BOOST_TEST(s == 200);
+  BOOST_TEST(p.upstream_calls("/download/linux/amd64") == 1u);
+  BOOST_TEST(p.upstream_calls("/SHA256SUMS.sig") == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace otr
