@@ -316,9 +316,12 @@ int push_provider(const PushOptions& options, Destination& destination, PushRepo
 // Adds h1: to a published release (publish/provider_hashes.h); only the target options apply.
 int push_hashes(const PushOptions& options, Destination& destination, PushReporter& reporter) {
   if (options.positional.size() != 2) throw InputError("push hashes needs ADDRESS VERSION");
-  if (!options.from_mirror.empty() || options.force || !options.source.empty() || !options.protocols.empty())
-    throw InputError("push hashes takes no --from-mirror, --force, --source or --protocols: it keeps the release "
-                     "as it is and adds h1: hashes only");
+  if (!options.from_mirror.empty() || options.force || !options.source.empty() || !options.protocols.empty() ||
+      !options.from_registry.empty() || !options.from_lock.empty() || !options.version_constraint.empty() ||
+      !options.platforms.empty() || options.all_versions || !options.upstream_url.empty() ||
+      !options.upstream_ca_file.empty())
+    throw InputError("push hashes takes only the target options (--service, --to, --name-prefix, credentials, "
+                     "--quiet): it keeps the release as it is and adds h1: hashes only");
   ProviderAddress address = parse_provider_address(options.positional[0]);
   auto version = parse_version(options.positional[1]);
   if (!version) throw InputError("\"" + options.positional[1] + "\" is not a version (semver, like 1.2.0)");

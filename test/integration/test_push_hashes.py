@@ -148,7 +148,9 @@ def test_push_hashes_explains_what_it_cannot_do(app_config, registry, tmp_path):
     assert "registry.terraform.io/acme/goformat 9.9.9 is not published at" in r.stderr
 
     r = run_push(app_config, "hashes", "--service", "mirror", "--force", "acme/goformat", "1.0.0")
-    assert r.returncode == 64 and "takes no --from-mirror, --force" in r.stderr
+    assert r.returncode == 64 and "push hashes takes only the target options" in r.stderr
+    r = run_push(app_config, "hashes", "--service", "mirror", "--platform", "linux_amd64", "acme/goformat", "1.0.0")
+    assert r.returncode == 64 and "push hashes takes only the target options" in r.stderr
     r = run_push(app_config, "hashes", "--service", "mirror", "acme/goformat")
     assert r.returncode == 64 and "push hashes needs ADDRESS VERSION" in r.stderr
     r = run_push(app_config, "hashes", "--service", "modules", "acme/goformat", "1.0.0")
