@@ -136,7 +136,7 @@ int command_check_config(const std::string& config_path) {
   auto line = [](const char* kind, const auto& s, const std::string& extra) {
     std::cout << "  /" << s.name << "/  " << kind << " <- " << s.origin_url
               << (s.name_prefix.empty() ? "" : "/" + s.name_prefix) << (s.proxy_packages ? "  (downloads proxied)" : "")
-              << extra << "\n";
+              << extra << (s.upstream.enabled() ? "  (pull-through from " + s.upstream.url + ")" : "") << "\n";
   };
   for (const auto& m : config->provider_mirrors) line("provider mirror", m, "");
   for (const auto& r : config->provider_registries) line("provider registry", r, "  (signing key " + r.signing_key_file + ")");

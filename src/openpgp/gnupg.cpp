@@ -141,6 +141,12 @@ void remove_home(const std::string& home) {
   }
   std::error_code removed;
   std::filesystem::remove_all(home, removed);
+  // The agent may still be removing its sockets as it exits: an entry gone under our feet is not a
+  // failure; the walk is tried again for what is left.
+  if (removed == std::errc::no_such_file_or_directory) {
+    removed.clear();
+    std::filesystem::remove_all(home, removed);
+  }
   if (removed) log_warning("cannot remove the GnuPG home " + home + " (it holds a secret key): " + removed.message());
   std::lock_guard lock(homes_mutex());
   live_homes().erase(home);
