@@ -7,6 +7,8 @@
    the ceiling of any FastCGI application here.
 2. A 256 MB package: proxied download through nginx -> program, against the registry's own blob
    URL (direct), with the worker processes' peak RSS.
+3. Then bench/pull_through_import.py: a 4-platform release of 50 MB packages imported through a
+   pull-through provider_registry from an upstream one, and the registry calls per import.
 
 Usage: bench/run.py [--duration SECONDS] [--connections N]
 """
@@ -171,4 +173,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status == 0:
+        # 3. The pull-through import (bench/pull_through_import.py), with servers of its own.
+        status = subprocess.call([sys.executable, os.path.join(ROOT, "bench", "pull_through_import.py")])
+    sys.exit(status)
