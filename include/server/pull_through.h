@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "server/release_reader.h"
 #include "config/config.h"
 #include "http/client.h"
 #include "http/message.h"
@@ -69,6 +70,18 @@ class PullThrough {
 
   // The answer while an import outlasts import_timeout: 503, Retry-After, a JSON error saying so.
   static Response pending_response(const ProviderAddress& address, const Version& version);
+
+  // What a provider service does with a version `reader` did not find: import it, then read it
+  // through `reader` (once more if the first read fails: a registry another importer is writing the
+  // same release into may answer 5xx for a moment). `pending` when the import outlasts
+  // import_timeout; `release` empty when the upstream does not have it either. Throws what import()
+  // and the read throw.
+  struct Found {
+    std::optional<Release> release;
+    bool pending = false;
+  };
+  Found find_or_import(ReleaseReader& reader, const ProviderAddress& address, const std::string& repository,
+                       const Version& version);
 
   // Versions listed by `stored` or by `upstream`, ascending, each once.
   static std::vector<Version> merged_versions(const std::vector<Version>& stored,

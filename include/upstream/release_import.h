@@ -16,7 +16,10 @@
 // registry (blobs of an import cut short by a failing registry may remain: unreferenced, and named
 // by their digest). The documents do not depend on the time, the host or who imports: imports of
 // the same release by several processes or hosts write the same bytes, and the last tag written
-// names the same index as the first.
+// names the same index as the first. Importers racing each other step aside: a manifest already
+// present is not written again, a tag another importer wrote meanwhile is taken as the result
+// (kAlreadyStored when it names another index, e.g. other platforms), and a write the registry
+// fails while another importer writes the same manifests is tried once more.
 #pragma once
 
 #include <atomic>

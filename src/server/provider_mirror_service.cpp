@@ -69,9 +69,9 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
   std::optional<Release> release = reader.release(repository, *version);
   if (!release && pull_ && pull_->serves(address)) {
-    PullThrough::Outcome outcome = pull_->import(address, repository, *version);
-    if (outcome == PullThrough::Outcome::kPending) return send(sink, PullThrough::pending_response(address, *version));
-    if (outcome == PullThrough::Outcome::kStored) release = reader.release(repository, *version);
+    PullThrough::Found found = pull_->find_or_import(reader, address, repository, *version);
+    if (found.pending) return send(sink, PullThrough::pending_response(address, *version));
+    release = std::move(found.release);
   }
   if (!release) return send(sink, json_error(404, kNoSuchProvider));
 

@@ -145,6 +145,25 @@ PullThrough::Outcome PullThrough::import(const ProviderAddress& address, const s
   return job->outcome;
 }
 
+PullThrough::Found PullThrough::find_or_import(ReleaseReader& reader, const ProviderAddress& address,
+                                               const std::string& repository, const Version& version) {
+  Found found;
+  switch (import(address, repository, version)) {
+    case Outcome::kPending: found.pending = true; return found;
+    case Outcome::kNotUpstream: return found;
+    case Outcome::kStored: break;
+  }
+  try {
+    found.release = reader.release(repository, version);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kBadResponse && e.kind() != ErrorKind::kUnreachable) throw;
+    log_info("pull-through: reading " + address.to_string() + " " + version.to_string() +
+             " back failed once, read again: " + e.what());
+    found.release = reader.release(repository, version);
+  }
+  return found;
+}
+
 void PullThrough::run(std::shared_ptr<Job> job, ProviderAddress address, std::string repository, Version version) {
   const std::string what = address.to_string() + " " + version.to_string();
   const auto started = std::chrono::steady_clock::now();

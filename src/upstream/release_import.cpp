@@ -256,20 +256,52 @@ ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& tar
   for (const DownloadedPackage& d : downloaded) packages.push_back(d.verified);
   std::vector<std::string> protocols = release->protocols.empty() ? documents[0].protocols : release->protocols;
   ReleaseDocuments docs = release_documents(address.type, version, packages, checksums, protocols);
-  put_reported(target, repository, BlobUpload{kEmptyConfigDigest, 2, "", kEmptyConfigData}, "config", observer);
-  for (const VerifiedPackage& p : packages)
-    put_reported(target, repository, BlobUpload{p.digest, p.size, p.path, ""}, p.os + "_" + p.arch, observer);
-  for (const std::string* data : {&checksums.shasums, &checksums.signature, &checksums.public_key})
-    put_reported(target, repository,
-                 BlobUpload{"sha256:" + sha256_hex(*data), static_cast<std::int64_t>(data->size()), "", *data},
-                 "checksums", observer);
-  for (const ReleaseDocuments::Manifest& m : docs.platforms)
-    target.put_manifest(repository, m.descriptor.digest, kManifestMediaType, m.body);
-  target.put_manifest(repository, docs.checksums.descriptor.digest, kManifestMediaType, docs.checksums.body);
-  target.put_manifest(repository, tag, kIndexMediaType, docs.index);
-  result.outcome = ImportOutcome::kImported;
   result.index_digest = "sha256:" + sha256_hex(docs.index);
   result.platforms = wanted;
+  // Another process (a worker, a host sharing the registry) may be importing the same release right
+  // now: what it finished is not written again, and its tag is as good as ours (the same bytes when
+  // it imports the same platforms).
+  const auto tagged_meanwhile = [&]() -> bool {
+    std::optional<FetchedManifest> now = target.manifest_by_tag(repository, tag);
+    if (!now) return false;
+    result.outcome = now->digest == result.index_digest ? ImportOutcome::kImported : ImportOutcome::kAlreadyStored;
+    result.index_digest = now->digest;
+    return true;
+  };
+  // Writes what is missing, the tag last; true when another importer tagged the release first.
+  const auto write = [&]() -> bool {
+    put_reported(target, repository, BlobUpload{kEmptyConfigDigest, 2, "", kEmptyConfigData}, "config", observer);
+    for (const VerifiedPackage& p : packages)
+      put_reported(target, repository, BlobUpload{p.digest, p.size, p.path, ""}, p.os + "_" + p.arch, observer);
+    for (const std::string* data : {&checksums.shasums, &checksums.signature, &checksums.public_key})
+      put_reported(target, repository,
+                   BlobUpload{"sha256:" + sha256_hex(*data), static_cast<std::int64_t>(data->size()), "", *data},
+                   "checksums", observer);
+    std::vector<const ReleaseDocuments::Manifest*> manifests;
+    for (const ReleaseDocuments::Manifest& m : docs.platforms) manifests.push_back(&m);
+    manifests.push_back(&docs.checksums);
+    for (const ReleaseDocuments::Manifest* m : manifests)
+      if (!target.manifest_by_tag(repository, m->descriptor.digest))
+        target.put_manifest(repository, m->descriptor.digest, kManifestMediaType, m->body);
+    if (tagged_meanwhile()) return true;
+    target.put_manifest(repository, tag, kIndexMediaType, docs.index);
+    return false;
+  };
+  // A registry that stumbles over a concurrent writer of the same manifests (Debian's
+  // docker-registry answers 400 or 500 for a moment while it rewrites their links) is given the
+  // release once more, unless the other writer has tagged it meanwhile.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (write()) return result;
+      break;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kUpstream || e.kind() == ErrorKind::kUnauthorized) throw;
+      if (tagged_meanwhile()) return result;
+      if (attempt == 2) throw;
+      observer.line("  writing " + what + " failed (" + e.what() + "); trying once more");
+    }
+  }
+  result.outcome = ImportOutcome::kImported;
   return result;
 }
 

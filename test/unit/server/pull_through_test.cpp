@@ -3,7 +3,9 @@
 #include <boost/test/unit_test.hpp>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "base/json.h"
@@ -64,9 +66,48 @@ struct PullThroughApp {
   std::unique_ptr<RegistryApp> app;
 };
 
+// The upstream's transport, with package downloads held until release() (a slow upstream).
+class HeldDownloads : public HttpTransport {
+ public:
+  explicit HeldDownloads(HttpTransport& inner) : inner_(inner) {}
+  IncomingResponse fetch(const OutgoingRequest& r) override { return inner_.fetch(r); }
+  std::vector<IncomingResponse> fetch_all(const std::vector<OutgoingRequest>& r) override { return inner_.fetch_all(r); }
+  IncomingResponse stream(const OutgoingRequest& r, const HeadersCallback& h, const DataCallback& d) override {
+    std::unique_lock lock(mutex_);
+    released_cv_.wait(lock, [&] { return released_; });
+    return inner_.stream(r, h, d);
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    released_cv_.notify_all();
+  }
+
+ private:
+  HttpTransport& inner_;
+  std::mutex mutex_;
+  std::condition_variable released_cv_;
+  bool released_ = false;
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(pull_through)
+
+BOOST_AUTO_TEST_CASE(an_import_that_outlasts_import_timeout_is_a_503_with_retry_after_and_goes_on) {
+  Upstream up;
+  HeldDownloads held(up.transport);
+  PullThroughApp p(up, "    import_timeout = \"1s\"\n");
+  RegistryApp app(p.config, p.clock, held);
+  testing::Answer first = call(app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json");
+  BOOST_TEST(first.status == 503);
+  BOOST_TEST(first.headers.get("Retry-After") == "10");
+  BOOST_TEST(first_error(first).find("is being imported") != std::string::npos, first.body);
+  held.release();
+  testing::Answer later = call(app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json");  // joins the import
+  BOOST_TEST(later.status == 200, later.body);
+  BOOST_TEST(p.upstream_calls("/download/linux/amd64") == 1u);
+}
 
 BOOST_AUTO_TEST_CASE(listings_offer_the_upstreams_versions_and_a_download_imports_the_release) {
   Upstream up;
