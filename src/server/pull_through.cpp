@@ -192,7 +192,13 @@ void PullThrough::run(std::shared_ptr<Job> job, ProviderAddress address, std::st
   } catch (const Error& e) {
     log_warning("pull-through: the import of " + what + " from " + upstream_.url + " failed; nothing was tagged: " +
                 e.what());
-    error = std::current_exception();
+    // The registry refusing our write credentials is this server's problem, not the caller's: never
+    // a 401 that would send the client looking for credentials of its own.
+    error = e.kind() == ErrorKind::kUnauthorized
+                ? std::make_exception_ptr(Error(ErrorKind::kUnavailable,
+                                                "the registry refused to store an import (check the upstream block's "
+                                                "write_credentials, else origin_credentials): " + std::string(e.what())))
+                : std::current_exception();
   } catch (const std::exception& e) {
     log_error("pull-through: the import of " + what + " failed: " + e.what());
     error = std::make_exception_ptr(Error(ErrorKind::kInternal, e.what()));
