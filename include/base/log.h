@@ -32,6 +32,8 @@ struct AccessLogEntry {
   double duration_ms = 0;
   int registry_calls = 0;       // round trips to the origin registry
   int cache_hits = 0;
+  int stale = 0;                // cached answers served past their TTL (shown when not 0)
+  int shared = 0;               // registry calls waited for instead of made (shown when not 0)
   std::string_view request_id;  // may be empty
 };
 void log_access(const AccessLogEntry& entry);

@@ -131,6 +131,12 @@ struct ServerConfig {
   Seconds shutdown_timeout{30};        // drain time for in-flight requests
   Seconds package_url_ttl{3600};       // lifetime of sealed download URLs
   Seconds tags_cache_ttl{30};          // tag lists and tag -> digest
+  // Past tags_cache_ttl, a cached answer is still served for this long while one request refreshes
+  // it (stale-while-revalidate)...
+  Seconds stale_while_revalidate{30};
+  // ...and for this long when the registry fails (unreachable, timeout, 5xx; never for 401, 403 or
+  // 404): stale-if-error. 0 turns each off.
+  Seconds stale_if_error{3600};
   std::size_t manifest_cache_bytes = 32u << 20;  // per worker process
   LogFormat log_format = LogFormat::kText;
   OriginSettings origin;               // defaults for every service

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "base/in_flight.h"
 
 namespace otr {
 
@@ -30,6 +31,9 @@ class AuthCache {
   // The cached Authorization header value for this key, if still valid.
   std::optional<std::string> get(const std::string& key);
   void put(const std::string& key, std::string authorization, Clock::Steady::duration lifetime);
+  // Token requests in flight, by the token service URL asked and the identity: a burst of requests
+  // needing the same token sends one request to the token service.
+  InFlight<std::string>& token_calls() { return token_calls_; }
 
  private:
   struct Entry {
@@ -39,6 +43,7 @@ class AuthCache {
   const Clock& clock_;
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;
+  InFlight<std::string> token_calls_;
 };
 
 // "Basic base64(user:password)".

@@ -6,6 +6,12 @@
 // is kept under keys of its own without them. Tag lists and tag -> digest answers live for a short
 // TTL (tags move); manifests and small blobs are stored by digest and kept until evicted
 // (immutable). Every entry counts against one byte budget; the least recently used entries go first.
+//
+// Past its TTL a tag list or tag -> digest answer is not gone: the aged_*() lookups still return it,
+// saying how old it is (kRevalidate within stale_while_revalidate after the TTL, kStaleIfError
+// within stale_if_error), for the reader to serve while one refresh runs or while the registry
+// fails. The calls in flight (tag_calls(), manifest_calls()) let requests of the process that need
+// the same answer at the same moment share one registry call.
 #pragma once
 
 #include <chrono>
@@ -19,19 +25,43 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/in_flight.h"
+#include "oci/reader.h"
 
 namespace otr {
+
+// How old an answer past its TTL may be and still be served (ServerConfig's settings).
+struct Staleness {
+  std::chrono::seconds while_revalidate{0};
+  std::chrono::seconds if_error{0};
+};
 
 class MetadataCache {
  public:
   // `clock` must outlive the cache.
-  MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes, const Clock& clock);
+  MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes, const Clock& clock,
+                Staleness staleness = Staleness());
 
+  enum class Freshness { kFresh, kRevalidate, kStaleIfError };
+  template <class T>
+  struct Aged {
+    std::shared_ptr<const T> value;  // null: nothing cached (or older than any use)
+    Freshness freshness = Freshness::kFresh;
+  };
+
+  // Fresh answers only.
   std::shared_ptr<const std::vector<std::string>> tags(const std::string& key);
+  // Fresh or stale, saying which.
+  Aged<std::vector<std::string>> aged_tags(const std::string& key);
   void put_tags(const std::string& key, std::vector<std::string> tags);
 
   std::optional<std::string> tag_digest(const std::string& key);
+  Aged<std::string> aged_tag_digest(const std::string& key);
   void put_tag_digest(const std::string& key, std::string digest);
+
+  // Registry calls in flight, by the same keys as the answers they fetch.
+  InFlight<std::optional<std::vector<std::string>>>& tag_calls() { return tag_calls_; }
+  InFlight<std::optional<FetchedManifest>>& manifest_calls() { return manifest_calls_; }
 
   // Manifest bodies (and small blobs) by "<service>\n<identity>\n<repository>@<digest>"; never expire.
   std::shared_ptr<const std::string> manifest(const std::string& key);
@@ -44,12 +74,19 @@ class MetadataCache {
     std::string key;
     std::shared_ptr<const void> value;
     std::size_t bytes = 0;
-    std::optional<Clock::Steady::time_point> expires;
+    std::optional<Clock::Steady::time_point> fresh_until;  // none: immutable
   };
-  std::shared_ptr<const void> lookup(const std::string& key);
+  struct Found {
+    std::shared_ptr<const void> value;
+    Freshness freshness = Freshness::kFresh;
+  };
+  Found lookup(const std::string& key);
   void store(const std::string& key, std::shared_ptr<const void> value, std::size_t bytes, bool expires);
 
   std::chrono::seconds tag_ttl_;
+  Staleness staleness_;
+  InFlight<std::optional<std::vector<std::string>>> tag_calls_;
+  InFlight<std::optional<FetchedManifest>> manifest_calls_;
   std::size_t max_bytes_;
   const Clock& clock_;
   std::mutex mutex_;

@@ -125,6 +125,8 @@ void log_access(const AccessLogEntry& e) {
     line += ",\"status\":" + std::to_string(e.status) + ",\"bytes\":" + std::to_string(e.bytes) +
             ",\"duration_ms\":" + duration + ",\"registry_calls\":" +
             std::to_string(e.registry_calls) + ",\"cache_hits\":" + std::to_string(e.cache_hits);
+    if (e.stale != 0) line += ",\"stale\":" + std::to_string(e.stale);
+    if (e.shared != 0) line += ",\"shared\":" + std::to_string(e.shared);
     if (!e.request_id.empty()) {
       line += ",\"request_id\":";
       append_json_string(line, e.request_id);
@@ -137,6 +139,8 @@ void log_access(const AccessLogEntry& e) {
                      " " + std::to_string(e.status) + " " + std::to_string(e.bytes) + "B " +
                      duration + "ms registry=" + std::to_string(e.registry_calls) +
                      " cache_hits=" + std::to_string(e.cache_hits);
+  if (e.stale != 0) line += " stale=" + std::to_string(e.stale);
+  if (e.shared != 0) line += " shared=" + std::to_string(e.shared);
   if (!e.request_id.empty()) line += " id=" + printable(e.request_id);
   emit(std::move(line));
 }

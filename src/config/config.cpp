@@ -288,7 +288,8 @@ const std::vector<std::string> kServerAttributes = {
     "listen_addr",       "socket_mode",      "socket_owner",            "socket_group",
     "query_string_secret",     "query_string_secret_file",
     "worker_processes",  "worker_threads",   "max_requests_per_worker", "shutdown_timeout",
-    "package_url_ttl",   "tags_cache_ttl",   "manifest_cache_size",     "log_format",
+    "package_url_ttl",   "tags_cache_ttl",   "stale_while_revalidate", "stale_if_error", "manifest_cache_size",
+    "log_format",
     "connect_timeout",   "request_timeout",  "download_stall_timeout",  "origin_ca_file"};
 const std::vector<std::string> kMirrorAttributes = {"origin_url",      "name_prefix",     "proxy_packages",
                                                     "host_aliases",    "connect_timeout", "request_timeout",
@@ -397,6 +398,10 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
   }
   if (auto* a = Checker::find(body, "tags_cache_ttl"))
     if (auto d = check.duration(*a)) server.tags_cache_ttl = *d;
+  if (auto* a = Checker::find(body, "stale_while_revalidate"))
+    if (auto d = check.duration(*a)) server.stale_while_revalidate = *d;
+  if (auto* a = Checker::find(body, "stale_if_error"))
+    if (auto d = check.duration(*a)) server.stale_if_error = *d;
   if (auto* a = Checker::find(body, "manifest_cache_size"))
     if (auto n = check.byte_size(*a)) server.manifest_cache_bytes = *n;
   if (auto* a = Checker::find(body, "log_format")) {

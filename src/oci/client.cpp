@@ -218,18 +218,28 @@ bool OciClient::answer_challenge(const IncomingResponse& response, const std::st
     } else if (!creds.username.empty()) {
       token_request.headers.push_back("Authorization: " + basic_authorization(creds.username, creds.password));
     }
-    ++stats_.registry_calls;
-    IncomingResponse answer = transport_.fetch(token_request);
-    if (answer.error != TransportError::kNone || answer.status != 200) throw_for_response(answer, "token service");
-    JsonPtr doc = json_parse(answer.body);
-    std::optional<std::string> token = doc ? json_string(doc.get(), "token") : std::nullopt;
-    if (!token || token->empty()) token = doc ? json_string(doc.get(), "access_token") : std::nullopt;
-    if (!token || token->empty())
-      throw Error(ErrorKind::kBadResponse, "token service answered without a token");
-    std::int64_t expires_in = doc ? json_count(doc.get(), "expires_in").value_or(60) : 60;
-    // Renew a little early so a token never expires between our check and the registry's.
-    auto lifetime = std::chrono::seconds(std::clamp<std::int64_t>(expires_in * 9 / 10, 1, 86400));
-    auth_.put(cache_key(repository), "Bearer " + *token, lifetime);
+    // One token request for everyone who needs this token now; the others wait for it.
+    bool joined = false;
+    std::string bearer = auth_.token_calls().run(
+        cache_key(repository) + "\n" + token_request.method + " " + url,
+        [&] {
+          ++stats_.registry_calls;
+          IncomingResponse answer = transport_.fetch(token_request);
+          if (answer.error != TransportError::kNone || answer.status != 200) throw_for_response(answer, "token service");
+          JsonPtr doc = json_parse(answer.body);
+          std::optional<std::string> token = doc ? json_string(doc.get(), "token") : std::nullopt;
+          if (!token || token->empty()) token = doc ? json_string(doc.get(), "access_token") : std::nullopt;
+          if (!token || token->empty()) throw Error(ErrorKind::kBadResponse, "token service answered without a token");
+          std::int64_t expires_in = doc ? json_count(doc.get(), "expires_in").value_or(60) : 60;
+          // Renew a little early so a token never expires between our check and the registry's.
+          auto lifetime = std::chrono::seconds(std::clamp<std::int64_t>(expires_in * 9 / 10, 1, 86400));
+          std::string value = "Bearer " + *token;
+          auth_.put(cache_key(repository), value, lifetime);
+          return value;
+        },
+        &joined);
+    if (joined) ++stats_.shared;
+    (void)bearer;  // the leader put it in the cache, where the retried request finds it
     return true;
   }
   return false;

@@ -55,7 +55,8 @@ std::string new_request_id() {
 }  // namespace
 
 RegistryApp::RegistryApp(const Config& config, const Clock& clock, HttpTransport& transport)
-    : cache_(config.server.tags_cache_ttl, config.server.manifest_cache_bytes, clock),
+    : cache_(config.server.tags_cache_ttl, config.server.manifest_cache_bytes, clock,
+             {config.server.stale_while_revalidate, config.server.stale_if_error}),
       auth_(clock),
       origins_(auth_, transport),
       context_{config.server, cache_, nullptr, clock, origins_, transport} {
@@ -96,7 +97,7 @@ void RegistryApp::handle(const Request& given, ResponseSink& sink) {
   if (!metered.started()) send(metered, error_response(Error(ErrorKind::kInternal, "no response"), request, ""));
   std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - started;
   log_access({request.method, request.path, metered.status(), metered.bytes(), elapsed.count(),
-              stats.registry_calls, stats.cache_hits, request.request_id});
+              stats.registry_calls, stats.cache_hits, stats.stale, stats.shared, request.request_id});
 }
 
 void RegistryApp::route(const Request& request, ResponseSink& sink, RequestStats& stats) const {

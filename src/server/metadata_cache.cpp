@@ -13,29 +13,43 @@ const std::string kDigestPrefix = "d\n";
 const std::string kManifestPrefix = "m\n";
 }  // namespace
 
-MetadataCache::MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes, const Clock& clock)
-    : tag_ttl_(tag_ttl), max_bytes_(max_bytes), clock_(clock) {}
+MetadataCache::MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes, const Clock& clock,
+                             Staleness staleness)
+    : tag_ttl_(tag_ttl), staleness_(staleness), max_bytes_(max_bytes), clock_(clock) {}
 
-std::shared_ptr<const void> MetadataCache::lookup(const std::string& key) {
+MetadataCache::Found MetadataCache::lookup(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto it = index_.find(key);
-  if (it == index_.end()) return nullptr;
+  if (it == index_.end()) return {};
   auto entry = it->second;
-  if (entry->expires && clock_.steady_now() >= *entry->expires) {
-    bytes_ -= entry->bytes;
-    lru_.erase(entry);
-    index_.erase(it);
-    return nullptr;
+  Freshness freshness = Freshness::kFresh;
+  if (entry->fresh_until) {
+    const auto now = clock_.steady_now();
+    const auto past = now - *entry->fresh_until;
+    if (now < *entry->fresh_until) {
+      freshness = Freshness::kFresh;
+    } else if (past < staleness_.while_revalidate) {
+      freshness = Freshness::kRevalidate;
+    } else if (past < staleness_.if_error) {
+      freshness = Freshness::kStaleIfError;
+    } else {
+      bytes_ -= entry->bytes;
+      lru_.erase(entry);
+      index_.erase(it);
+      return {};
+    }
   }
   lru_.splice(lru_.begin(), lru_, entry);
-  return entry->value;
+  return {entry->value, freshness};
 }
 
 void MetadataCache::store(const std::string& key, std::shared_ptr<const void> value, std::size_t bytes,
                           bool expires) {
   bytes += key.size() + kOverhead;
   if (bytes > max_bytes_ / 4) return;  // one huge answer must not flush everything else
-  if (expires && tag_ttl_.count() <= 0) return;
+  if (expires && tag_ttl_.count() <= 0 && staleness_.while_revalidate.count() <= 0 &&
+      staleness_.if_error.count() <= 0)
+    return;
   std::lock_guard lock(mutex_);
   if (auto it = index_.find(key); it != index_.end()) {
     bytes_ -= it->second->bytes;
@@ -55,7 +69,13 @@ void MetadataCache::store(const std::string& key, std::shared_ptr<const void> va
 }
 
 std::shared_ptr<const std::vector<std::string>> MetadataCache::tags(const std::string& key) {
-  return std::static_pointer_cast<const std::vector<std::string>>(lookup(kTagsPrefix + key));
+  Aged<std::vector<std::string>> aged = aged_tags(key);
+  return aged.freshness == Freshness::kFresh ? aged.value : nullptr;
+}
+
+MetadataCache::Aged<std::vector<std::string>> MetadataCache::aged_tags(const std::string& key) {
+  Found found = lookup(kTagsPrefix + key);
+  return {std::static_pointer_cast<const std::vector<std::string>>(found.value), found.freshness};
 }
 
 void MetadataCache::put_tags(const std::string& key, std::vector<std::string> tags) {
@@ -65,9 +85,14 @@ void MetadataCache::put_tags(const std::string& key, std::vector<std::string> ta
 }
 
 std::optional<std::string> MetadataCache::tag_digest(const std::string& key) {
-  auto value = std::static_pointer_cast<const std::string>(lookup(kDigestPrefix + key));
-  if (!value) return std::nullopt;
-  return *value;
+  Aged<std::string> aged = aged_tag_digest(key);
+  if (!aged.value || aged.freshness != Freshness::kFresh) return std::nullopt;
+  return *aged.value;
+}
+
+MetadataCache::Aged<std::string> MetadataCache::aged_tag_digest(const std::string& key) {
+  Found found = lookup(kDigestPrefix + key);
+  return {std::static_pointer_cast<const std::string>(found.value), found.freshness};
 }
 
 void MetadataCache::put_tag_digest(const std::string& key, std::string digest) {
@@ -76,7 +101,7 @@ void MetadataCache::put_tag_digest(const std::string& key, std::string digest) {
 }
 
 std::shared_ptr<const std::string> MetadataCache::manifest(const std::string& key) {
-  return std::static_pointer_cast<const std::string>(lookup(kManifestPrefix + key));
+  return std::static_pointer_cast<const std::string>(lookup(kManifestPrefix + key).value);
 }
 
 void MetadataCache::put_manifest(const std::string& key, std::string body) {

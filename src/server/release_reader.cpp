@@ -13,16 +13,49 @@ ReleaseReader::ReleaseReader(std::unique_ptr<OciReader> origin, MetadataCache& c
                              RequestStats& stats)
     : origin_(std::move(origin)), cache_(cache), prefix_(std::move(cache_prefix)), stats_(stats) {}
 
+namespace {
+
+using Freshness = MetadataCache::Freshness;
+
+// A failure of the registry itself, which a stale answer may cover; never a refusal (401, 403) or
+// an absence (404), which are answers.
+bool is_outage(const Error& e) {
+  return e.kind() == ErrorKind::kUnreachable || e.kind() == ErrorKind::kTimeout || e.kind() == ErrorKind::kBadResponse;
+}
+
+}  // namespace
+
 std::optional<std::vector<Version>> ReleaseReader::versions(const std::string& repository) {
   std::string key = repo_key(repository);
-  auto tags = cache_.tags(key);
-  if (tags) {
+  MetadataCache::Aged<std::vector<std::string>> cached = cache_.aged_tags(key);
+  std::shared_ptr<const std::vector<std::string>> tags;
+  if (cached.value && (cached.freshness == Freshness::kFresh ||
+                       (cached.freshness == Freshness::kRevalidate && cache_.tag_calls().running(key)))) {
+    // Fresh; or stale within stale_while_revalidate while another request refreshes it.
     ++stats_.cache_hits;
+    if (cached.freshness != Freshness::kFresh) ++stats_.stale;
+    tags = cached.value;
   } else {
-    std::optional<std::vector<std::string>> fetched = origin_->find_tags(repository);
-    if (!fetched) return std::nullopt;
-    cache_.put_tags(key, *fetched);
-    tags = std::make_shared<const std::vector<std::string>>(std::move(*fetched));
+    try {
+      bool joined = false;
+      std::optional<std::vector<std::string>> fetched = cache_.tag_calls().run(
+          key,
+          [&] {
+            std::optional<std::vector<std::string>> t = origin_->find_tags(repository);
+            if (t) cache_.put_tags(key, *t);
+            return t;
+          },
+          &joined);
+      if (joined) ++stats_.shared;
+      if (!fetched) return std::nullopt;
+      tags = std::make_shared<const std::vector<std::string>>(std::move(*fetched));
+    } catch (const Error& e) {
+      if (!cached.value || !is_outage(e)) throw;
+      log_warning("serving the cached tag list of " + repository + " while the registry fails: " + e.what());
+      ++stats_.cache_hits;
+      ++stats_.stale;
+      tags = cached.value;
+    }
   }
   std::vector<Version> out;
   for (const std::string& tag : *tags)
@@ -57,7 +90,23 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
     }
   }
   if (missing.empty()) return bodies;
-  std::vector<FetchedManifest> fetched = origin_->get_manifests(repository, missing, kReleaseManifestLimit);
+  std::vector<FetchedManifest> fetched;
+  try {
+    fetched = origin_->get_manifests(repository, missing, kReleaseManifestLimit);
+  } catch (const Error& e) {
+    // The registry fails: what is cached, however old (within stale_if_error), rather than nothing.
+    if (!is_outage(e)) throw;
+    for (size_t j = 0; j < missing.size(); ++j) {
+      MetadataCache::Aged<std::string> d = cache_.aged_tag_digest(key + ":" + missing[j]);
+      std::shared_ptr<const std::string> body = d.value ? cache_.manifest(key + "@" + *d.value) : nullptr;
+      if (!body) throw;
+      bodies[missing_at[j]] = body;
+    }
+    log_warning("serving cached manifests of " + repository + " while the registry fails: " + e.what());
+    stats_.cache_hits += static_cast<int>(missing.size());
+    stats_.stale += static_cast<int>(missing.size());
+    return bodies;
+  }
   for (size_t j = 0; j < fetched.size(); ++j) {
     // Cached by the digest it was asked by (verified against it), else by its sha256.
     const bool by_digest = is_valid_digest(missing[j]);
@@ -71,20 +120,41 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
 std::shared_ptr<const std::string> ReleaseReader::tagged_manifest(const std::string& repository, const std::string& tag,
                                                                   std::string* digest) {
   const std::string key = repo_key(repository);
-  if (std::optional<std::string> cached = cache_.tag_digest(key + ":" + tag)) {
-    if (auto body = cache_.manifest(key + "@" + *cached)) {
-      ++stats_.cache_hits;
-      if (digest != nullptr) *digest = *cached;
-      return body;
-    }
+  const std::string tag_key = key + ":" + tag;
+  MetadataCache::Aged<std::string> cached = cache_.aged_tag_digest(tag_key);
+  std::shared_ptr<const std::string> stale_body = cached.value ? cache_.manifest(key + "@" + *cached.value) : nullptr;
+  const auto serve_cached = [&] {
+    ++stats_.cache_hits;
+    if (cached.freshness != Freshness::kFresh) ++stats_.stale;
+    if (digest != nullptr) *digest = *cached.value;
+    return stale_body;
+  };
+  if (stale_body && (cached.freshness == Freshness::kFresh ||
+                     (cached.freshness == Freshness::kRevalidate && cache_.manifest_calls().running(tag_key))))
+    return serve_cached();
+  std::optional<FetchedManifest> fetched;
+  try {
+    bool joined = false;
+    fetched = cache_.manifest_calls().run(
+        tag_key,
+        [&] {
+          std::optional<FetchedManifest> f = origin_->find_manifest(repository, tag, kReleaseManifestLimit);
+          if (f) {
+            cache_.put_tag_digest(tag_key, f->digest);
+            cache_.put_manifest(key + "@" + f->digest, f->body);
+          }
+          return f;
+        },
+        &joined);
+    if (joined) ++stats_.shared;
+  } catch (const Error& e) {
+    if (!stale_body || !is_outage(e)) throw;
+    log_warning("serving the cached manifest of " + repository + ":" + tag + " while the registry fails: " + e.what());
+    return serve_cached();
   }
-  std::optional<FetchedManifest> fetched = origin_->find_manifest(repository, tag, kReleaseManifestLimit);
   if (!fetched) return nullptr;
   if (digest != nullptr) *digest = fetched->digest;
-  cache_.put_tag_digest(key + ":" + tag, fetched->digest);
-  auto body = std::make_shared<const std::string>(fetched->body);
-  cache_.put_manifest(key + "@" + fetched->digest, std::move(fetched->body));
-  return body;
+  return std::make_shared<const std::string>(std::move(fetched->body));
 }
 
 std::shared_ptr<const std::string> ReleaseReader::manifest_by_digest(const std::string& repository,

@@ -1,0 +1,192 @@
+// Answers past their TTL: served while one request refreshes them (stale-while-revalidate), and
+// while the registry fails (stale-if-error), never in place of a refusal or an absence.
+#include <boost/test/unit_test.hpp>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "server/application.h"
+#include "server/metadata_cache.h"
+#include "testing/app_client.h"
+#include "testing/fake_clock.h"
+#include "testing/fake_transport.h"
+
+namespace otr {
+namespace {
+
+using testing::call;
+using testing::FakeClock;
+using testing::FakeTransport;
+using testing::ScriptedAnswer;
+
+const std::string kTags = "https://registry.test/v2/terraform-providers/registry.terraform.io/acme/widget/tags/list";
+const std::string kIndex = "/m/registry.terraform.io/acme/widget/index.json";
+
+Config config(const std::string& server = "") {
+  return parse_config("provider_mirror \"m\" {\n  origin_url = \"https://registry.test\"\n"
+                      "  name_prefix = \"terraform-providers\"\n}\nserver {\n  tags_cache_ttl = \"30s\"\n" + server +
+                          "}\n",
+                      "t.hcl");
+}
+
+std::size_t tag_calls(const FakeTransport& net) {
+  std::size_t n = 0;
+  for (const OutgoingRequest& r : net.seen) n += r.url.starts_with(kTags);
+  return n;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(stale_answers)
+
+BOOST_AUTO_TEST_CASE(cache_entries_age_from_fresh_to_revalidate_to_stale_if_error_to_gone) {
+  FakeClock clock;
+  MetadataCache cache(Seconds(30), 1u << 20, clock, Staleness{Seconds(30), Seconds(600)});
+  cache.put_tags("k", {"1.0.0"});
+  BOOST_TEST(static_cast<int>(cache.aged_tags("k").freshness) == static_cast<int>(MetadataCache::Freshness::kFresh));
+  clock.advance(Seconds(45));
+  BOOST_TEST(!cache.tags("k"));  // past the TTL: not fresh
+  BOOST_TEST(static_cast<int>(cache.aged_tags("k").freshness) ==
+             static_cast<int>(MetadataCache::Freshness::kRevalidate));
+  clock.advance(Seconds(100));
+  BOOST_TEST(static_cast<int>(cache.aged_tags("k").freshness) ==
+             static_cast<int>(MetadataCache::Freshness::kStaleIfError));
+  clock.advance(Seconds(600));
+  BOOST_TEST(!cache.aged_tags("k").value);
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_registry_is_covered_by_what_was_cached) {
+  for (TransportError failure : {TransportError::kUnreachable, TransportError::kTimeout}) {
+    FakeClock clock;
+    FakeTransport net;
+    net.on("GET", kTags, ScriptedAnswer(200, {}, R"({"tags":["1.0.0"]})"), 1);
+    net.on("GET", kTags, ScriptedAnswer(0, {}, "", failure));
+    Config c = config();
+    RegistryApp app(c, clock, net);
+    BOOST_TEST(call(app, kIndex).body == "{\"versions\":{\"1.0.0\":{}}}\n");
+    clock.advance(Seconds(3000));  // long past the TTL, within stale_if_error (1h by default)
+    testing::Answer a = call(app, kIndex);
+    BOOST_TEST(a.status == 200);
+    BOOST_TEST(a.body == "{\"versions\":{\"1.0.0\":{}}}\n");
+    BOOST_TEST(tag_calls(net) == 2u);  // it did ask
+    clock.advance(Seconds(3600));      // past stale_if_error: the failure shows
+    BOOST_TEST(call(app, kIndex).status >= 502);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_5xx_is_covered_but_401_and_404_are_never_masked) {
+  for (int status : {503, 401, 404}) {
+    FakeClock clock;
+    FakeTransport net;
+    net.on("GET", kTags, ScriptedAnswer(200, {}, R"({"tags":["1.0.0"]})"), 1);
+    net.on("GET", kTags, ScriptedAnswer(status, {}, R"({"errors":[{"code":"X"}]})"));
+    Config c = config();
+    RegistryApp app(c, clock, net);
+    BOOST_TEST(call(app, kIndex).status == 200);
+    clock.advance(Seconds(100));
+    testing::Answer a = call(app, kIndex);
+    BOOST_TEST_CONTEXT("registry answered " << status) {
+      BOOST_TEST(a.status == (status == 503 ? 200 : status));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(stale_if_error_zero_turns_it_off) {
+  FakeClock clock;
+  FakeTransport net;
+  net.on("GET", kTags, ScriptedAnswer(200, {}, R"({"tags":["1.0.0"]})"), 1);
+  net.on("GET", kTags, ScriptedAnswer(0, {}, "", TransportError::kUnreachable));
+  Config c = config("  stale_if_error = 0\n  stale_while_revalidate = 0\n");
+  RegistryApp app(c, clock, net);
+  BOOST_TEST(call(app, kIndex).status == 200);
+  clock.advance(Seconds(31));
+  BOOST_TEST(call(app, kIndex).status == 502);
+}
+
+// The registry's tag list answers held until release(): a slow refresh.
+class HeldTags : public HttpTransport {
+ public:
+  explicit HeldTags(FakeTransport& inner) : inner_(inner) {}
+  IncomingResponse fetch(const OutgoingRequest& r) override {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return released_; });
+    return inner_.fetch(r);
+  }
+  std::vector<IncomingResponse> fetch_all(const std::vector<OutgoingRequest>& r) override { return inner_.fetch_all(r); }
+  IncomingResponse stream(const OutgoingRequest& r, const HeadersCallback& h, const DataCallback& d) override {
+    return inner_.stream(r, h, d);
+  }
+  void hold() {
+    std::lock_guard lock(mutex_);
+    released_ = false;
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+  void wait_for_waiters(int n) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return waiting_ >= n; });
+  }
+
+ private:
+  FakeTransport& inner_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool released_ = true;
+  int waiting_ = 0;
+};
+
+BOOST_AUTO_TEST_CASE(past_the_ttl_one_request_refreshes_while_the_others_get_the_cached_answer) {
+  FakeClock clock;
+  FakeTransport net;
+  net.on("GET", kTags, ScriptedAnswer(200, {}, R"({"tags":["1.0.0"]})"), 1);
+  net.on("GET", kTags, ScriptedAnswer(200, {}, R"({"tags":["1.0.0","1.1.0"]})"));
+  HeldTags held(net);
+  Config c = config();
+  RegistryApp app(c, clock, held);
+  BOOST_TEST(call(app, kIndex).status == 200);
+  clock.advance(Seconds(40));  // past the TTL, within stale_while_revalidate
+  held.hold();
+  testing::Answer refreshed;
+  std::thread refresher([&] { refreshed = call(app, kIndex); });
+  held.wait_for_waiters(2);  // the first request plus this refresh are at the registry
+  // Meanwhile: the cached list, at once, without a registry call.
+  testing::Answer meanwhile = call(app, kIndex);
+  BOOST_TEST(meanwhile.status == 200);
+  BOOST_TEST(meanwhile.body == "{\"versions\":{\"1.0.0\":{}}}\n");
+  held.release();
+  refresher.join();
+  BOOST_TEST(refreshed.body == "{\"versions\":{\"1.0.0\":{},\"1.1.0\":{}}}\n");
+  BOOST_TEST(tag_calls(net) == 2u);
+  BOOST_TEST(call(app, kIndex).body == refreshed.body);  // fresh again
+  BOOST_TEST(tag_calls(net) == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_requests_for_an_uncached_tag_list_make_one_call) {
+  FakeClock clock;
+  FakeTransport net;
+  net.on("GET", kTags, ScriptedAnswer(200, {}, R"({"tags":["1.0.0"]})"));
+  HeldTags held(net);
+  Config c = config();
+  RegistryApp app(c, clock, held);
+  held.hold();
+  std::vector<std::thread> threads;
+  std::vector<int> statuses(4);
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&, i] { statuses[i] = call(app, kIndex).status; });
+  held.wait_for_waiters(1);
+  // The others are queued behind the one call (or will find the answer cached): none reaches the
+  // registry while it is held.
+  held.release();
+  for (std::thread& t : threads) t.join();
+  for (int s : statuses) BOOST_TEST(s == 200);
+  BOOST_TEST(tag_calls(net) == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace otr
