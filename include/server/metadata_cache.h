@@ -59,6 +59,11 @@ class MetadataCache {
   Aged<std::string> aged_tag_digest(const std::string& key);
   void put_tag_digest(const std::string& key, std::string digest);
 
+  // A registry failure for `key`, remembered for the TTL: while it is, stale answers are served
+  // without asking the registry again (a dead registry costs one timeout per TTL, not one per request).
+  void put_failure(const std::string& key);
+  bool recent_failure(const std::string& key);
+
   // Registry calls in flight, by the same keys as the answers they fetch.
   InFlight<std::optional<std::vector<std::string>>>& tag_calls() { return tag_calls_; }
   InFlight<std::optional<FetchedManifest>>& manifest_calls() { return manifest_calls_; }

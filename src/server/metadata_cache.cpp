@@ -11,6 +11,7 @@ constexpr std::size_t kOverhead = 128;
 const std::string kTagsPrefix = "t\n";
 const std::string kDigestPrefix = "d\n";
 const std::string kManifestPrefix = "m\n";
+const std::string kFailurePrefix = "f\n";
 }  // namespace
 
 MetadataCache::MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes, const Clock& clock,
@@ -98,6 +99,15 @@ MetadataCache::Aged<std::string> MetadataCache::aged_tag_digest(const std::strin
 void MetadataCache::put_tag_digest(const std::string& key, std::string digest) {
   std::size_t bytes = digest.size();
   store(kDigestPrefix + key, std::make_shared<const std::string>(std::move(digest)), bytes, true);
+}
+
+void MetadataCache::put_failure(const std::string& key) {
+  store(kFailurePrefix + key, std::make_shared<const std::string>(), 0, true);
+}
+
+bool MetadataCache::recent_failure(const std::string& key) {
+  Found found = lookup(kFailurePrefix + key);
+  return found.value && found.freshness == Freshness::kFresh;
 }
 
 std::shared_ptr<const std::string> MetadataCache::manifest(const std::string& key) {

@@ -29,9 +29,10 @@ std::optional<std::vector<Version>> ReleaseReader::versions(const std::string& r
   std::string key = repo_key(repository);
   MetadataCache::Aged<std::vector<std::string>> cached = cache_.aged_tags(key);
   std::shared_ptr<const std::vector<std::string>> tags;
-  if (cached.value && (cached.freshness == Freshness::kFresh ||
+  if (cached.value && (cached.freshness == Freshness::kFresh || cache_.recent_failure(key) ||
                        (cached.freshness == Freshness::kRevalidate && cache_.tag_calls().running(key)))) {
-    // Fresh; or stale within stale_while_revalidate while another request refreshes it.
+    // Fresh; or stale within stale_while_revalidate while another request refreshes it; or stale
+    // while the registry has just failed.
     ++stats_.cache_hits;
     if (cached.freshness != Freshness::kFresh) ++stats_.stale;
     tags = cached.value;
@@ -51,6 +52,7 @@ std::optional<std::vector<Version>> ReleaseReader::versions(const std::string& r
       tags = std::make_shared<const std::vector<std::string>>(std::move(*fetched));
     } catch (const Error& e) {
       if (!cached.value || !is_outage(e)) throw;
+      cache_.put_failure(key);
       log_warning("serving the cached tag list of " + repository + " while the registry fails: " + e.what());
       ++stats_.cache_hits;
       ++stats_.stale;
@@ -129,7 +131,7 @@ std::shared_ptr<const std::string> ReleaseReader::tagged_manifest(const std::str
     if (digest != nullptr) *digest = *cached.value;
     return stale_body;
   };
-  if (stale_body && (cached.freshness == Freshness::kFresh ||
+  if (stale_body && (cached.freshness == Freshness::kFresh || cache_.recent_failure(tag_key) ||
                      (cached.freshness == Freshness::kRevalidate && cache_.manifest_calls().running(tag_key))))
     return serve_cached();
   std::optional<FetchedManifest> fetched;
@@ -149,6 +151,7 @@ std::shared_ptr<const std::string> ReleaseReader::tagged_manifest(const std::str
     if (joined) ++stats_.shared;
   } catch (const Error& e) {
     if (!stale_body || !is_outage(e)) throw;
+    cache_.put_failure(tag_key);
     log_warning("serving the cached manifest of " + repository + ":" + tag + " while the registry fails: " + e.what());
     return serve_cached();
   }

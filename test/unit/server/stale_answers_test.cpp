@@ -70,6 +70,11 @@ BOOST_AUTO_TEST_CASE(a_failing_registry_is_covered_by_what_was_cached) {
     BOOST_TEST(a.status == 200);
     BOOST_TEST(a.body == "{\"versions\":{\"1.0.0\":{}}}\n");
     BOOST_TEST(tag_calls(net) == 2u);  // it did ask
+    BOOST_TEST(call(app, kIndex).status == 200);
+    BOOST_TEST(tag_calls(net) == 2u);  // and does not again for the TTL: the failure is remembered
+    clock.advance(Seconds(31));
+    BOOST_TEST(call(app, kIndex).status == 200);
+    BOOST_TEST(tag_calls(net) == 3u);
     clock.advance(Seconds(3600));      // past stale_if_error: the failure shows
     BOOST_TEST(call(app, kIndex).status >= 502);
   }
