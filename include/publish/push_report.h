@@ -14,7 +14,8 @@ namespace otr {
 class PushReporter {
  public:
   virtual ~PushReporter() = default;
-  // An upload of `size` bytes labelled `label` ("linux_amd64") begins; progress follows.
+  // An upload (or download) of `size` bytes labelled `label` ("linux_amd64") begins; progress
+  // follows. `size` is -1 when it is not known.
   virtual void upload_started(const std::string& label, std::int64_t size) = 0;
   virtual void upload_progress(std::int64_t sent) = 0;
   virtual void upload_finished() = 0;

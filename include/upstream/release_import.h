@@ -106,8 +106,10 @@ struct ImportResult {
 // Imports ADDRESS VERSION from `source` into `repository` of `target`, as the header describes.
 // `platforms` is the configuration's list ("os_arch"; empty = all). `cancelled`, when given, is
 // checked between steps and while downloading: set, the import stops with Error(kUnavailable)
-// before writing. `known_hashes` ("zh:..."/"h1:...", a lock file's), when not empty, must contain
-// the zh: or the h1: of every package, checked before writing. Throws UpstreamError (does not verify, or the upstream misbehaves), Error (the
+// before writing. `known_hashes` ("zh:..."/"h1:...", a lock file's), when not empty, are checked
+// before writing: with zh: hashes among them (a signed SHA256SUMS covers every platform) every
+// package's zh: or h1: must be there; with h1: only (a lock made through a mirror) at least one
+// package must match. Throws UpstreamError (does not verify, or the upstream misbehaves), Error (the
 // upstream or the registry could not be reached, the registry refused).
 ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& target, const std::string& repository,
                                      const ProviderAddress& address, const Version& version,

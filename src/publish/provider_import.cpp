@@ -73,7 +73,12 @@ std::vector<LockedProvider> read_lock_file(const std::string& path) {
   } catch (const Error& e) {
     throw InputError(std::string("--from-lock: ") + e.what());
   }
-  hcl::Body body = hcl::parse(text, path);
+  hcl::Body body;
+  try {
+    body = hcl::parse(text, path);
+  } catch (const Error& e) {  // the parser's syntax error names the file, line and column
+    throw InputError(std::string("--from-lock: ") + e.what());
+  }
   std::vector<LockedProvider> out;
   for (const hcl::Block& block : body.blocks) {
     if (block.type != "provider") continue;

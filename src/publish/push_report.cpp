@@ -42,9 +42,12 @@ class TerminalReporter : public PushReporter {
   }
   void upload_progress(std::int64_t sent) override {
     sent_ = sent;
-    draw(sent_ >= size_);
+    draw(size_ >= 0 && sent_ >= size_);  // the end is drawn at once; an unknown size has none
   }
-  void upload_finished() override { clear(); }
+  void upload_finished() override {
+    if (size_ < 0) draw(true);  // what arrived in the end, as a known size's full bar shows it
+    clear();
+  }
   void line(const std::string& text) override {
     clear();
     out_ << text << std::endl;
@@ -56,11 +59,18 @@ class TerminalReporter : public PushReporter {
     if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
     constexpr int kWidth = 30;
-    int filled = size_ > 0 ? static_cast<int>(kWidth * static_cast<double>(sent_) / static_cast<double>(size_)) : kWidth;
-    if (filled > kWidth) filled = kWidth;
-    std::string bar = "\r" + label_ + " [" + std::string(static_cast<size_t>(filled), '#') +
-                      std::string(static_cast<size_t>(kWidth - filled), ' ') + "] " + human_size(sent_) + " / " +
-                      human_size(size_) + "\x1b[K";
+    std::string bar;
+    if (size_ < 0) {
+      // Size unknown (a download without Content-Length): the bytes so far, no made-up total.
+      bar = "\r" + label_ + " " + human_size(sent_) + "\x1b[K";
+    } else {
+      int filled =
+          size_ > 0 ? static_cast<int>(kWidth * static_cast<double>(sent_) / static_cast<double>(size_)) : kWidth;
+      if (filled > kWidth) filled = kWidth;
+      bar = "\r" + label_ + " [" + std::string(static_cast<size_t>(filled), '#') +
+            std::string(static_cast<size_t>(kWidth - filled), ' ') + "] " + human_size(sent_) + " / " +
+            human_size(size_) + "\x1b[K";
+    }
     show(bar);
     drawn_ = true;
   }

@@ -191,7 +191,7 @@ ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& tar
   if (release == releases->end()) return result;
   std::vector<std::pair<std::string, std::string>> wanted = platforms_to_import(*release, platforms);
   if (wanted.empty())
-    throw UpstreamError("the upstream's " + what + " has none of the platforms this server imports (" +
+    throw UpstreamError("the upstream's " + what + " has none of the platforms asked for (" +
                         joined(platforms, ", ") + ")");
 
   // 2. A download document per platform, sharing one SHA256SUMS.
@@ -242,13 +242,26 @@ ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& tar
   }
   stop_if_cancelled(cancelled);
   if (!known_hashes.empty()) {
+    const auto known = [&](const std::string& h) {
+      return std::find(known_hashes.begin(), known_hashes.end(), h) != known_hashes.end();
+    };
+    // zh: hashes come from a signed SHA256SUMS and cover every platform: then each package must be
+    // among them. A lock file with h1: only (made through a mirror) vouches for its platforms alone:
+    // then at least one package must match, and the others stand on the signature.
+    const bool covers_all = std::any_of(known_hashes.begin(), known_hashes.end(),
+                                        [](const std::string& h) { return h.starts_with("zh:"); });
+    bool any = false;
     for (const DownloadedPackage& d : downloaded) {
       const std::string zh = "zh:" + sha256_hex_of(d.verified.digest);
-      if (std::find(known_hashes.begin(), known_hashes.end(), zh) == known_hashes.end() &&
-          std::find(known_hashes.begin(), known_hashes.end(), d.verified.h1) == known_hashes.end())
+      const bool matches = known(zh) || known(d.verified.h1);
+      any = any || matches;
+      if (!matches && covers_all)
         throw UpstreamError("the " + d.verified.os + "_" + d.verified.arch + " package of " + what +
                             " matches none of the hashes the lock file recorded (" + zh + ", " + d.verified.h1 + ")");
     }
+    if (!any)
+      throw UpstreamError("no package of " + what + " matches the hashes the lock file recorded (" +
+                          joined(known_hashes, ", ") + ")");
   }
 
   // 5. Written, tag last.

@@ -11,6 +11,7 @@
 #include "base/sha256.h"
 #include "oci/layout_writer.h"
 #include "openpgp/gnupg.h"
+#include "terraform/package_hash.h"
 #include "terraform/release.h"
 #include "testing/fake_transport.h"
 #include "testing/scripted_upstream.h"
@@ -169,6 +170,18 @@ BOOST_AUTO_TEST_CASE(a_lock_files_hashes_must_match_what_is_imported) {
   BOOST_TEST(!target.manifest_by_tag(kRepo, "1.0.0").has_value());
   ImportResult ok = run_import(up, target, {"linux_amd64"}, {"zh:" + sha256_hex(up.zip)});
   BOOST_TEST(static_cast<int>(ok.outcome) == static_cast<int>(ImportOutcome::kImported));
+}
+
+BOOST_AUTO_TEST_CASE(a_lock_file_with_h1_only_vouches_for_one_platform_at_least) {
+  // Made through a mirror: the h1: of the platform it ran on, no zh:.
+  Upstream up;
+  LayoutDir d1, d2;
+  OciLayoutTarget bogus(d1.path.string()), good(d2.path.string());
+  BOOST_CHECK_THROW(run_import(up, bogus, {}, {"h1:" + std::string(43, 'A') + "="}), UpstreamError);
+  BOOST_TEST(!bogus.manifest_by_tag(kRepo, "1.0.0").has_value());
+  const std::string h1 = package_h1("data/provider-single.zip");
+  ImportResult r = run_import(up, good, {"darwin_arm64", "linux_amd64"}, {h1});
+  BOOST_TEST(static_cast<int>(r.outcome) == static_cast<int>(ImportOutcome::kImported));
 }
 
 BOOST_AUTO_TEST_CASE(a_version_or_provider_the_upstream_does_not_have_is_a_value) {
