@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "http/byte_range.h"
 #include "http/responses.h"
 
 namespace otr {
@@ -38,25 +39,57 @@ void serve_sealed_download(const Request& request, const std::string& service, c
     return send(sink, json_error(403, "this download link is not valid"));
 
   std::unique_ptr<OciReader> origin = origins.open(endpoint, grant.authorization, stats);
+  const std::string etag = "\"" + digest + "\"";
   Headers headers;
   headers.set("Content-Type", content_type);
   headers.set("Cache-Control", "private, max-age=86400, immutable");
-  headers.set("ETag", "\"" + digest + "\"");
+  headers.set("ETag", etag);
+  headers.set("Accept-Ranges", "bytes");
+  const std::string range_header = request.headers.get("Range"), if_range = request.headers.get("If-Range");
+  // The status and length for a body of `size` bytes, with the range asked for; false when the
+  // range cannot be served (416 sent).
+  ByteRange range;
+  const auto start = [&](std::int64_t size) {
+    range = parse_byte_range(range_header, if_range, etag, size);
+    if (range.kind == ByteRange::Kind::kUnsatisfiable) {
+      Response r = json_error(416, "the range asked for starts beyond the package's " + std::to_string(size) + " bytes");
+      r.headers.set("Content-Range", content_range(range, size));
+      send(sink, r);
+      return false;
+    }
+    if (range.kind == ByteRange::Kind::kPart) {
+      headers.set("Content-Range", content_range(range, size));
+      headers.set("Content-Length", std::to_string(range.length()));
+      sink.start(206, headers);
+      return true;
+    }
+    if (size >= 0) headers.set("Content-Length", std::to_string(size));
+    sink.start(200, headers);
+    return true;
+  };
   if (request.method == "HEAD") {
     std::optional<BlobInfo> info = origin->find_blob(grant.repository, digest);
     if (!info) return send(sink, json_error(404, "package not found in the registry"));
-    if (info->size >= 0) headers.set("Content-Length", std::to_string(info->size));
-    sink.start(200, headers);
+    start(info->size);
     return;
   }
+  // A part is cut out of the whole blob as it streams by, so that the digest is still checked: the
+  // blob is read to its end, and the part's last piece is held back until the check has passed.
+  std::int64_t offset = 0;
+  std::string held;
   origin->stream_blob(
-      grant.repository, digest,
-      [&](const BlobInfo& info) {
-        if (info.size >= 0) headers.set("Content-Length", std::to_string(info.size));
-        sink.start(200, headers);
+      grant.repository, digest, [&](const BlobInfo& info) { return start(info.size); },
+      [&](std::string_view chunk) {
+        if (range.kind != ByteRange::Kind::kPart) return sink.write(chunk);
+        const std::int64_t begin = offset, end = offset + static_cast<std::int64_t>(chunk.size());  // [begin, end)
+        offset = end;
+        const std::int64_t from = std::max(begin, range.first), to = std::min(end, range.last + 1);
+        if (from >= to) return true;  // outside the part: read on for the digest
+        if (!held.empty() && !sink.write(held)) return false;
+        held.assign(chunk.substr(static_cast<std::size_t>(from - begin), static_cast<std::size_t>(to - from)));
         return true;
-      },
-      [&](std::string_view chunk) { return sink.write(chunk); });
+      });
+  if (!held.empty()) sink.write(held);
 }
 
 }  // namespace otr

@@ -39,6 +39,33 @@ BOOST_AUTO_TEST_CASE(the_sealed_url_streams_the_package) {
   BOOST_TEST(r.headers.get("ETag") == "\"" + a.layout.zip_digest() + "\"");
 }
 
+BOOST_AUTO_TEST_CASE(a_range_is_answered_with_its_part_of_the_checked_package) {
+  App a;
+  const std::string url = a.package_url(), zip = a.layout.zip_bytes();
+  const auto size = static_cast<std::int64_t>(zip.size());
+  auto part = call(a.app, url, "GET", {{"Range", "bytes=10-99"}});
+  BOOST_TEST(part.status == 206);
+  BOOST_TEST(part.body == zip.substr(10, 90));
+  BOOST_TEST(part.headers.get("Content-Range") == "bytes 10-99/" + std::to_string(size));
+  BOOST_TEST(part.headers.get("Content-Length") == "90");
+  BOOST_TEST(part.headers.get("Accept-Ranges") == "bytes");
+  auto rest = call(a.app, url, "GET", {{"Range", "bytes=100-"}, {"If-Range", "\"" + a.layout.zip_digest() + "\""}});
+  BOOST_TEST(rest.status == 206);
+  BOOST_TEST(rest.body == zip.substr(100));
+  auto head = call(a.app, url, "HEAD", {{"Range", "bytes=-5"}});
+  BOOST_TEST(head.status == 206);
+  BOOST_TEST(head.headers.get("Content-Length") == "5");
+  BOOST_TEST(head.body.empty());
+  // Another body's validator, several ranges: the whole package.
+  auto other = call(a.app, url, "GET", {{"Range", "bytes=10-99"}, {"If-Range", "\"sha256:other\""}});
+  BOOST_TEST(other.status == 200);
+  BOOST_TEST(other.body == zip);
+  BOOST_TEST(call(a.app, url, "GET", {{"Range", "bytes=0-1,5-6"}}).body == zip);
+  auto beyond = call(a.app, url, "GET", {{"Range", "bytes=" + std::to_string(size) + "-"}});
+  BOOST_TEST(beyond.status == 416);
+  BOOST_TEST(beyond.headers.get("Content-Range") == "bytes */" + std::to_string(size));
+}
+
 BOOST_AUTO_TEST_CASE(head_gives_the_size_without_the_bytes) {
   App a;
   auto r = call(a.app, a.package_url(), "HEAD");
