@@ -67,6 +67,14 @@ struct UpstreamConfig {
 
 enum class ServiceKind { kProviderMirror, kProviderRegistry, kModuleRegistry };
 
+// Who sends the bytes of a proxied download (README "Download offload").
+enum class DownloadOffload {
+  kNone,            // this program streams them, digest-checked
+  kAccelRedirect,   // nginx, told with X-Accel-Redirect: an internal location streams from the registry
+                    // (with the registry credentials this program gives it) or the layout's blob file
+  kSendfile,        // lighttpd or Apache (mod_xsendfile), told with X-Sendfile: the layout's blob file
+};
+
 // "provider_mirror", "provider_registry", "module_registry": the block that configures the kind.
 const char* block_name(ServiceKind kind);
 
@@ -77,6 +85,8 @@ struct ServiceConfig {
   std::string origin_url;    // "http[s]://host[:port]" without trailing '/', or "file:///path"
   std::string name_prefix;   // repository prefix, without leading/trailing '/'; may be empty
   bool proxy_packages = false;
+  DownloadOffload download_offload = DownloadOffload::kNone;
+  std::string offload_location = "/_oci_offload";  // kAccelRedirect: the internal location's prefix
   OriginCredentials credentials;
   OriginSettings origin;
   UpstreamConfig upstream;  // provider_mirror and provider_registry only

@@ -69,6 +69,9 @@ class OciClient : public OciReader {
 
   // The registry's own URL for a blob (for direct downloads).
   std::string blob_url(const std::string& repository, const std::string& digest) const override;
+  BlobSource blob_source(const std::string& repository, const std::string&) override {
+    return {authorization_for(repository), ""};
+  }
 
   // For the write side (oci/push.h): one round trip for `repository`, with this client's
   // credentials when `request.url` is on the registry's own origin (never elsewhere: an upload

@@ -43,6 +43,7 @@ class OciLayoutReader : public OciReader {
                    const std::function<bool(const BlobInfo&)>& on_start,
                    const std::function<bool(std::string_view)>& on_data) override;
   std::string blob_url(const std::string&, const std::string&) const override { return {}; }
+  BlobSource blob_source(const std::string&, const std::string& digest) override { return {"", blob_path(digest)}; }
 
   // The path of a blob (throws kNotFound for a text that is not a digest).
   std::string blob_path(const std::string& digest) const;

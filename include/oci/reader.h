@@ -56,6 +56,15 @@ class OciReader {
   // downloads go through this server).
   virtual std::string blob_url(const std::string& repository, const std::string& digest) const = 0;
 
+  // What a web server needs to send a blob itself (download offload): for a registry, the
+  // Authorization header value this reader sends for `repository` ("" = none; ask after find_blob,
+  // which answers the registry's challenge); for a layout on disk, the blob's file.
+  struct BlobSource {
+    std::string authorization;
+    std::string file;
+  };
+  virtual BlobSource blob_source(const std::string& repository, const std::string& digest) = 0;
+
   // One manifest that must exist (kNotFound otherwise).
   FetchedManifest get_manifest(const std::string& repository, const std::string& reference, std::size_t max_bytes);
 };

@@ -31,9 +31,19 @@ std::string sealed_download_path(const TokenSealer& sealer, const Request& reque
 // does not proxy downloads), 403 for a bad, foreign, expired or other-purpose token; else the blob,
 // read from `endpoint` through `origins` with the sealed Authorization. The origin's failures are
 // thrown (Error); once bytes flow, a failure ends the body short. `content_type` is sent with the bytes.
+//
+// With `offload` (ServiceConfig::download_offload) and the web server it needs (SERVER_SOFTWARE
+// nginx for X-Accel-Redirect, lighttpd or Apache for X-Sendfile), a GET is answered with no body and
+// a header that makes the web server send the bytes itself: X-Accel-Redirect to
+// `offload_location` + "/<repository>/blobs/<digest>" with the registry's Authorization in
+// X-Registry-Authorization (the internal location proxies to the registry with it; nginx never
+// passes it on), or to `offload_location` + "/blobs/<algorithm>/<hex>" for a layout; X-Sendfile with
+// the layout's blob file. The digest check is then the client's (zh:/h1: in its lock file). Behind
+// another web server the download is streamed as without offload (and a warning logged once).
 void serve_sealed_download(const Request& request, const std::string& service, const std::string& digest,
                            const TokenSealer* sealer, std::int64_t now, OriginFactory& origins,
                            const RegistryEndpoint& endpoint, const std::string& content_type, ResponseSink& sink,
-                           RequestStats& stats);
+                           RequestStats& stats, DownloadOffload offload = DownloadOffload::kNone,
+                           const std::string& offload_location = "");
 
 }  // namespace otr

@@ -293,14 +293,14 @@ const std::vector<std::string> kServerAttributes = {
     "connect_timeout",   "request_timeout",  "download_stall_timeout",  "origin_ca_file"};
 const std::vector<std::string> kMirrorAttributes = {"origin_url",      "name_prefix",     "proxy_packages",
                                                     "host_aliases",    "connect_timeout", "request_timeout",
-                                                    "download_stall_timeout", "origin_ca_file"};
+                                                    "download_stall_timeout", "origin_ca_file", "download_offload", "offload_location"};
 const std::vector<std::string> kProviderRegistryAttributes = {
     "origin_url",      "name_prefix",      "hostname",        "proxy_packages",         "signing_key_file",
     "signing_key_passphrase_file", "signing_key_passphrase_env", "connect_timeout", "request_timeout",
-    "download_stall_timeout", "origin_ca_file"};
+    "download_stall_timeout", "origin_ca_file", "download_offload", "offload_location"};
 const std::vector<std::string> kModuleRegistryAttributes = {"origin_url",      "name_prefix",     "proxy_packages",
                                                             "connect_timeout", "request_timeout",
-                                                            "download_stall_timeout", "origin_ca_file"};
+                                                            "download_stall_timeout", "origin_ca_file", "download_offload", "offload_location"};
 const std::vector<std::string> kCredentialAttributes = {"username", "password",   "password_file", "password_env",
                                                         "token",    "token_file", "token_env"};
 
@@ -528,6 +528,32 @@ void read_credentials(Checker& check, const hcl::Block& block, OriginCredentials
   if (password) creds.password = *password;
 }
 
+// download_offload and offload_location (checked against the origin once it is known).
+void read_offload(Checker& check, const hcl::Body& body, ServiceConfig& service) {
+  const hcl::Attribute* offload = Checker::find(body, "download_offload");
+  if (offload) {
+    if (auto v = check.string(*offload)) {
+      if (*v == "x-accel-redirect") service.download_offload = DownloadOffload::kAccelRedirect;
+      else if (*v == "x-sendfile") service.download_offload = DownloadOffload::kSendfile;
+      else if (*v == "" || *v == "off") service.download_offload = DownloadOffload::kNone;
+      else
+        check.error(offload->value.pos, "download_offload must be \"x-accel-redirect\" (nginx), \"x-sendfile\" "
+                                        "(lighttpd, Apache with mod_xsendfile) or \"off\", not \"" + *v + "\"");
+    }
+  }
+  if (auto* a = Checker::find(body, "offload_location")) {
+    if (auto v = check.string(*a)) {
+      std::string l = *v;
+      while (l.size() > 1 && l.ends_with("/")) l.pop_back();
+      if (!l.starts_with("/") || l.size() < 2 || l.find_first_of("?#% \t\r\n") != std::string::npos)
+        check.error(a->value.pos, "offload_location must be a path such as \"/_oci_offload\" (nginx's internal "
+                                  "location), not \"" + *v + "\"");
+      else
+        service.offload_location = l;
+    }
+  }
+}
+
 // Reads what every service block has: origin_url, name_prefix, proxy_packages, timeouts and
 // origin_credentials. `what` names the block in messages ("provider_mirror \"x\"").
 void read_service_origin(Checker& check, const hcl::Block& block, const ServerConfig& server, const std::string& what,
@@ -596,6 +622,7 @@ void read_service_origin(Checker& check, const hcl::Block& block, const ServerCo
   }
   if (auto* a = Checker::find(body, "proxy_packages"))
     if (auto b = check.boolean(*a)) service.proxy_packages = *b;
+  read_offload(check, body, service);
   read_origin_settings(check, body, service.origin);
   bool seen_credentials = false;
   for (const hcl::Block& b : body.blocks) {
@@ -615,6 +642,11 @@ void read_service_origin(Checker& check, const hcl::Block& block, const ServerCo
                              "server.query_string_secret (or query_string_secret_file, or the environment variable " +
                                  std::string(kSecretEnvVar) + ") to seal download URLs");
     service.proxy_packages = true;
+  } else if (service.download_offload == DownloadOffload::kSendfile) {
+    check.error(block.pos, "download_offload = \"x-sendfile\" serves the blob files of an OCI image layout "
+                           "(origin_url = \"file:///...\"); for a registry origin use \"x-accel-redirect\" with nginx");
+  } else if (service.download_offload != DownloadOffload::kNone && !service.proxy_packages) {
+    check.error(block.pos, "download_offload applies to proxied downloads: set proxy_packages = true");
   } else if (service.proxy_packages && server.query_string_secret.empty() && !check.secret_reported) {
     const hcl::Attribute* a = Checker::find(body, "proxy_packages");
     check.error(a ? a->value.pos : block.pos,

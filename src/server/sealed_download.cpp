@@ -1,9 +1,12 @@
 #include "server/sealed_download.h"
 
 #include <algorithm>
+#include <atomic>
 #include <string_view>
 
 #include "http/byte_range.h"
+#include "base/log.h"
+#include "base/strings.h"
 #include "http/responses.h"
 
 namespace otr {
@@ -13,6 +16,19 @@ std::int64_t sealed_url_expiry(std::int64_t ttl_seconds, std::int64_t now) {
   const std::int64_t step = std::max<std::int64_t>(ttl / 4, 1);
   return ((now + ttl) / step + 1) * step;
 }
+
+namespace {
+
+// Whether the web server in front (SERVER_SOFTWARE) acts on `offload`'s header: anywhere else the
+// header would reach the client (with registry credentials, for X-Accel-Redirect).
+bool web_server_offloads(DownloadOffload offload, const std::string& server_software) {
+  const std::string software = to_lower(server_software);
+  if (offload == DownloadOffload::kAccelRedirect) return software.starts_with("nginx");
+  if (offload == DownloadOffload::kSendfile) return software.starts_with("lighttpd") || software.starts_with("apache");
+  return false;
+}
+
+}  // namespace
 
 std::string sealed_download_path(const TokenSealer& sealer, const Request& request, const std::string& service,
                                  const std::string& repository, const std::string& digest,
@@ -26,7 +42,7 @@ std::string sealed_download_path(const TokenSealer& sealer, const Request& reque
 void serve_sealed_download(const Request& request, const std::string& service, const std::string& digest,
                            const TokenSealer* sealer, std::int64_t now, OriginFactory& origins,
                            const RegistryEndpoint& endpoint, const std::string& content_type, ResponseSink& sink,
-                           RequestStats& stats) {
+                           RequestStats& stats, DownloadOffload offload, const std::string& offload_location) {
   if (sealer == nullptr) return send(sink, json_error(404, "this service does not proxy package downloads"));
   TokenSealer::Opened opened = sealer->open(query_param(request.query, "token"), TokenPurpose::kPackage, now);
   if (!opened.grant) {
@@ -67,6 +83,32 @@ void serve_sealed_download(const Request& request, const std::string& service, c
     sink.start(200, headers);
     return true;
   };
+  if (offload != DownloadOffload::kNone && request.method == "GET") {
+    if (web_server_offloads(offload, request.server_software)) {
+      std::optional<BlobInfo> info = origin->find_blob(grant.repository, digest);  // and the registry's challenge
+      if (!info) return send(sink, json_error(404, "package not found in the registry"));
+      OciReader::BlobSource source = origin->blob_source(grant.repository, digest);
+      const size_t colon = digest.find(':');
+      if (!source.file.empty() && offload == DownloadOffload::kSendfile) {
+        headers.set("X-Sendfile", source.file);
+      } else if (!source.file.empty()) {
+        headers.set("X-Accel-Redirect",
+                    offload_location + "/blobs/" + digest.substr(0, colon) + "/" + digest.substr(colon + 1));
+      } else if (offload == DownloadOffload::kAccelRedirect) {
+        headers.set("X-Accel-Redirect", offload_location + "/" + grant.repository + "/blobs/" + digest);
+        if (!source.authorization.empty()) headers.set("X-Registry-Authorization", source.authorization);
+      }
+      sink.start(200, headers);  // no body: the web server sends the bytes, with their length
+      return;
+    }
+    static std::atomic<bool> warned{false};
+    if (!warned.exchange(true))
+      log_warning(std::string("download_offload = \"") +
+                  (offload == DownloadOffload::kAccelRedirect ? "x-accel-redirect\" needs nginx"
+                                                              : "x-sendfile\" needs lighttpd or Apache") +
+                  " in front, but the web server is \"" + request.server_software +
+                  "\": downloads are streamed by this program instead");
+  }
   if (request.method == "HEAD") {
     std::optional<BlobInfo> info = origin->find_blob(grant.repository, digest);
     if (!info) return send(sink, json_error(404, "package not found in the registry"));

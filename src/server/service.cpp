@@ -39,7 +39,8 @@ std::string OriginService::sealed_package_path(const Request& request, const std
 void OriginService::serve_package(const Request& request, const std::string& digest, ResponseSink& sink,
                                   RequestStats& stats) const {
   serve_sealed_download(request, config_.name, digest, proxies_downloads() ? context_.sealer : nullptr,
-                        context_.clock.unix_now(), context_.origins, endpoint_, "application/zip", sink, stats);
+                        context_.clock.unix_now(), context_.origins, endpoint_, "application/zip", sink, stats,
+                        config_.download_offload, config_.offload_location);
 }
 
 }  // namespace otr

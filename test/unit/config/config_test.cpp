@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_place_and_the_fix) {
       {"provider_mirror \"m\" {\n  origin_url = \"http://r\"\n  proxy_package = true\n}\n",
        "3:3: unknown attribute \"proxy_package\" in provider_mirror \"m\" (did you mean \"proxy_packages\"?); valid "
        "attributes: \"origin_url\", \"name_prefix\", \"proxy_packages\", \"host_aliases\", \"connect_timeout\", "
-       "\"request_timeout\", \"download_stall_timeout\", \"origin_ca_file\""},
+       "\"request_timeout\", \"download_stall_timeout\", \"origin_ca_file\", \"download_offload\", \"offload_location\""},
       {"provider_mirror \"m\" {\n  origin_url = \"http://r\"\n  proxy_packages = true\n}\n",
        "3:20: proxy_packages = true needs server.query_string_secret (or query_string_secret_file, or the environment "
        "variable OCI_DISTRIBUTION_TERRAFORM_REGISTRY_QUERY_STRING_SECRET) to seal download URLs"},
