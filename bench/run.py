@@ -4,10 +4,16 @@
 1. wrk, warm cache, through nginx with TLS (conf/nginx.conf) -> the program -> docker-registry:
    index.json and <version>.json, against (a) nginx serving the same JSON as static files and
    (b) a do-nothing libfcgi responder (bench/null_responder.cpp) behind the same nginx config:
-   the ceiling of any FastCGI application here.
-2. A 256 MB package: proxied download through nginx -> program, against the registry's own blob
-   URL (direct), with the worker processes' peak RSS.
-3. Then bench/pull_through_import.py: a 4-platform release of 50 MB packages imported through a
+   the ceiling of any FastCGI application here. Ratios to both.
+2. 64 concurrent clients on index.json with the tag cache always expired (tags_cache_ttl = 0: every
+   request needs a refresh; in-flight calls are shared and stale-while-revalidate answers while one
+   refresh runs), next to the same workload warm: req/s and registry calls per request (the
+   program's access log).
+3. A 256 MB package: direct from the registry, through a plain nginx proxy_pass to the registry,
+   proxied (nginx -> program -> registry, streamed and digest-checked) and offloaded (nginx ->
+   program answers X-Accel-Redirect -> nginx streams from the registry), with the worker processes'
+   peak RSS before and after.
+4. Then bench/pull_through_import.py: a 4-platform release of 50 MB packages imported through a
    pull-through provider_registry from an upstream one, and the registry calls per import.
 
 Usage: bench/run.py [--duration SECONDS] [--connections N]
@@ -47,6 +53,45 @@ def curl_download(url, ca):
     out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "--cacert", ca, "-w", "%{http_code} %{size_download} %{time_total}", url],
                          capture_output=True, text=True, check=True).stdout.split()
     return int(out[0]), int(out[1]), float(out[2])
+
+
+def best_download(url, ca, size, runs=3):
+    """The fastest of `runs` downloads of `url` (MB/s, seconds): one figure less bent by the neighbours."""
+    best = None
+    for _ in range(runs):
+        status, got, seconds = curl_download(url, ca)
+        assert status == 200 and got == size, (url, status, got)
+        best = seconds if best is None else min(best, seconds)
+    return size / best / 1e6, best
+
+
+def registry_calls_per_request(log_text, path):
+    """Mean registry= of the access log lines for `path`, and how many there were."""
+    counts = [int(m.group(1)) for m in re.finditer(r"GET %s \d+ .* registry=(\d+)" % re.escape(path), log_text)]
+    return (sum(counts) / len(counts) if counts else float("nan")), len(counts)
+
+
+# nginx's internal location for download offload (conf/nginx-download-offload.conf's registry part).
+OFFLOAD_LOCATION = """location /_oci_offload/ {
+        internal;
+        set $registry_authorization $upstream_http_x_registry_authorization;
+        proxy_pass %s/v2/;
+        proxy_set_header Authorization $registry_authorization;
+        proxy_hide_header Cache-Control;
+        proxy_hide_header Accept-Ranges;
+        proxy_hide_header Docker-Content-Digest;
+        proxy_hide_header Docker-Distribution-Api-Version;
+    }
+    location / {"""
+
+
+def sixteen_threads(config):
+    """16 threads per worker process for the 64-client runs (the tests' config has 4)."""
+    with open(config) as f:
+        text = f.read()
+    assert "worker_threads = 4" in text
+    with open(config, "w") as f:
+        f.write(text.replace("worker_threads = 4", "worker_threads = 16"))
 
 
 def peak_rss_kib(pids):
@@ -93,12 +138,45 @@ def main():
                                  extra_server='  socket_mode = "0666"\n  tags_cache_ttl = "300s"\n')
         with open(config, "a") as f:
             f.write('provider_mirror "direct" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n}\n'
-                    % registry.url)
+                    'provider_mirror "offload" {\n  origin_url = "%s"\n  name_prefix = "terraform-providers"\n'
+                    '  proxy_packages = true\n  download_offload = "x-accel-redirect"\n}\n' % (registry.url, registry.url))
         app = servers.AppPool(work, config).start()
         started.append(app)
         os.makedirs(os.path.join(work, "nginx-app"))
-        nginx = servers.Nginx(os.path.join(work, "nginx-app"), app.socket, tls).start()
+        nginx = servers.Nginx(os.path.join(work, "nginx-app"), app.socket, tls,
+                              changes={"location / {": OFFLOAD_LOCATION % registry.url}).start()
         started.append(nginx)
+
+        # The same program with a tag cache that is always expired.
+        cold_dir = os.path.join(work, "cold")
+        os.makedirs(cold_dir)
+        cold_config = os.path.join(cold_dir, "config.hcl")
+        servers.write_app_config(cold_config, registry.url, proxy=True, listen="unix:%s/app.sock" % cold_dir,
+                                 extra_server='  socket_mode = "0666"\n  tags_cache_ttl = "0s"\n')
+        sixteen_threads(cold_config)
+        cold = servers.AppPool(cold_dir, cold_config).start()
+        started.append(cold)
+        os.makedirs(os.path.join(cold_dir, "nginx"))
+        nginx_cold = servers.Nginx(os.path.join(cold_dir, "nginx"), cold.socket, tls).start()
+        started.append(nginx_cold)
+        warm_dir = os.path.join(work, "warm64")
+        os.makedirs(warm_dir)
+        warm_config = os.path.join(warm_dir, "config.hcl")
+        servers.write_app_config(warm_config, registry.url, proxy=True, listen="unix:%s/app.sock" % warm_dir,
+                                 extra_server='  socket_mode = "0666"\n  tags_cache_ttl = "300s"\n')
+        sixteen_threads(warm_config)
+        warm = servers.AppPool(warm_dir, warm_config).start()
+        started.append(warm)
+        os.makedirs(os.path.join(warm_dir, "nginx"))
+        nginx_warm = servers.Nginx(os.path.join(warm_dir, "nginx"), warm.socket, tls).start()
+        started.append(nginx_warm)
+
+        # A plain nginx proxy_pass to the registry: the least any proxy in between costs.
+        os.makedirs(os.path.join(work, "nginx-proxy"))
+        plain_proxy = servers.Nginx(os.path.join(work, "nginx-proxy"), app.socket, tls,
+                                    changes={"location / {": "location /v2/ { proxy_pass %s; }\n    location / {"
+                                                             % registry.url}).start()
+        started.append(plain_proxy)
 
         null_socket = os.path.join(work, "null.sock")
         null_bin = os.path.join(work, "null_responder")
@@ -144,27 +222,50 @@ def main():
         rows.append(("nginx -> program, 1.0.0.json direct (warm)",
                      *wrk(nginx.url + "/direct/registry.terraform.io/hashicorp/bench/1.0.0.json", d, c)))
 
-        big_doc = client.get("/mirror/registry.terraform.io/hashicorp/big/1.0.0.json").json()
-        proxied_url = nginx.url + big_doc["archives"]["linux_amd64"]["url"]
-        direct_url = registry.url + "/v2/terraform-providers/registry.terraform.io/hashicorp/big/blobs/" + big_digest
+        # 64 clients: an always-expired tag cache against a warm one.
+        concurrent = []
+        for label, stack, pool in (("warm", nginx_warm, warm), ("expired (tags_cache_ttl = 0)", nginx_cold, cold)):
+            servers.Client(stack.url, tls[0]).get(base + "index.json")
+            before = len(pool.log())
+            rps, p50, p99, _ = wrk(stack.url + base + "index.json", d, 64)
+            per_request, n = registry_calls_per_request(pool.log()[before:], base + "index.json")
+            concurrent.append((label, rps, p50, p99, per_request, n))
+
+        big_path = "/registry.terraform.io/hashicorp/big/1.0.0.json"
+        proxied_url = nginx.url + client.get("/mirror" + big_path).json()["archives"]["linux_amd64"]["url"]
+        offloaded_url = nginx.url + client.get("/offload" + big_path).json()["archives"]["linux_amd64"]["url"]
+        blob_path = "/v2/terraform-providers/registry.terraform.io/hashicorp/big/blobs/" + big_digest
         rss_before = peak_rss_kib(app.worker_pids())
         downloads = []
-        for label, url in (("direct from docker-registry", direct_url), ("proxied: nginx -> program -> registry", proxied_url)):
-            status, size, seconds = curl_download(url, tls[0])
-            assert status == 200 and size == big_size, (label, status, size)
-            downloads.append((label, size, seconds))
+        for label, url in (("direct from docker-registry (http)", registry.url + blob_path),
+                           ("nginx proxy_pass -> registry", plain_proxy.url + blob_path),
+                           ("proxied: nginx -> program -> registry", proxied_url),
+                           ("offloaded: nginx -> program (X-Accel-Redirect) -> nginx -> registry", offloaded_url)):
+            mbps, seconds = best_download(url, tls[0], big_size)
+            downloads.append((label, mbps, seconds))
         rss_after = peak_rss_kib(app.worker_pids())
 
+        null_rps, static_rps = rows[2][1], rows[0][1]
         print("\n## Requests per second (wrk -t2 -c%d -d%ds, HTTPS through nginx, loopback, %d cores)\n"
               % (c, d, os.cpu_count()))
-        print("| target | req/s | p50 | p99 | non-2xx |\n| --- | ---: | ---: | ---: | ---: |")
-        for label, rps, p50, p99, errors in rows:
-            print("| %s | %.0f | %s | %s | %d |" % (label, rps, p50, p99, errors))
-        print("\n## A %d MB package (curl, HTTPS for the proxied path)\n" % BIG_MB)
+        print("| target | req/s | p50 | p99 | / do-nothing responder | / nginx static |\n"
+              "| --- | ---: | ---: | ---: | ---: | ---: |")
+        for label, rps, p50, p99, _ in rows:
+            print("| %s | %.0f | %s | %s | %.2f | %.2f |" % (label, rps, p50, p99, rps / null_rps, rps / static_rps))
+        print("\n## 64 concurrent clients on index.json (wrk -t2 -c64 -d%ds; 2 worker processes x 16 threads)\n" % d)
+        print("| tag cache | req/s | p50 | p99 | registry calls per request | requests logged |\n"
+              "| --- | ---: | ---: | ---: | ---: | ---: |")
+        for label, rps, p50, p99, per_request, n in concurrent:
+            print("| %s | %.0f | %s | %s | %.4f | %d |" % (label, rps, p50, p99, per_request, n))
+        print("\nExpired / warm req/s: %.2f" % (concurrent[1][1] / concurrent[0][1]))
+        print("\n## A %d MB package (curl, best of 3; HTTPS except the first)\n" % BIG_MB)
         print("| path | MB/s | seconds |\n| --- | ---: | ---: |")
-        for label, size, seconds in downloads:
-            print("| %s | %.0f | %.2f |" % (label, size / seconds / 1e6, seconds))
-        print("\nWorker processes' peak RSS (VmHWM): before the download %s KiB, after %s KiB."
+        for label, mbps, seconds in downloads:
+            print("| %s | %.0f | %.2f |" % (label, mbps, seconds))
+        direct, plain, proxied, offloaded = (row[1] for row in downloads)
+        print("\nProxied / nginx proxy_pass: %.2f; offloaded / direct: %.2f; offloaded / nginx proxy_pass: %.2f."
+              % (proxied / plain, offloaded / direct, offloaded / plain))
+        print("\nWorker processes' peak RSS (VmHWM): before the downloads %s KiB, after %s KiB."
               % (rss_before, rss_after))
         return 0
     finally:
