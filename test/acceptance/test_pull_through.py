@@ -79,8 +79,14 @@ def served_hashes(packages):
     return {h for data in packages.values() for h in (ocipush.h1_hash(data), "zh:" + sha256_hex(data))}
 
 
-def get_json(client, path, status=200, timeout=180):
+def get_json(client, path, status=200, timeout=180, stack=None):
+    """`stack` (the NginxStack behind `client`): its app log and nginx error log go into a failure's message."""
     r = client.get(path, timeout=timeout)
+    if r.status != status and stack is not None:
+        errors = os.path.join(stack.nginx.directory, "nginx-error.log")
+        raise AssertionError("%s: %d %r\n--- app log ---\n%s\n--- nginx error log ---\n%s"
+                             % (path, r.status, r.body[:2000], stack.app.log()[-6000:],
+                                open(errors).read()[-3000:] if os.path.exists(errors) else "(none)"))
     assert r.status == status, "%s: %d %r" % (path, r.status, r.body[:2000])
     assert r.content_type.split(";")[0] == "application/json", "%s: Content-Type %r" % (path, r.content_type)
     return r.json()
@@ -486,7 +492,7 @@ def test_two_instances_importing_one_release_at_once_leave_one_release(upstream,
     assert first.json()["shasum"] == other.json()["shasum"] == sha256_hex(packages["linux_amd64"])
     for platform in packages:
         p = "/registry/%s/%s/download/%s" % (WIDGET, version, platform.replace("_", "/"))
-        a, b = get_json(pull.client, p), get_json(second.client, p)
+        a, b = get_json(pull.client, p, stack=pull.stack), get_json(second.client, p, stack=second)
         assert a["shasum"] == b["shasum"] == sha256_hex(packages[platform])
         assert a.get("packages") == b.get("packages")
     assert_release_stored(pull, upstream, WIDGET, version)
