@@ -10,7 +10,8 @@
 //   the release waits on the same import, each at most upstream.import_timeout (then kPending: the
 //   import goes on, and a later request finds the release stored). A failed import is answered with
 //   its error to the requests that wait for it, and to the requests of the next failure_ttl, without
-//   asking the upstream again.
+//   asking the upstream again. At most kMaxImports run at once; a request for another release then
+//   gets kPending.
 //
 // Thread-safe. The destructor cancels imports in flight (they stop before writing the tag) and
 // waits for their threads.
@@ -43,6 +44,11 @@ namespace otr {
 class PullThrough {
  public:
   static constexpr int kRetryAfterSeconds = 10;
+  // At most this many imports run at once in a process (more are answered kPending), and at most
+  // this many providers' upstream listings are kept: what a stream of requests for made-up names
+  // or many releases can cost is bounded.
+  static constexpr std::size_t kMaxImports = 4;
+  static constexpr std::size_t kMaxListings = 4096;
   // `service` (whose upstream block is set), `clock` and `transport` must outlive this.
   PullThrough(const ServiceConfig& service, const Clock& clock, HttpTransport& transport);
   ~PullThrough();

@@ -92,6 +92,10 @@ std::optional<std::vector<UpstreamRelease>> PullThrough::releases(const Provider
     listing.expires = now + upstream_.failure_ttl;
   }
   std::lock_guard lock(mutex_);
+  if (listings_.size() >= kMaxListings) {
+    std::erase_if(listings_, [&](const auto& entry) { return entry.second.expires <= now; });
+    if (listings_.size() >= kMaxListings) listings_.clear();
+  }
   listings_[key] = listing;
   return listing.releases;
 }
@@ -132,6 +136,11 @@ PullThrough::Outcome PullThrough::import(const ProviderAddress& address, const s
       std::lock_guard job_lock(it->second->mutex);
       // Only failed imports outlive reap_locked(), for failure_ttl: answered without asking again.
       job = it->second;
+    }
+    if (!job && threads_.size() >= kMaxImports) {
+      log_warning("pull-through: " + std::to_string(threads_.size()) + " imports are running; " +
+                  address.to_string() + " " + version.to_string() + " is asked to wait");
+      return Outcome::kPending;
     }
     if (!job) {
       job = std::make_shared<Job>();
