@@ -8,10 +8,10 @@
 // (immutable). Every entry counts against one byte budget; the least recently used entries go first.
 //
 // Past its TTL a tag list or tag -> digest answer is not gone: the aged_*() lookups still return it,
-// saying how old it is (kRevalidate within stale_while_revalidate after the TTL, kStaleIfError
-// within stale_if_error), for the reader to serve while one refresh runs or while the registry
-// fails. The calls in flight (tag_calls(), manifest_calls()) let requests of the process that need
-// the same answer at the same moment share one registry call.
+// saying what it may still be used for (while one refresh runs: within stale_while_revalidate after
+// the TTL; while the registry fails: within stale_if_error), until neither holds. The calls in
+// flight (tag_calls(), manifest_calls(), manifest_batches()) let requests of the process that need
+// the same answers at the same moment share one registry call.
 #pragma once
 
 #include <chrono>
@@ -42,11 +42,16 @@ class MetadataCache {
   MetadataCache(std::chrono::seconds tag_ttl, std::size_t max_bytes, const Clock& clock,
                 Staleness staleness = Staleness());
 
-  enum class Freshness { kFresh, kRevalidate, kStaleIfError };
+  // What an answer may be used for, by its age.
+  struct Age {
+    bool fresh = true;               // within the TTL
+    bool while_revalidating = true;  // fresh, or past the TTL by less than stale_while_revalidate
+    bool if_error = true;            // fresh, or past the TTL by less than stale_if_error
+  };
   template <class T>
   struct Aged {
     std::shared_ptr<const T> value;  // null: nothing cached (or older than any use)
-    Freshness freshness = Freshness::kFresh;
+    Age age;
   };
 
   // Fresh answers only.
@@ -59,6 +64,11 @@ class MetadataCache {
   Aged<std::string> aged_tag_digest(const std::string& key);
   void put_tag_digest(const std::string& key, std::string digest);
 
+  // The registry said there is no such repository or tag: what was cached for it is dropped, so
+  // that no later outage brings it back.
+  void forget_tags(const std::string& key);
+  void forget_tag_digest(const std::string& key);
+
   // A registry failure for `key`, remembered for the TTL: while it is, stale answers are served
   // without asking the registry again (a dead registry costs one timeout per TTL, not one per request).
   void put_failure(const std::string& key);
@@ -67,6 +77,8 @@ class MetadataCache {
   // Registry calls in flight, by the same keys as the answers they fetch.
   InFlight<std::optional<std::vector<std::string>>>& tag_calls() { return tag_calls_; }
   InFlight<std::optional<FetchedManifest>>& manifest_calls() { return manifest_calls_; }
+  // Batches of manifests (a versions listing's), by repository and references.
+  InFlight<std::vector<FetchedManifest>>& manifest_batches() { return manifest_batches_; }
 
   // Manifest bodies (and small blobs) by "<service>\n<identity>\n<repository>@<digest>"; never expire.
   std::shared_ptr<const std::string> manifest(const std::string& key);
@@ -83,15 +95,17 @@ class MetadataCache {
   };
   struct Found {
     std::shared_ptr<const void> value;
-    Freshness freshness = Freshness::kFresh;
+    Age age;
   };
   Found lookup(const std::string& key);
+  void forget(const std::string& key);
   void store(const std::string& key, std::shared_ptr<const void> value, std::size_t bytes, bool expires);
 
   std::chrono::seconds tag_ttl_;
   Staleness staleness_;
   InFlight<std::optional<std::vector<std::string>>> tag_calls_;
   InFlight<std::optional<FetchedManifest>> manifest_calls_;
+  InFlight<std::vector<FetchedManifest>> manifest_batches_;
   std::size_t max_bytes_;
   const Clock& clock_;
   std::mutex mutex_;

@@ -63,6 +63,11 @@ class ReleaseReader {
 
  private:
   std::string repo_key(const std::string& repository) const { return prefix_ + repository; }
+  // Whether a cached answer may be used without asking the registry now (see release_reader.cpp).
+  template <class T>
+  bool usable_now(const MetadataCache::Aged<T>& aged, const std::string& key, bool refreshing);
+  // Counts `answers` taken from the cache at `age` in the request's stats.
+  void count_cached(const MetadataCache::Age& age, int answers = 1);
   // The manifests named by `references` (tags or digests), which must all exist, from the cache or
   // the origin.
   std::vector<std::shared_ptr<const std::string>> manifests(const std::string& repository,

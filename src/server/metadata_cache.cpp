@@ -23,17 +23,14 @@ MetadataCache::Found MetadataCache::lookup(const std::string& key) {
   auto it = index_.find(key);
   if (it == index_.end()) return {};
   auto entry = it->second;
-  Freshness freshness = Freshness::kFresh;
+  Age age;
   if (entry->fresh_until) {
     const auto now = clock_.steady_now();
     const auto past = now - *entry->fresh_until;
-    if (now < *entry->fresh_until) {
-      freshness = Freshness::kFresh;
-    } else if (past < staleness_.while_revalidate) {
-      freshness = Freshness::kRevalidate;
-    } else if (past < staleness_.if_error) {
-      freshness = Freshness::kStaleIfError;
-    } else {
+    age.fresh = now < *entry->fresh_until;
+    age.while_revalidating = age.fresh || past < staleness_.while_revalidate;
+    age.if_error = age.fresh || past < staleness_.if_error;
+    if (!age.while_revalidating && !age.if_error) {
       bytes_ -= entry->bytes;
       lru_.erase(entry);
       index_.erase(it);
@@ -41,7 +38,16 @@ MetadataCache::Found MetadataCache::lookup(const std::string& key) {
     }
   }
   lru_.splice(lru_.begin(), lru_, entry);
-  return {entry->value, freshness};
+  return {entry->value, age};
+}
+
+void MetadataCache::forget(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return;
+  bytes_ -= it->second->bytes;
+  lru_.erase(it->second);
+  index_.erase(it);
 }
 
 void MetadataCache::store(const std::string& key, std::shared_ptr<const void> value, std::size_t bytes,
@@ -71,12 +77,12 @@ void MetadataCache::store(const std::string& key, std::shared_ptr<const void> va
 
 std::shared_ptr<const std::vector<std::string>> MetadataCache::tags(const std::string& key) {
   Aged<std::vector<std::string>> aged = aged_tags(key);
-  return aged.freshness == Freshness::kFresh ? aged.value : nullptr;
+  return aged.age.fresh ? aged.value : nullptr;
 }
 
 MetadataCache::Aged<std::vector<std::string>> MetadataCache::aged_tags(const std::string& key) {
   Found found = lookup(kTagsPrefix + key);
-  return {std::static_pointer_cast<const std::vector<std::string>>(found.value), found.freshness};
+  return {std::static_pointer_cast<const std::vector<std::string>>(found.value), found.age};
 }
 
 void MetadataCache::put_tags(const std::string& key, std::vector<std::string> tags) {
@@ -87,13 +93,13 @@ void MetadataCache::put_tags(const std::string& key, std::vector<std::string> ta
 
 std::optional<std::string> MetadataCache::tag_digest(const std::string& key) {
   Aged<std::string> aged = aged_tag_digest(key);
-  if (!aged.value || aged.freshness != Freshness::kFresh) return std::nullopt;
+  if (!aged.value || !aged.age.fresh) return std::nullopt;
   return *aged.value;
 }
 
 MetadataCache::Aged<std::string> MetadataCache::aged_tag_digest(const std::string& key) {
   Found found = lookup(kDigestPrefix + key);
-  return {std::static_pointer_cast<const std::string>(found.value), found.freshness};
+  return {std::static_pointer_cast<const std::string>(found.value), found.age};
 }
 
 void MetadataCache::put_tag_digest(const std::string& key, std::string digest) {
@@ -101,13 +107,17 @@ void MetadataCache::put_tag_digest(const std::string& key, std::string digest) {
   store(kDigestPrefix + key, std::make_shared<const std::string>(std::move(digest)), bytes, true);
 }
 
+void MetadataCache::forget_tags(const std::string& key) { forget(kTagsPrefix + key); }
+
+void MetadataCache::forget_tag_digest(const std::string& key) { forget(kDigestPrefix + key); }
+
 void MetadataCache::put_failure(const std::string& key) {
   store(kFailurePrefix + key, std::make_shared<const std::string>(), 0, true);
 }
 
 bool MetadataCache::recent_failure(const std::string& key) {
   Found found = lookup(kFailurePrefix + key);
-  return found.value && found.freshness == Freshness::kFresh;
+  return found.value && found.age.fresh;
 }
 
 std::shared_ptr<const std::string> MetadataCache::manifest(const std::string& key) {

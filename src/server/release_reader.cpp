@@ -15,8 +15,6 @@ ReleaseReader::ReleaseReader(std::unique_ptr<OciReader> origin, MetadataCache& c
 
 namespace {
 
-using Freshness = MetadataCache::Freshness;
-
 // A failure of the registry itself, which a stale answer may cover; never a refusal (401, 403) or
 // an absence (404), which are answers.
 bool is_outage(const Error& e) {
@@ -25,16 +23,29 @@ bool is_outage(const Error& e) {
 
 }  // namespace
 
+// Every lookup below follows one rule for an answer `aged` cached under `key`: fresh, it is used;
+// past its TTL it is still used while another request refreshes it (stale_while_revalidate) or while
+// the registry has just failed (stale_if_error, the failure remembered for one TTL); otherwise this
+// request asks the registry, sharing the call with the requests that need it at the same moment,
+// and falls back on it when the registry fails. A 404 drops it.
+template <class T>
+bool ReleaseReader::usable_now(const MetadataCache::Aged<T>& aged, const std::string& key, bool refreshing) {
+  if (!aged.value) return false;
+  if (aged.age.fresh) return true;
+  return (aged.age.if_error && cache_.recent_failure(key)) || (aged.age.while_revalidating && refreshing);
+}
+
+void ReleaseReader::count_cached(const MetadataCache::Age& age, int answers) {
+  stats_.cache_hits += answers;
+  if (!age.fresh) stats_.stale += answers;
+}
+
 std::optional<std::vector<Version>> ReleaseReader::versions(const std::string& repository) {
   std::string key = repo_key(repository);
   MetadataCache::Aged<std::vector<std::string>> cached = cache_.aged_tags(key);
   std::shared_ptr<const std::vector<std::string>> tags;
-  if (cached.value && (cached.freshness == Freshness::kFresh || cache_.recent_failure(key) ||
-                       (cached.freshness == Freshness::kRevalidate && cache_.tag_calls().running(key)))) {
-    // Fresh; or stale within stale_while_revalidate while another request refreshes it; or stale
-    // while the registry has just failed.
-    ++stats_.cache_hits;
-    if (cached.freshness != Freshness::kFresh) ++stats_.stale;
+  if (usable_now(cached, key, cache_.tag_calls().running(key))) {
+    count_cached(cached.age);
     tags = cached.value;
   } else {
     try {
@@ -44,6 +55,7 @@ std::optional<std::vector<Version>> ReleaseReader::versions(const std::string& r
           [&] {
             std::optional<std::vector<std::string>> t = origin_->find_tags(repository);
             if (t) cache_.put_tags(key, *t);
+            else cache_.forget_tags(key);
             return t;
           },
           &joined);
@@ -51,11 +63,10 @@ std::optional<std::vector<Version>> ReleaseReader::versions(const std::string& r
       if (!fetched) return std::nullopt;
       tags = std::make_shared<const std::vector<std::string>>(std::move(*fetched));
     } catch (const Error& e) {
-      if (!cached.value || !is_outage(e)) throw;
+      if (!cached.value || !cached.age.if_error || !is_outage(e)) throw;
       cache_.put_failure(key);
       log_warning("serving the cached tag list of " + repository + " while the registry fails: " + e.what());
-      ++stats_.cache_hits;
-      ++stats_.stale;
+      count_cached(cached.age);
       tags = cached.value;
     }
   }
@@ -78,12 +89,25 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
                                                                          const std::vector<std::string>& references) {
   const std::string key = repo_key(repository);
   std::vector<std::shared_ptr<const std::string>> bodies(references.size());
+  std::vector<std::shared_ptr<const std::string>> stale(references.size());  // past their TTL
+  MetadataCache::Age oldest;  // of the stale ones: what all of them may be used for
   std::vector<std::string> missing;
   std::vector<size_t> missing_at;
   for (size_t i = 0; i < references.size(); ++i) {
     const std::string& ref = references[i];
-    std::optional<std::string> digest = is_valid_digest(ref) ? std::optional(ref) : cache_.tag_digest(key + ":" + ref);
-    if (digest) bodies[i] = cache_.manifest(key + "@" + *digest);
+    if (is_valid_digest(ref)) {
+      bodies[i] = cache_.manifest(key + "@" + ref);  // by digest: never stale
+    } else if (MetadataCache::Aged<std::string> d = cache_.aged_tag_digest(key + ":" + ref); d.value) {
+      std::shared_ptr<const std::string> body = cache_.manifest(key + "@" + *d.value);
+      if (d.age.fresh) {
+        bodies[i] = body;
+      } else if (body) {
+        stale[i] = body;
+        oldest.fresh = false;
+        oldest.while_revalidating = oldest.while_revalidating && d.age.while_revalidating;
+        oldest.if_error = oldest.if_error && d.age.if_error;
+      }
+    }
     if (bodies[i]) {
       ++stats_.cache_hits;
     } else {
@@ -92,30 +116,52 @@ std::vector<std::shared_ptr<const std::string>> ReleaseReader::manifests(const s
     }
   }
   if (missing.empty()) return bodies;
+  // The stale answers stand in for what is missing only when there is one for each of them.
+  const bool all_stale = std::all_of(missing_at.begin(), missing_at.end(), [&](size_t i) { return stale[i] != nullptr; });
+  std::string batch = key;
+  for (const std::string& ref : missing) batch += "\n" + ref;
+  const auto use_stale = [&] {
+    for (size_t i : missing_at) bodies[i] = stale[i];
+    count_cached(oldest, static_cast<int>(missing.size()));
+    return bodies;
+  };
+  if (all_stale && ((oldest.if_error && cache_.recent_failure(batch)) ||
+                    (oldest.while_revalidating && cache_.manifest_batches().running(batch))))
+    return use_stale();
   std::vector<FetchedManifest> fetched;
   try {
-    fetched = origin_->get_manifests(repository, missing, kReleaseManifestLimit);
+    bool joined = false;
+    fetched = cache_.manifest_batches().run(
+        batch,
+        [&] {
+          std::vector<FetchedManifest> got;
+          try {
+            got = origin_->get_manifests(repository, missing, kReleaseManifestLimit);
+          } catch (const Error& e) {
+            // A tag that is gone must not come back from the cache in a later outage.
+            if (e.kind() == ErrorKind::kNotFound)
+              for (const std::string& ref : missing)
+                if (!is_valid_digest(ref)) cache_.forget_tag_digest(key + ":" + ref);
+            throw;
+          }
+          for (size_t j = 0; j < got.size(); ++j) {
+            // Cached by the digest it was asked by (verified against it), else by its sha256.
+            const bool by_digest = is_valid_digest(missing[j]);
+            if (!by_digest) cache_.put_tag_digest(key + ":" + missing[j], got[j].digest);
+            cache_.put_manifest(key + "@" + (by_digest ? missing[j] : got[j].digest), got[j].body);
+          }
+          return got;
+        },
+        &joined);
+    if (joined) ++stats_.shared;
   } catch (const Error& e) {
-    // The registry fails: what is cached, however old (within stale_if_error), rather than nothing.
-    if (!is_outage(e)) throw;
-    for (size_t j = 0; j < missing.size(); ++j) {
-      MetadataCache::Aged<std::string> d = cache_.aged_tag_digest(key + ":" + missing[j]);
-      std::shared_ptr<const std::string> body = d.value ? cache_.manifest(key + "@" + *d.value) : nullptr;
-      if (!body) throw;
-      bodies[missing_at[j]] = body;
-    }
+    if (!all_stale || !oldest.if_error || !is_outage(e)) throw;
+    cache_.put_failure(batch);
     log_warning("serving cached manifests of " + repository + " while the registry fails: " + e.what());
-    stats_.cache_hits += static_cast<int>(missing.size());
-    stats_.stale += static_cast<int>(missing.size());
-    return bodies;
+    return use_stale();
   }
-  for (size_t j = 0; j < fetched.size(); ++j) {
-    // Cached by the digest it was asked by (verified against it), else by its sha256.
-    const bool by_digest = is_valid_digest(missing[j]);
-    if (!by_digest) cache_.put_tag_digest(key + ":" + missing[j], fetched[j].digest);
-    bodies[missing_at[j]] = std::make_shared<const std::string>(fetched[j].body);
-    cache_.put_manifest(key + "@" + (by_digest ? missing[j] : fetched[j].digest), std::move(fetched[j].body));
-  }
+  for (size_t j = 0; j < fetched.size(); ++j)
+    bodies[missing_at[j]] = std::make_shared<const std::string>(std::move(fetched[j].body));
   return bodies;
 }
 
@@ -124,16 +170,13 @@ std::shared_ptr<const std::string> ReleaseReader::tagged_manifest(const std::str
   const std::string key = repo_key(repository);
   const std::string tag_key = key + ":" + tag;
   MetadataCache::Aged<std::string> cached = cache_.aged_tag_digest(tag_key);
-  std::shared_ptr<const std::string> stale_body = cached.value ? cache_.manifest(key + "@" + *cached.value) : nullptr;
+  MetadataCache::Aged<std::string> body{cached.value ? cache_.manifest(key + "@" + *cached.value) : nullptr, cached.age};
   const auto serve_cached = [&] {
-    ++stats_.cache_hits;
-    if (cached.freshness != Freshness::kFresh) ++stats_.stale;
+    count_cached(body.age);
     if (digest != nullptr) *digest = *cached.value;
-    return stale_body;
+    return body.value;
   };
-  if (stale_body && (cached.freshness == Freshness::kFresh || cache_.recent_failure(tag_key) ||
-                     (cached.freshness == Freshness::kRevalidate && cache_.manifest_calls().running(tag_key))))
-    return serve_cached();
+  if (usable_now(body, tag_key, cache_.manifest_calls().running(tag_key))) return serve_cached();
   std::optional<FetchedManifest> fetched;
   try {
     bool joined = false;
@@ -144,13 +187,15 @@ std::shared_ptr<const std::string> ReleaseReader::tagged_manifest(const std::str
           if (f) {
             cache_.put_tag_digest(tag_key, f->digest);
             cache_.put_manifest(key + "@" + f->digest, f->body);
+          } else {
+            cache_.forget_tag_digest(tag_key);
           }
           return f;
         },
         &joined);
     if (joined) ++stats_.shared;
   } catch (const Error& e) {
-    if (!stale_body || !is_outage(e)) throw;
+    if (!body.value || !body.age.if_error || !is_outage(e)) throw;
     cache_.put_failure(tag_key);
     log_warning("serving the cached manifest of " + repository + ":" + tag + " while the registry fails: " + e.what());
     return serve_cached();

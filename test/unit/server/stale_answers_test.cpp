@@ -44,16 +44,26 @@ BOOST_AUTO_TEST_CASE(cache_entries_age_from_fresh_to_revalidate_to_stale_if_erro
   FakeClock clock;
   MetadataCache cache(Seconds(30), 1u << 20, clock, Staleness{Seconds(30), Seconds(600)});
   cache.put_tags("k", {"1.0.0"});
-  BOOST_TEST(static_cast<int>(cache.aged_tags("k").freshness) == static_cast<int>(MetadataCache::Freshness::kFresh));
+  BOOST_TEST(cache.aged_tags("k").age.fresh);
   clock.advance(Seconds(45));
   BOOST_TEST(!cache.tags("k"));  // past the TTL: not fresh
-  BOOST_TEST(static_cast<int>(cache.aged_tags("k").freshness) ==
-             static_cast<int>(MetadataCache::Freshness::kRevalidate));
+  MetadataCache::Age age = cache.aged_tags("k").age;
+  BOOST_TEST((!age.fresh && age.while_revalidating && age.if_error));
   clock.advance(Seconds(100));
-  BOOST_TEST(static_cast<int>(cache.aged_tags("k").freshness) ==
-             static_cast<int>(MetadataCache::Freshness::kStaleIfError));
+  age = cache.aged_tags("k").age;
+  BOOST_TEST((!age.while_revalidating && age.if_error));
   clock.advance(Seconds(600));
   BOOST_TEST(!cache.aged_tags("k").value);
+  // stale_if_error shorter than stale_while_revalidate: each limit is its own.
+  MetadataCache other(Seconds(30), 1u << 20, clock, Staleness{Seconds(30), Seconds(0)});
+  other.put_tags("k", {"1.0.0"});
+  clock.advance(Seconds(40));
+  age = other.aged_tags("k").age;
+  BOOST_TEST((age.while_revalidating && !age.if_error));
+  // A 404 drops what was cached.
+  other.put_tag_digest("t", "sha256:x");
+  other.forget_tag_digest("t");
+  BOOST_TEST(!other.aged_tag_digest("t").value);
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_registry_is_covered_by_what_was_cached) {
@@ -95,6 +105,34 @@ BOOST_AUTO_TEST_CASE(a_5xx_is_covered_but_401_and_404_are_never_masked) {
       BOOST_TEST(a.status == (status == 503 ? 200 : status));
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(stale_if_error_zero_turns_it_off_even_within_stale_while_revalidate) {
+  FakeClock clock;
+  FakeTransport net;
+  net.on("GET", kTags, ScriptedAnswer(200, {}, R"({"tags":["1.0.0"]})"), 1);
+  net.on("GET", kTags, ScriptedAnswer(503, {}, ""));
+  Config c = config("  stale_if_error = 0\n");
+  RegistryApp app(c, clock, net);
+  BOOST_TEST(call(app, kIndex).status == 200);
+  clock.advance(Seconds(31));  // within stale_while_revalidate (30 s by default)
+  BOOST_TEST(call(app, kIndex).status == 502);
+  BOOST_TEST(call(app, kIndex).status == 502);
+}
+
+BOOST_AUTO_TEST_CASE(a_tag_the_registry_deleted_does_not_come_back_in_an_outage) {
+  FakeClock clock;
+  FakeTransport net;
+  net.on("GET", kTags, ScriptedAnswer(200, {}, R"({"tags":["1.0.0"]})"), 1);
+  net.on("GET", kTags, ScriptedAnswer(404, {}, R"({"errors":[{"code":"NAME_UNKNOWN"}]})"), 1);
+  net.on("GET", kTags, ScriptedAnswer(0, {}, "", TransportError::kUnreachable));
+  Config c = config();
+  RegistryApp app(c, clock, net);
+  BOOST_TEST(call(app, kIndex).status == 200);
+  clock.advance(Seconds(31));
+  BOOST_TEST(call(app, kIndex).status == 404);
+  clock.advance(Seconds(31));
+  BOOST_TEST(call(app, kIndex).status == 502);  // nothing cached to stand in
 }
 
 BOOST_AUTO_TEST_CASE(stale_if_error_zero_turns_it_off) {
