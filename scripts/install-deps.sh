@@ -8,7 +8,7 @@ packages=(
   libfcgi-dev libfcgi-bin libcurl4-openssl-dev libssl-dev libcjson-dev libzip-dev
   libboost-program-options-dev libboost-test-dev libgpgme-dev gnupg
   # integration tests, demo and benchmarks
-  docker-registry nginx-light lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
+  docker-registry nginx-light lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid libapache2-mod-xsendfile apache2-utils
   wrk curl openssl python3 python3-pytest
 )
 
