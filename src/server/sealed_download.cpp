@@ -101,8 +101,8 @@ void serve_sealed_download(const Request& request, const std::string& service, c
       sink.start(200, headers);  // no body: the web server sends the bytes, with their length
       return;
     }
-    static std::atomic<bool> warned{false};
-    if (!warned.exchange(true))
+    static std::atomic<bool> warned[2] = {false, false};  // once per process and kind of offload
+    if (!warned[offload == DownloadOffload::kAccelRedirect ? 0 : 1].exchange(true))
       log_warning(std::string("download_offload = \"") +
                   (offload == DownloadOffload::kAccelRedirect ? "x-accel-redirect\" needs nginx"
                                                               : "x-sendfile\" needs lighttpd or Apache") +
