@@ -82,8 +82,8 @@ struct SignatureCheck {
 // exactly `data` made by one of `armored_keys` (public keys, armored or binary), the trust rule
 // Terraform and OpenTofu apply to a registry's SHA256SUMS: no trust database, no expiry policy
 // beyond GnuPG's own verdict. Works in a private GnuPG home made and removed for the call (the
-// user's keyrings are never read); thread-safe. Throws SigningError when GnuPG cannot run, or when
-// none of `armored_keys` is a key.
+// user's keyrings are never read); thread-safe. Not valid (with the problem said) when none of
+// `armored_keys` is a key. Throws SigningError when GnuPG cannot run.
 SignatureCheck check_detached_signature(std::string_view data, std::string_view signature,
                                         const std::vector<std::string>& armored_keys);
 

@@ -299,11 +299,13 @@ SignatureCheck check_detached_signature(std::string_view data, std::string_view 
       if (st->result == 0 && st->fpr != nullptr) fingerprints[i].push_back(st->fpr);
     if (!fingerprints[i].empty()) ++usable;
   }
-  if (usable == 0) throw SigningError("none of the given signing keys is an OpenPGP public key");
-
+  SignatureCheck out;
+  if (usable == 0) {
+    out.problem = "none of the given signing keys is an OpenPGP public key";
+    return out;
+  }
   Data signature_data = data_from(signature);
   Data signed_data = data_from(data);
-  SignatureCheck out;
   if (gpgme_error_t err = gpgme_op_verify(ctx.get(), signature_data.get(), signed_data.get(), nullptr); err != 0) {
     out.problem = std::string("the signature cannot be read: ") + gpgme_strerror(err);
     return out;
