@@ -85,13 +85,25 @@ OFFLOAD_LOCATION = """location /_oci_offload/ {
     location / {"""
 
 
-def sixteen_threads(config):
-    """16 threads per worker process for the 64-client runs (the tests' config has 4)."""
+def sixteen_thread_pool(work, name, registry_url, tls, tags_cache_ttl, started):
+    """A worker pool of 2 processes x 16 threads (the tests' config has 4) with `tags_cache_ttl`, behind
+    nginx, both appended to `started`; returns (pool, nginx)."""
+    directory = os.path.join(work, name)
+    os.makedirs(directory)
+    config = os.path.join(directory, "config.hcl")
+    servers.write_app_config(config, registry_url, proxy=True, listen="unix:%s/app.sock" % directory,
+                             extra_server='  socket_mode = "0666"\n  tags_cache_ttl = "%s"\n' % tags_cache_ttl)
     with open(config) as f:
         text = f.read()
     assert "worker_threads = 4" in text
     with open(config, "w") as f:
         f.write(text.replace("worker_threads = 4", "worker_threads = 16"))
+    pool = servers.AppPool(directory, config).start()
+    started.append(pool)
+    os.makedirs(os.path.join(directory, "nginx"))
+    nginx = servers.Nginx(os.path.join(directory, "nginx"), pool.socket, tls).start()
+    started.append(nginx)
+    return pool, nginx
 
 
 def peak_rss_kib(pids):
@@ -147,29 +159,9 @@ def main():
                               changes={"location / {": OFFLOAD_LOCATION % registry.url}).start()
         started.append(nginx)
 
-        # The same program with a tag cache that is always expired.
-        cold_dir = os.path.join(work, "cold")
-        os.makedirs(cold_dir)
-        cold_config = os.path.join(cold_dir, "config.hcl")
-        servers.write_app_config(cold_config, registry.url, proxy=True, listen="unix:%s/app.sock" % cold_dir,
-                                 extra_server='  socket_mode = "0666"\n  tags_cache_ttl = "0s"\n')
-        sixteen_threads(cold_config)
-        cold = servers.AppPool(cold_dir, cold_config).start()
-        started.append(cold)
-        os.makedirs(os.path.join(cold_dir, "nginx"))
-        nginx_cold = servers.Nginx(os.path.join(cold_dir, "nginx"), cold.socket, tls).start()
-        started.append(nginx_cold)
-        warm_dir = os.path.join(work, "warm64")
-        os.makedirs(warm_dir)
-        warm_config = os.path.join(warm_dir, "config.hcl")
-        servers.write_app_config(warm_config, registry.url, proxy=True, listen="unix:%s/app.sock" % warm_dir,
-                                 extra_server='  socket_mode = "0666"\n  tags_cache_ttl = "300s"\n')
-        sixteen_threads(warm_config)
-        warm = servers.AppPool(warm_dir, warm_config).start()
-        started.append(warm)
-        os.makedirs(os.path.join(warm_dir, "nginx"))
-        nginx_warm = servers.Nginx(os.path.join(warm_dir, "nginx"), warm.socket, tls).start()
-        started.append(nginx_warm)
+        # The same program with a tag cache that is always expired, and one kept warm, for 64 clients.
+        cold, nginx_cold = sixteen_thread_pool(work, "cold", registry.url, tls, "0s", started)
+        warm, nginx_warm = sixteen_thread_pool(work, "warm64", registry.url, tls, "300s", started)
 
         # A plain nginx proxy_pass to the registry: the least any proxy in between costs.
         os.makedirs(os.path.join(work, "nginx-proxy"))

@@ -294,3 +294,32 @@ def widget_packages(directory, tools, version):
             f.write(executable_zip(entry, data))
         paths.append(path)
     return paths
+
+
+def fault_upstream(directory, tls, name, platforms):
+    """A generator for module fixtures: a fake upstream (pullthrough.FakeUpstream) with acme/genuine (all
+    well), acme/foreign (SHA256SUMS signed by a key it does not list) and acme/tampered (every zip differs
+    from its SHA256SUMS line and its shasum; the signature is good), each 1.0.0 for `platforms`; yields the
+    server (its publisher key as .publisher), then stops it and the keys."""
+    from pullthrough import FakeUpstream
+    publisher = GpgKey(directory, name + "-publisher")
+    forger = GpgKey(directory, name + "-forger")
+    server = FakeUpstream(tls)
+    try:
+        for address, signer, tampered in (("acme/genuine", publisher, False), ("acme/foreign", forger, False),
+                                          ("acme/tampered", publisher, True)):
+            type_ = address.split("/")[1]
+
+            def packages(content):
+                return {p: executable_zip("terraform-provider-%s_v1.0.0%s"
+                                          % (type_, ".exe" if p.startswith("windows") else ""),
+                                          ("#!/bin/sh\n# %s %s %s\n" % (content, type_, p)).encode())
+                        for p in platforms}
+            server.add(address, "1.0.0", packages("stand-in"), signer, publisher,
+                       served=packages("tampered") if tampered else None)
+        server.publisher = publisher
+        yield server
+    finally:
+        server.stop()
+        publisher.stop()
+        forger.stop()

@@ -20,8 +20,8 @@ import pytest
 
 import ocipush
 import servers
-from conftest import (PLATFORMS, GpgKey, Tofu, executable_zip, host_platform, lock_entries, mirror_cli_config, plain,
-                      project, widget_packages)
+from conftest import (PLATFORMS, executable_zip, fault_upstream, GpgKey, host_platform, lock_entries,
+                      mirror_cli_config, plain, project, Tofu, widget_packages)
 from pullthrough import (CREATED_ANNOTATION, H1_ANNOTATION, INDEX, PREFIX, PROVIDER, SHASUMS, TARGET, FakeUpstream,
                          PullThrough, Upstream, format_calls, key_fingerprints, package_name, sha256_hex)
 
@@ -209,30 +209,8 @@ def second(pull):
 
 @pytest.fixture(scope="module")
 def fake(tmp_path_factory, tls):
-    """A fake upstream: acme/genuine (all well), acme/foreign (SHA256SUMS signed by a key it does not list),
-    acme/tampered (every zip differs from its SHA256SUMS line and its shasum; the signature is good)."""
-    d = fixture_dir(tmp_path_factory, "pt-fake")
-    publisher = GpgKey(d, "fake-publisher")
-    forger = GpgKey(d, "fake-forger")
-    server = FakeUpstream(tls)
-    try:
-        for address, signer, tampered in (("acme/genuine", publisher, False), ("acme/foreign", forger, False),
-                                          ("acme/tampered", publisher, True)):
-            type_ = address.split("/")[1]
-
-            def packages(content):
-                return {p: executable_zip("terraform-provider-%s_v1.0.0%s"
-                                          % (type_, ".exe" if p.startswith("windows") else ""),
-                                          ("#!/bin/sh\n# %s %s %s\n" % (content, type_, p)).encode())
-                        for p in ALL_PLATFORMS}
-            server.add(address, "1.0.0", packages("stand-in"), signer, publisher,
-                       served=packages("tampered") if tampered else None)
-        server.publisher = publisher
-        yield server
-    finally:
-        server.stop()
-        publisher.stop()
-        forger.stop()
+    """The fake upstream of conftest.fault_upstream: acme/genuine, acme/foreign, acme/tampered."""
+    yield from fault_upstream(fixture_dir(tmp_path_factory, "pt-fake"), tls, "fake", ALL_PLATFORMS)
 
 
 @pytest.fixture(scope="module")
