@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 #include <climits>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "fastcgi/listen_socket.h"
 #include "fastcgi/master.h"
 #include "http/client.h"
+#include "publish/online_check.h"
 #include "publish/push_command.h"
 #include "server/application.h"
 #include "openpgp/gnupg.h"
@@ -98,10 +100,12 @@ std::optional<Config> usable_config(const std::string& given, std::string& path)
 }
 
 // Parses a subcommand's own options; returns false (after printing) on --help or a usage error.
+// `extra` adds the command's own options (bool switches and the like) to --help.
 bool parse_command_options(const std::string& command, const char* summary, const std::vector<std::string>& args,
-                           int& exit_code) {
+                           int& exit_code, const std::function<void(po::options_description&)>& extra = {}) {
   po::options_description options("Options for '" + command + "'");
   options.add_options()("help,h", "show this help");
+  if (extra) extra(options);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(options).run(), vm);
@@ -122,7 +126,21 @@ bool parse_command_options(const std::string& command, const char* summary, cons
   return true;
 }
 
-int command_check_config(const std::string& config_path) {
+// --online: every service's origin is reached; one line per service, exit 1 when one fails.
+int check_online(const Config& config) {
+  http_global_init();
+  int failed = 0;
+  std::vector<OnlineCheck> checks = check_config_online(config, curl_transport());
+  for (const OnlineCheck& check : checks) {
+    std::cout << check.line << "\n";
+    if (!check.ok) ++failed;
+  }
+  if (failed == 0) return kExitOk;
+  std::cerr << "error: " << failed << " of " << checks.size() << " service(s) failed the online check\n";
+  return kExitFailure;
+}
+
+int command_check_config(const std::string& config_path, bool online) {
   std::string path;
   std::optional<Config> config = usable_config(config_path, path);
   if (!config) return kExitConfig;
@@ -141,7 +159,7 @@ int command_check_config(const std::string& config_path) {
   for (const auto& m : config->provider_mirrors) line("provider mirror", m, "");
   for (const auto& r : config->provider_registries) line("provider registry", r, "  (signing key " + r.signing_key_file + ")");
   for (const auto& r : config->module_registries) line("module registry", r, "");
-  return kExitOk;
+  return online ? check_online(*config) : kExitOk;
 }
 
 int command_server(const std::string& config_path) {
@@ -231,13 +249,25 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "check-config") {
+    bool online = false;
     if (!parse_command_options(command,
                                "Validates the configuration file and prints every problem as file:line:column.\n"
                                "Exits 0 when the file is usable, 78 when it is not (not found, unreadable, or with\n"
-                               "errors), 64 for a usage error.",
-                               rest, exit_code))
+                               "errors), 64 for a usage error.\n"
+                               "With --online, a valid configuration is then tried against every service's origin:\n"
+                               "the registry is reached (DNS, connect, TLS), origin_credentials answer its challenge,\n"
+                               "repositories under name_prefix are listed when its _catalog answers, push access is\n"
+                               "checked for services with an upstream block (a blob upload started and cancelled,\n"
+                               "nothing written), a file:// layout must be readable (writable when importing), and an\n"
+                               "upstream's /.well-known/terraform.json must answer. One line per service, no secret\n"
+                               "printed; exits 1 when any of it fails.",
+                               rest, exit_code,
+                               [&](po::options_description& o) {
+                                 o.add_options()("online", po::bool_switch(&online),
+                                                 "also reach every service's origin and upstream (exit 1 on a failure)");
+                               }))
       return exit_code;
-    return command_check_config(config_path);
+    return command_check_config(config_path, online);
   }
   if (command == "server") {
     if (!parse_command_options(command,
