@@ -10,6 +10,8 @@ packages=(
   # integration tests, demo and benchmarks
   docker-registry nginx-light lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid libapache2-mod-xsendfile apache2-utils
   wrk curl openssl python3 python3-pytest
+  # the catalogue's browser tests (test/integration/test_catalogue.py)
+  chromium
 )
 
 missing=()

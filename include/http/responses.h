@@ -29,6 +29,10 @@ Response json_document(const Request& request, std::string body, const std::stri
 // The same, the ETag derived from the body itself.
 Response json_document(const Request& request, std::string body, std::chrono::seconds max_age);
 
+// A text/html page answered like json_document (ETag of the body, Cache-Control max-age, private
+// with credentials, Vary: Authorization, 304 on If-None-Match), with `status` when not a 304.
+Response html_document(const Request& request, std::string body, std::chrono::seconds max_age, int status = 200);
+
 // A text/html page, revalidated before every reuse (Cache-Control: no-cache).
 Response html_page(std::string body);
 

@@ -43,6 +43,11 @@ class OciClient : public OciReader {
   OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::string caller_authorization,
             RequestStats& stats, HttpTransport& transport = curl_transport());
 
+  // GET /v2/_catalog?n=...&last=..., following Link pagination (at most kMaxCatalogPages pages per
+  // call), keeping the names under `prefix`. nullopt for 401/403/404 or an UNSUPPORTED error.
+  std::optional<RepositoryPage> find_repositories(const std::string& prefix, const std::string& after,
+                                                  std::size_t limit) override;
+
   // Every tag of the repository, following Link pagination, at most settings.max_tag_list_bytes in
   // all pages together (kBadResponse beyond). nullopt for an unknown repository (404).
   std::optional<std::vector<std::string>> find_tags(const std::string& repository) override;

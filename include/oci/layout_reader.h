@@ -33,6 +33,9 @@ class OciLayoutReader : public OciReader {
  public:
   OciLayoutReader(std::string directory, std::size_t max_manifest_bytes = 4u << 20);
 
+  // The repositories index.json tags (never nullopt: a layout always has its catalog).
+  std::optional<RepositoryPage> find_repositories(const std::string& prefix, const std::string& after,
+                                                  std::size_t limit) override;
   std::optional<std::vector<std::string>> find_tags(const std::string& repository) override;
   std::optional<FetchedManifest> find_manifest(const std::string& repository, const std::string& reference,
                                                std::size_t max_bytes) override;
@@ -53,7 +56,12 @@ class OciLayoutReader : public OciReader {
     std::string tag;
     std::string digest;
   };
-  std::vector<Tagged> tags_of(const std::string& repository);  // reads and parses index.json
+  struct Ref {
+    std::string repository;
+    Tagged tagged;
+  };
+  std::vector<Ref> refs();  // every "<repository>:<tag>" of index.json (reads and parses it)
+  std::vector<Tagged> tags_of(const std::string& repository);
   // `reference` itself when it is a digest, else the digest `tags` give it ("" when none).
   static std::string digest_of(const std::vector<Tagged>& tags, const std::string& reference);
   // The manifest blob `digest` names, verified; nullopt when there is none ("" included).

@@ -24,6 +24,12 @@ struct FetchedManifest {
   std::string body;
 };
 
+// One page of an origin's repository names (see OciReader::find_repositories).
+struct RepositoryPage {
+  std::vector<std::string> names;  // in name order
+  std::string next;                // where the next page starts (pass as `after`); "" when this is the last
+};
+
 struct BlobInfo {
   std::int64_t size = -1;  // -1 when the registry did not say
   std::string content_type;
@@ -32,6 +38,13 @@ struct BlobInfo {
 class OciReader {
  public:
   virtual ~OciReader() = default;
+  // The repositories whose names start with `prefix` ("" = all), in name order, after `after`
+  // ("" = from the start), at most `limit` of them. The work is bounded: a registry's catalog is
+  // read a few pages at most per call, and `next` says where to go on. nullopt when the origin has
+  // no catalog it lets this caller read (a registry answering /v2/_catalog 401, 403, 404 or
+  // UNSUPPORTED); other failures are thrown.
+  virtual std::optional<RepositoryPage> find_repositories(const std::string& prefix, const std::string& after,
+                                                          std::size_t limit) = 0;
   // Every tag of the repository; nullopt when there is no such repository.
   virtual std::optional<std::vector<std::string>> find_tags(const std::string& repository) = 0;
   // A manifest or index by tag or digest, at most `max_bytes` (and the origin's own limit): a body

@@ -1,6 +1,6 @@
 // The Provider Network Mirror Protocol for one provider_mirror block, answered from OCI.
 //
-//   GET  <svc>/                                      HTML page with the CLI configuration snippet
+//   GET  <svc>/, <svc>/_catalog/...                  the catalogue's HTML pages (server/catalogue.h)
 //   GET  <svc>/<host>/<namespace>/<type>/index.json  {"versions":{...}} from the repository's tags
 //   GET  <svc>/<host>/<namespace>/<type>/<ver>.json  {"archives":{...}} from the release manifests
 //   GET|HEAD <svc>/_packages/<digest>/<file>.zip?token=...   proxied download (proxy_packages)
@@ -31,7 +31,6 @@ class ProviderMirrorService : public OriginService {
                    ResponseSink& sink, RequestStats& stats) const;
   void serve_version(const Request& request, const ProviderAddress& address, const std::string& repository,
                      const std::string& version, ResponseSink& sink, RequestStats& stats) const;
-  void serve_page(const Request& request, ResponseSink& sink) const;
 
   const ProviderMirrorConfig& mirror_;
   std::unique_ptr<PullThrough> pull_;  // null without an upstream block

@@ -27,6 +27,8 @@ namespace otr {
 inline constexpr std::size_t kReleaseManifestLimit = 64u << 10;
 inline constexpr std::size_t kSummaryBatch = 16;
 inline constexpr std::size_t kMaxListedVersions = 4096;
+inline constexpr std::size_t kMaxReadmeZip = 8u << 20;
+inline constexpr std::size_t kMaxReadme = 64u << 10;
 
 // For one request. Not thread-safe (the cache it uses is).
 class ReleaseReader {
@@ -56,6 +58,20 @@ class ReleaseReader {
 
   // A manifest that must exist, by digest (the publisher's checksums manifest).
   std::shared_ptr<const std::string> manifest_by_digest(const std::string& repository, const std::string& digest);
+
+  // A page of the origin's repositories under `prefix` (OciReader::find_repositories), cached for
+  // the tag TTL; nullopt when the origin has no catalog for this caller.
+  std::optional<RepositoryPage> repositories(const std::string& prefix, const std::string& after, std::size_t limit);
+
+  // What a module package's README.md says: read from the zip `zip_digest` (a package larger than
+  // kMaxReadmeZip is not opened), at most kMaxReadme bytes, cached by digest for good.
+  struct Readme {
+    enum class State { kNone, kShown, kTooLarge, kUnreadable };
+    State state = State::kNone;
+    std::string text;
+    bool truncated = false;
+  };
+  Readme module_readme(const std::string& repository, const std::string& zip_digest);
 
   // A small blob that must exist (a publisher's SHA256SUMS, signature or key), at most `limit`
   // bytes (kBadResponse beyond, without reading further), digest-checked, cached.

@@ -10,12 +10,24 @@
 // The files are streamed into the zip by libzip, never held in memory.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace otr {
 
 // Writes the zip of `directory` to `zip_path` (replacing it). Returns the number of files stored.
 // Throws InputError when `directory` is not a directory, PackageError when writing fails.
 int zip_module_directory(const std::string& directory, const std::string& zip_path);
+
+// One file of a zip held in memory (a module package's README.md, for the catalogue).
+struct ZipText {
+  std::string text;        // at most the limit's bytes
+  bool truncated = false;  // the file is longer
+};
+// The file `name` at the zip's top level (matched case-insensitively), at most `limit` bytes;
+// nullopt when the zip has no such file. A zip libzip cannot read is PackageError.
+std::optional<ZipText> zip_read_entry(std::string_view zip, const std::string& name, std::size_t limit);
 
 }  // namespace otr

@@ -57,6 +57,13 @@ class RepositoryNaming {
   std::string provider(const ProviderAddress& address) const;
   std::string module(const ModuleAddress& address) const;
   const std::string& prefix() const { return prefix_; }
+  // What every repository name of this naming starts with: "<prefix>/", or "" without a prefix.
+  std::string catalog_prefix() const { return prefix_.empty() ? std::string() : prefix_ + "/"; }
+  // The address a repository name of this naming stands for (the inverse of provider() and
+  // module()); nullopt for a name that is not one. With a fixed hostname, the address has it
+  // (kDefaultProviderHost when it is "").
+  std::optional<ProviderAddress> provider_of(std::string_view repository) const;
+  std::optional<ModuleAddress> module_of(std::string_view repository) const;
   // The same naming under another prefix (push --name-prefix).
   RepositoryNaming with_prefix(std::string prefix) const { return RepositoryNaming(std::move(prefix), fixed_hostname_); }
 

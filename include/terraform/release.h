@@ -61,6 +61,8 @@ struct ReleaseManifest {
   std::vector<PlatformPackage> packages;                // kLegacy: complete
   std::vector<std::string> protocols;                   // from kProtocolsAnnotation ("6.0"); may be empty
   std::string shasums_manifest;                         // digest of a kShasumsArtifactType manifest, or ""
+  std::string created;                                  // kCreatedAnnotation of the tagged manifest, or ""
+  std::string source;                                   // kSourceAnnotation of the tagged manifest, or ""
 };
 
 // The publisher's signed checksums, from a kShasumsArtifactType manifest.
@@ -95,6 +97,11 @@ struct Release {
   std::vector<PlatformPackage> packages;  // sorted by (os, arch)
   std::vector<std::string> protocols;     // from kProtocolsAnnotation; may be empty
   std::string shasums_manifest;           // the publisher's signed checksums manifest, or ""
+  std::string created;                    // org.opencontainers.image.created of the tagged manifest, or ""
+  std::string source;                     // org.opencontainers.image.source of the tagged manifest, or ""
 };
+
+// An annotation of a manifest's own (top-level) annotations; "" when absent or not JSON.
+std::string manifest_annotation(std::string_view body, const char* key);
 
 }  // namespace otr

@@ -80,11 +80,11 @@ namespace {
 
 std::string etag_of(std::string_view source) { return "\"" + sha256_hex(source).substr(0, 32) + "\""; }
 
-Response json_document_tagged(const Request& request, std::string body, const std::string& etag,
-                              std::chrono::seconds max_age) {
+Response document_tagged(const Request& request, std::string body, const std::string& etag,
+                         std::chrono::seconds max_age, const char* content_type = "application/json") {
   Response r;
   bool credentials = request.headers.has("Authorization");
-  r.headers.set("Content-Type", "application/json");
+  r.headers.set("Content-Type", content_type);
   r.headers.set("ETag", etag);
   r.headers.set("Cache-Control", std::string(credentials ? "private" : "public") +
                                      ", max-age=" + std::to_string(max_age.count()));
@@ -101,12 +101,19 @@ Response json_document_tagged(const Request& request, std::string body, const st
 
 Response json_document(const Request& request, std::string body, const std::string& etag_source,
                        std::chrono::seconds max_age) {
-  return json_document_tagged(request, std::move(body), etag_of(etag_source), max_age);
+  return document_tagged(request, std::move(body), etag_of(etag_source), max_age);
 }
 
 Response json_document(const Request& request, std::string body, std::chrono::seconds max_age) {
   const std::string etag = etag_of(body);
-  return json_document_tagged(request, std::move(body), etag, max_age);
+  return document_tagged(request, std::move(body), etag, max_age);
+}
+
+Response html_document(const Request& request, std::string body, std::chrono::seconds max_age, int status) {
+  const std::string etag = etag_of(body);
+  Response r = document_tagged(request, std::move(body), etag, max_age, "text/html; charset=utf-8");
+  if (r.status == 200) r.status = status;
+  return r;
 }
 
 Response html_page(std::string body) {

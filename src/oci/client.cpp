@@ -23,6 +23,9 @@ constexpr const char* kManifestAccept =
 constexpr int kMaxRedirects = 5;
 constexpr int kMaxTagPages = 10000;
 constexpr int kTagPageSize = 1000;
+constexpr int kMaxCatalogPages = 10;       // per find_repositories call
+constexpr std::size_t kCatalogPageSize = 100;  // registries refuse n above their own maximum (often 1000)
+constexpr std::size_t kMaxCatalogPageBytes = 1u << 20;
 
 
 // "scheme://authority" of an absolute URL, lower-cased, without the scheme's default port; ""
@@ -273,6 +276,60 @@ IncomingResponse OciClient::fetch(OutgoingRequest request, const std::string& re
       continue;
     return response;
   }
+}
+
+std::optional<RepositoryPage> OciClient::find_repositories(const std::string& prefix, const std::string& after,
+                                                          std::size_t limit) {
+  RepositoryPage out;
+  // Catalogs are in name order: start past the prefix itself (no repository is named "<prefix>"
+  // when the prefix ends in '/') and stop at the first name beyond it.
+  std::string last = std::max(after, prefix);
+  for (int page = 0; page < kMaxCatalogPages; ++page) {
+    std::string url = endpoint_.base_url + "/v2/_catalog?n=" + std::to_string(kCatalogPageSize) +
+                      (last.empty() ? "" : "&last=" + percent_encode(last, "-._~/"));
+    OutgoingRequest request = make_request("GET", url);
+    request.max_body = kMaxCatalogPageBytes;
+    IncomingResponse response = fetch(request, "_catalog");
+    if (response.error == TransportError::kNone) {
+      const int st = response.status;
+      if (st == 401 || st == 403 || st == 404) return std::nullopt;
+      if ((st == 400 || st == 405 || st == 501) && response.body.find("UNSUPPORTED") != std::string::npos)
+        return std::nullopt;
+    }
+    if (response.error != TransportError::kNone || response.status != 200)
+      throw_for_response(response, "repository catalog");
+    JsonPtr doc = json_parse(response.body);
+    const cJSON* list = doc ? cJSON_GetObjectItemCaseSensitive(doc.get(), "repositories") : nullptr;
+    if (!doc || !cJSON_IsObject(doc.get()) || (list != nullptr && !cJSON_IsArray(list) && !cJSON_IsNull(list)))
+      throw Error(ErrorKind::kBadResponse, "repository catalog: not a catalog document");
+    std::size_t seen = 0;
+    bool beyond = false;
+    const cJSON* name = nullptr;
+    if (cJSON_IsArray(list)) {
+      cJSON_ArrayForEach(name, list) {
+        if (!cJSON_IsString(name)) continue;
+        std::string n = name->valuestring;
+        ++seen;
+        if (n <= last) continue;  // a registry that ignores `last`
+        last = n;
+        if (!n.starts_with(prefix)) {
+          if (n > prefix) beyond = true;
+          if (beyond) break;
+          continue;
+        }
+        out.names.push_back(n);
+        if (out.names.size() == limit) break;
+      }
+    }
+    const bool more = !beyond && (!next_link(response.headers).empty() || seen >= kCatalogPageSize);
+    if (!more) return out;
+    if (out.names.size() >= limit) {
+      out.next = last;
+      return out;
+    }
+  }
+  out.next = last;  // the scan's budget is spent: the next page goes on from here
+  return out;
 }
 
 std::optional<std::vector<std::string>> OciClient::find_tags(const std::string& repository) {

@@ -59,7 +59,7 @@ std::string OciLayoutReader::blob_path(const std::string& digest) const {
   return directory_ + "/blobs/" + digest.substr(0, colon) + "/" + digest.substr(colon + 1);
 }
 
-std::vector<OciLayoutReader::Tagged> OciLayoutReader::tags_of(const std::string& repository) {
+std::vector<OciLayoutReader::Ref> OciLayoutReader::refs() {
   std::string path = directory_ + "/index.json";
   std::string text;
   try {
@@ -78,19 +78,42 @@ std::vector<OciLayoutReader::Tagged> OciLayoutReader::tags_of(const std::string&
   JsonPtr doc = json_parse(text);
   const cJSON* manifests = doc ? json_array(doc.get(), "manifests") : nullptr;
   if (manifests == nullptr) layout_error(ErrorKind::kBadResponse, path + ": not an image index");
-  std::vector<Tagged> out;
-  const std::string prefix = repository + ":";
+  std::vector<Ref> out;
   const cJSON* d = nullptr;
   cJSON_ArrayForEach(d, manifests) {
     const cJSON* annotations = json_object(d, "annotations");
     std::string ref = annotations ? json_string(annotations, kRefNameAnnotation).value_or("") : "";
-    if (!ref.starts_with(prefix)) continue;
-    std::string tag = ref.substr(prefix.size());
+    std::size_t colon = ref.rfind(':');
+    if (colon == std::string::npos || colon == 0) continue;
+    std::string tag = ref.substr(colon + 1);
     std::string digest = json_string(d, "digest").value_or("");
     if (!is_valid_tag(tag) || !is_valid_digest(digest)) continue;
-    out.push_back({tag, digest});
+    out.push_back({ref.substr(0, colon), {tag, digest}});
   }
   return out;
+}
+
+std::vector<OciLayoutReader::Tagged> OciLayoutReader::tags_of(const std::string& repository) {
+  std::vector<Tagged> out;
+  for (Ref& r : refs())
+    if (r.repository == repository) out.push_back(std::move(r.tagged));
+  return out;
+}
+
+std::optional<RepositoryPage> OciLayoutReader::find_repositories(const std::string& prefix, const std::string& after,
+                                                                 std::size_t limit) {
+  std::vector<std::string> names;
+  for (const Ref& r : refs())
+    if (r.repository.starts_with(prefix) && r.repository > after) names.push_back(r.repository);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  RepositoryPage page;
+  if (names.size() > limit) {
+    names.resize(limit);
+    page.next = names.back();
+  }
+  page.names = std::move(names);
+  return page;
 }
 
 std::optional<std::vector<std::string>> OciLayoutReader::find_tags(const std::string& repository) {

@@ -24,13 +24,6 @@ ProviderMirrorService::ProviderMirrorService(const ProviderMirrorConfig& config,
 void ProviderMirrorService::serve(const Request& request, const ServicePath& path, ResponseSink& sink,
                                    RequestStats& stats) const {
   const std::vector<std::string>& s = path.segments;
-  if (s.empty()) {
-    if (path.trailing_slash) return serve_page(request, sink);
-    Response redirect;
-    redirect.status = 301;
-    redirect.headers.set("Location", request.mount + "/" + name() + "/");
-    return send(sink, redirect);
-  }
   if (s.size() != 4 || path.trailing_slash || !s[3].ends_with(".json"))
     return send(sink, json_error(404, "not a provider mirror path; expected <hostname>/<namespace>/<type>/index.json "
                                       "or <hostname>/<namespace>/<type>/<version>.json"));
@@ -96,22 +89,6 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
     etag_source += platform + " " + p.digest + " " + p.h1 + (proxied ? "" : " " + url) + "\n";
   }
   send(sink, json_document(request, json_print(doc.get()) + "\n", etag_source, context_.server.tags_cache_ttl));
-}
-
-void ProviderMirrorService::serve_page(const Request& request, ResponseSink& sink) const {
-  std::string base = (request.scheme.empty() ? "https" : request.scheme) + "://" +
-                     (request.host.empty() ? "HOST" : request.host) + request.mount + "/" + name() + "/";
-  std::string b = html_escape(base);
-  std::string title = html_escape(name());
-  std::string page =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>" + title +
-      ": Terraform provider mirror</title></head>\n<body>\n<h1>Terraform / OpenTofu provider mirror</h1>\n"
-      "<p>This is a <a href=\"https://developer.hashicorp.com/terraform/internals/provider-network-mirror-protocol\">"
-      "provider network mirror</a> served from an OCI registry. Point Terraform or OpenTofu at it in the CLI "
-      "configuration file (<code>~/.terraformrc</code> or <code>~/.tofurc</code>):</p>\n<pre>provider_installation {\n"
-      "  network_mirror {\n    url = \"" + b + "\"\n  }\n}</pre>\n"
-      "<p>Terraform requires the mirror URL to use <code>https:</code>.</p>\n</body>\n</html>\n";
-  send(sink, html_page(std::move(page)));
 }
 
 }  // namespace otr

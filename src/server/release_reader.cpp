@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/names.h"
+#include "terraform/module_zip.h"
 
 namespace otr {
 
@@ -300,6 +301,8 @@ std::optional<Release> ReleaseReader::release(const std::string& repository, con
   ReleaseManifest m = parse_release_manifest(*top, "");
   out.protocols = m.protocols;
   out.shasums_manifest = m.shasums_manifest;
+  out.created = m.created;
+  out.source = m.source;
   out.packages = std::move(m.packages);
   if (!m.platform_manifests.empty()) {
     std::vector<std::string> digests;
@@ -311,6 +314,75 @@ std::optional<Release> ReleaseReader::release(const std::string& repository, con
   std::sort(out.packages.begin(), out.packages.end(), [](const PlatformPackage& a, const PlatformPackage& b) {
     return std::tie(a.os, a.arch) < std::tie(b.os, b.arch);
   });
+  return out;
+}
+
+std::optional<RepositoryPage> ReleaseReader::repositories(const std::string& prefix, const std::string& after,
+                                                          std::size_t limit) {
+  // Kept as a tag list: "catalog" or "none", the next page's start, then the names.
+  const std::string key = prefix_ + "\n_catalog\n" + prefix + "\n" + after + "\n" + std::to_string(limit);
+  std::shared_ptr<const std::vector<std::string>> cached = cache_.tags(key);
+  if (!cached) {
+    std::optional<RepositoryPage> page = origin_->find_repositories(prefix, after, limit);
+    std::vector<std::string> entry{page ? "catalog" : "none", page ? page->next : ""};
+    if (page) entry.insert(entry.end(), page->names.begin(), page->names.end());
+    cache_.put_tags(key, entry);
+    cached = std::make_shared<const std::vector<std::string>>(std::move(entry));
+  } else {
+    count_cached(MetadataCache::Age{});
+  }
+  if (cached->size() < 2 || (*cached)[0] != "catalog") return std::nullopt;
+  RepositoryPage page;
+  page.next = (*cached)[1];
+  page.names.assign(cached->begin() + 2, cached->end());
+  return page;
+}
+
+ReleaseReader::Readme ReleaseReader::module_readme(const std::string& repository, const std::string& zip_digest) {
+  // Kept as one string: its first byte the state ('N', 'S', 'T' shown truncated, 'L', 'U').
+  const std::string key = repo_key(repository) + "@" + zip_digest + "#README.md";
+  std::shared_ptr<const std::string> cached = cache_.manifest(key);
+  if (!cached) {
+    std::string zip;
+    bool too_large = false;
+    origin_->stream_blob(
+        repository, zip_digest,
+        [&](const BlobInfo& info) {
+          too_large = info.size > static_cast<std::int64_t>(kMaxReadmeZip);
+          return !too_large;
+        },
+        [&](std::string_view data) {
+          if (zip.size() + data.size() > kMaxReadmeZip) {
+            too_large = true;
+            return false;
+          }
+          zip.append(data);
+          return true;
+        });
+    std::string entry;
+    if (too_large) {
+      entry = "L";
+    } else {
+      try {
+        std::optional<ZipText> readme = zip_read_entry(zip, "README.md", kMaxReadme);
+        entry = !readme ? std::string("N") : (readme->truncated ? "T" : "S") + readme->text;
+      } catch (const Error& e) {
+        log_warning("README of " + repository + "@" + zip_digest + ": " + e.what());
+        entry = "U";
+      }
+    }
+    cache_.put_manifest(key, entry);
+    cached = std::make_shared<const std::string>(std::move(entry));
+  }
+  Readme out;
+  switch (cached->empty() ? 'N' : (*cached)[0]) {
+    case 'S': out.state = Readme::State::kShown; break;
+    case 'T': out.state = Readme::State::kShown; out.truncated = true; break;
+    case 'L': out.state = Readme::State::kTooLarge; break;
+    case 'U': out.state = Readme::State::kUnreadable; break;
+    default: out.state = Readme::State::kNone;
+  }
+  if (out.state == Readme::State::kShown) out.text = cached->substr(1);
   return out;
 }
 

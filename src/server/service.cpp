@@ -1,6 +1,8 @@
 #include "server/service.h"
 
+#include "base/strings.h"
 #include "http/responses.h"
+#include "server/catalogue.h"
 #include "server/sealed_download.h"
 
 namespace otr {
@@ -12,6 +14,20 @@ void OriginService::handle(const Request& request, const ServicePath& path, Resp
                            RequestStats& stats) const {
   const std::vector<std::string>& s = path.segments;
   if (s.size() == 3 && s[0] == kPackagesSegment && !path.trailing_slash) return serve_package(request, s[1], sink, stats);
+  if (s.empty() || s[0] == kCatalogueSegment) {
+    if (!path.trailing_slash) {  // pages are directories: their relative links need the slash
+      Response redirect;
+      redirect.status = 301;
+      std::string location = request.mount + "/" + percent_encode(name());
+      for (const std::string& segment : s) location += "/" + percent_encode(segment, "-._~:");
+      redirect.headers.set("Location", location + "/");
+      return send(sink, redirect);
+    }
+    ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
+    CatalogueScope scope{request, config_, naming_, reader, context_.server.tags_cache_ttl};
+    if (s.empty()) return send(sink, catalogue_index(scope));
+    return send(sink, catalogue_entry(scope, std::vector<std::string>(s.begin() + 1, s.end())));
+  }
   serve(request, path, sink, stats);
 }
 

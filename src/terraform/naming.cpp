@@ -91,6 +91,48 @@ std::string RepositoryNaming::module(const ModuleAddress& address) const {
   return joined(prefix_, address.ns + "/" + address.name + "/" + address.system);
 }
 
+namespace {
+
+// The '/'-separated parts of `repository` after `prefix` ("" = none), when there are `count`.
+std::optional<std::vector<std::string>> parts_after(const std::string& prefix, std::string_view repository,
+                                                    std::size_t count) {
+  std::string start = prefix.empty() ? std::string() : prefix + "/";
+  if (!repository.starts_with(start)) return std::nullopt;
+  std::vector<std::string> parts = split(repository.substr(start.size()), '/');
+  if (parts.size() != count) return std::nullopt;
+  return parts;
+}
+
+}  // namespace
+
+std::optional<ProviderAddress> RepositoryNaming::provider_of(std::string_view repository) const {
+  const bool with_host = !fixed_hostname_ || !fixed_hostname_->empty();
+  auto parts = parts_after(prefix_, repository, with_host ? 3 : 2);
+  if (!parts) return std::nullopt;
+  std::string host;
+  if (fixed_hostname_ && fixed_hostname_->empty()) {
+    host = kDefaultProviderHost;
+  } else {
+    std::string component = (*parts)[0];
+    std::replace(component.begin(), component.end(), '_', ':');  // a port: example.com_8443
+    if (fixed_hostname_ && hostname_to_component(*fixed_hostname_).value_or("") != (*parts)[0]) return std::nullopt;
+    host = fixed_hostname_ ? *fixed_hostname_ : component;
+  }
+  std::optional<ProviderAddress> address =
+      provider_address(host, (*parts)[with_host ? 1 : 0], (*parts)[with_host ? 2 : 1]);
+  // Only names this naming would give back (lower case, the canonical host component).
+  if (!address || provider(*address) != repository) return std::nullopt;
+  return address;
+}
+
+std::optional<ModuleAddress> RepositoryNaming::module_of(std::string_view repository) const {
+  auto parts = parts_after(prefix_, repository, 3);
+  if (!parts) return std::nullopt;
+  std::optional<ModuleAddress> address = module_address((*parts)[0], (*parts)[1], (*parts)[2]);
+  if (!address || module(*address) != repository) return std::nullopt;
+  return address;
+}
+
 RepositoryNaming repository_naming(const ServiceConfig& service) {
   if (service.kind == ServiceKind::kProviderRegistry)
     return RepositoryNaming(service.name_prefix, static_cast<const ProviderRegistryConfig&>(service).hostname);

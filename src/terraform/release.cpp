@@ -55,6 +55,8 @@ ReleaseManifest parse_index(const cJSON* doc) {
   ReleaseManifest release;
   release.layout = ReleaseManifest::Layout::kOpenTofu;
   release.protocols = parse_protocols(annotation(doc, kProtocolsAnnotation));
+  release.created = annotation(doc, kCreatedAnnotation);
+  release.source = annotation(doc, kSourceAnnotation);
   std::set<std::string> seen;
   const cJSON* descriptor = nullptr;
   cJSON_ArrayForEach(descriptor, manifests) {
@@ -84,6 +86,8 @@ ReleaseManifest parse_legacy(const cJSON* doc) {
   ReleaseManifest release;
   release.layout = ReleaseManifest::Layout::kLegacy;
   release.protocols = parse_protocols(annotation(doc, kProtocolsAnnotation));
+  release.created = annotation(doc, kCreatedAnnotation);
+  release.source = annotation(doc, kSourceAnnotation);
   std::set<std::string> seen;
   const cJSON* layer = nullptr;
   cJSON_ArrayForEach(layer, layers) {
@@ -190,6 +194,11 @@ std::string parse_module_manifest(std::string_view body) {
   }
   if (digest.empty()) malformed("module manifest has no archive/zip layer");
   return digest;
+}
+
+std::string manifest_annotation(std::string_view body, const char* key) {
+  JsonPtr doc = json_parse(body);
+  return doc && cJSON_IsObject(doc.get()) ? annotation(doc.get(), key) : "";
 }
 
 }  // namespace otr
