@@ -7,6 +7,7 @@
 #   make sanitize     the unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer
 #   make install      the binary, a starting configuration (never over an existing one), the
 #                     systemd units and the web-server examples, under $(DESTDIR)
+#   make deb          the Debian package, build/oci-distribution-terraform-registry_VERSION_ARCH.deb
 
 PROGRAM    := oci-distribution-terraform-registry
 PREFIX     ?= /usr/local
@@ -32,7 +33,7 @@ MAIN_OBJ  := $(BUILD)/obj/main.o
 TEST_SRCS := $(wildcard test/unit/*.cpp test/unit/*/*.cpp)
 TEST_OBJS := $(patsubst test/unit/%.cpp,$(BUILD)/test/%.o,$(TEST_SRCS))
 
-.PHONY: all unit check layers integration acceptance test-tools deps demo install clean bench sanitize
+.PHONY: all unit check layers integration acceptance test-tools deps demo install deb clean bench sanitize
 all: $(BUILD)/$(PROGRAM)
 
 $(BUILD)/$(PROGRAM): $(LIB_OBJS) $(MAIN_OBJ)
@@ -104,6 +105,10 @@ install: $(BUILD)/$(PROGRAM)
 	test -d $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM) || install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM)
 	test -e $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM)/config.hcl || \
 	  install -m 0644 conf/config.hcl $(DESTDIR)$(SYSCONFDIR)/$(PROGRAM)/config.hcl
+
+# dpkg-deb, dpkg-shlibdeps and help2man (scripts/install-deps.sh); files in packaging/ (README "Debian package").
+deb: $(BUILD)/$(PROGRAM)
+	scripts/build-deb.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

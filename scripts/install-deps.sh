@@ -7,6 +7,8 @@ packages=(
   g++ make pkg-config
   libfcgi-dev libfcgi-bin libcurl4-openssl-dev libssl-dev libcjson-dev libzip-dev
   libboost-program-options-dev libboost-test-dev libgpgme-dev gnupg
+  # make deb (dpkg-deb, dpkg-shlibdeps, help2man, lintian) and the package's own dependency
+  dpkg-dev help2man lintian adduser
   # integration tests, demo and benchmarks
   docker-registry nginx-light lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid libapache2-mod-xsendfile apache2-utils
   wrk curl openssl python3 python3-pytest
