@@ -98,7 +98,7 @@ install: $(BUILD)/$(PROGRAM)
 	  conf/systemd/$(PROGRAM).service > $(DESTDIR)$(UNITDIR)/$(PROGRAM).service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/$(PROGRAM).service
 	install -m 0644 conf/systemd/$(PROGRAM).socket $(DESTDIR)$(UNITDIR)/$(PROGRAM).socket
-	install -m 0644 conf/nginx.conf conf/lighttpd.conf apache-example/$(PROGRAM).conf conf/config.hcl \
+	install -m 0644 conf/nginx.conf conf/nginx-download-offload.conf conf/lighttpd.conf apache-example/$(PROGRAM).conf conf/config.hcl \
 	  $(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 apache-example/shared-hosting/.htaccess $(DESTDIR)$(DOCDIR)/examples/shared-hosting/
 	install -m 0644 README.md ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/

@@ -198,8 +198,11 @@ int main(int argc, char** argv) {
   global.add_options()
       ("config", po::value<std::string>()->value_name("FILE"), "configuration file (default: searched, see README)")
       ("help,h", "show this help");
-  po::options_description shown("Global options");  // what --help lists
-  shown.add(global).add_options()("version", "print the version");
+  po::options_description shown("Global options");  // what --help lists: the above, and --version
+  shown.add_options()
+      ("config", po::value<std::string>()->value_name("FILE"), "configuration file (default: searched, see README)")
+      ("help,h", "show this help")
+      ("version", "print the version");
   if (version_asked(argc, argv)) {
     std::cout << kProgramName << " " << kVersion << "\n";
     return 0;

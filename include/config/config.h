@@ -149,6 +149,12 @@ struct ServerConfig {
   Seconds stale_if_error{3600};
   std::size_t manifest_cache_bytes = 32u << 20;  // per worker process
   LogFormat log_format = LogFormat::kText;
+  // GET /metrics (README "Metrics"): off unless metrics = true; then answered to the addresses in
+  // metrics_allow (CIDR ranges, IPv4 or IPv6) and to requests with "Authorization: Bearer
+  // <metrics_token>" when a token is configured.
+  bool metrics = false;
+  std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
+  std::string metrics_token;  // "" = none
   OriginSettings origin;               // defaults for every service
 };
 

@@ -42,6 +42,7 @@ struct Request {
                              // for links shown to people
   std::string request_id;    // from the web server where it gives one, else ""
   std::string server_software;  // SERVER_SOFTWARE ("nginx/1.22.1", "lighttpd/1.4.69", "Apache/2.4.62 ..."), or ""
+  std::string remote_addr;      // REMOTE_ADDR: the client's address as the web server saw it, or ""
   Headers headers;           // request headers: Authorization, If-None-Match, ...
   // Why the front end could not make sense of what the web server passed (answered 400 without
   // routing); "" when the request is usable.

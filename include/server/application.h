@@ -16,9 +16,11 @@
 #include "config/config.h"
 #include "http/client.h"
 #include "http/handler.h"
+#include "http/metrics.h"
 #include "oci/auth.h"
 #include "oci/origin.h"
 #include "server/metadata_cache.h"
+#include "server/metered_transport.h"
 #include "server/sealed_token.h"
 #include "server/service.h"
 
@@ -29,11 +31,13 @@ class RegistryApp : public Handler {
   // Builds every service of `config`; a provider_registry loads its signing key (SigningError when
   // it cannot). `config`, `clock` and `transport` must outlive the application: the real clock and
   // libcurl in production, fakes in tests.
+  // Every request and registry call is counted in `metrics` (the pool's, by default).
   explicit RegistryApp(const Config& config, const Clock& clock = system_clock(),
-                       HttpTransport& transport = curl_transport());
+                       HttpTransport& transport = curl_transport(), PoolMetrics& metrics = process_metrics());
   // A temporary would be gone before the application's first request.
-  RegistryApp(Config&&, const Clock& = system_clock(), HttpTransport& = curl_transport()) = delete;
-  RegistryApp(const Config&, const Clock&&, HttpTransport& = curl_transport()) = delete;
+  RegistryApp(Config&&, const Clock& = system_clock(), HttpTransport& = curl_transport(),
+              PoolMetrics& = process_metrics()) = delete;
+  RegistryApp(const Config&, const Clock&&, HttpTransport& = curl_transport(), PoolMetrics& = process_metrics()) = delete;
   RegistryApp(const RegistryApp&) = delete;
   RegistryApp& operator=(const RegistryApp&) = delete;
 
@@ -44,9 +48,14 @@ class RegistryApp : public Handler {
   void route(const Request& request, ResponseSink& sink, RequestStats& stats) const;
   // GET /.well-known/terraform.json: providers.v1 and modules.v1 of the configured registries.
   void serve_discovery(const Request& request, ResponseSink& sink) const;
+  // GET /metrics: the pool's metrics to allowed addresses and to the metrics token (else 403), or
+  // 404 when metrics are off.
+  void serve_metrics(const Request& request, ResponseSink& sink) const;
   // 404 for a first segment that names no service.
   void serve_unknown(const std::vector<std::string>& segments, ResponseSink& sink) const;
 
+  PoolMetrics& metrics_;
+  MeteredTransport metered_;  // the transport every service's registry calls go through
   MetadataCache cache_;
   AuthCache auth_;
   std::optional<TokenSealer> sealer_;

@@ -1,6 +1,8 @@
 // The configuration schema: what each block and attribute of config.hcl means (see config.h).
 #include "config/config.h"
 
+#include <arpa/inet.h>
+
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -289,7 +291,7 @@ const std::vector<std::string> kServerAttributes = {
     "query_string_secret",     "query_string_secret_file",
     "worker_processes",  "worker_threads",   "max_requests_per_worker", "shutdown_timeout",
     "package_url_ttl",   "tags_cache_ttl",   "stale_while_revalidate", "stale_if_error", "manifest_cache_size",
-    "log_format",
+    "log_format",        "metrics",          "metrics_allow",           "metrics_token_file", "metrics_token_env",
     "connect_timeout",   "request_timeout",  "download_stall_timeout",  "origin_ca_file"};
 const std::vector<std::string> kMirrorAttributes = {"origin_url",      "name_prefix",     "proxy_packages",
                                                     "host_aliases",    "connect_timeout", "request_timeout",
@@ -307,6 +309,40 @@ const std::vector<std::string> kCredentialAttributes = {"username", "password", 
 const std::vector<std::string> kUpstreamAttributes = {
     "url",          "hostnames",      "namespaces", "exclude_namespaces", "platforms",        "versions_ttl",
     "import_timeout", "max_package_size", "ca_file"};
+
+// A list of strings, each checked by `valid` (which returns the value to keep, or nullopt after
+// reporting nothing: the caller's `expected` names what each item must be).
+template <class Valid>
+std::vector<std::string> string_list(Checker& check, const hcl::Attribute& a, const std::string& expected, Valid valid) {
+  std::vector<std::string> out;
+  if (a.value.kind != hcl::Value::Kind::kTuple) {
+    check.error(a.value.pos, "expected a list of " + expected + " for \"" + a.name + "\", found " + a.value.kind_name());
+    return out;
+  }
+  for (const hcl::Value& item : a.value.items) {
+    std::optional<std::string> kept;
+    if (item.kind == hcl::Value::Kind::kString) kept = valid(item.string);
+    if (!kept) {
+      check.error(item.pos, "every item of \"" + a.name + "\" must be " + expected);
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), *kept) == out.end()) out.push_back(*kept);
+  }
+  return out;
+}
+
+// "10.0.0.0/8", "::1/128", or an address alone (a /32 or /128).
+bool valid_cidr(const std::string& text) {
+  std::string address = text.substr(0, text.find('/'));
+  unsigned char bytes[16];
+  const bool v4 = inet_pton(AF_INET, address.c_str(), bytes) == 1;
+  const bool v6 = !v4 && inet_pton(AF_INET6, address.c_str(), bytes) == 1;
+  if (!v4 && !v6) return false;
+  if (text.find('/') == std::string::npos) return true;
+  std::string bits = text.substr(text.find('/') + 1);
+  if (bits.empty() || bits.size() > 3 || !std::all_of(bits.begin(), bits.end(), ::isdigit)) return false;
+  return std::stoi(bits) <= (v4 ? 32 : 128);
+}
 
 bool valid_listen_addr(const std::string& addr) {
   if (addr.starts_with("unix:")) {
@@ -398,6 +434,22 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
   }
   if (auto* a = Checker::find(body, "tags_cache_ttl"))
     if (auto d = check.duration(*a)) server.tags_cache_ttl = *d;
+  if (auto* a = Checker::find(body, "metrics"))
+    if (auto b = check.boolean(*a)) server.metrics = *b;
+  if (auto* a = Checker::find(body, "metrics_allow")) {
+    server.metrics_allow = string_list(check, *a, "an address range such as \"10.0.0.0/8\" or \"::1/128\"",
+                                       [](const std::string& text) -> std::optional<std::string> {
+                                         return valid_cidr(text) ? std::optional(text) : std::nullopt;
+                                       });
+  }
+  const hcl::Attribute* token_file = Checker::find(body, "metrics_token_file");
+  const hcl::Attribute* token_env = Checker::find(body, "metrics_token_env");
+  if (token_file && token_env) check.error(token_env->pos, "set either metrics_token_file or metrics_token_env, not both");
+  else if (token_file) {
+    if (auto v = check.file_contents(*token_file)) server.metrics_token = *v;
+  } else if (token_env) {
+    if (auto v = check.env_value(*token_env)) server.metrics_token = *v;
+  }
   if (auto* a = Checker::find(body, "stale_while_revalidate"))
     if (auto d = check.duration(*a)) server.stale_while_revalidate = *d;
   if (auto* a = Checker::find(body, "stale_if_error"))
@@ -653,27 +705,6 @@ void read_service_origin(Checker& check, const hcl::Block& block, const ServerCo
                 "proxy_packages = true needs server.query_string_secret (or query_string_secret_file, or the "
                 "environment variable " + std::string(kSecretEnvVar) + ") to seal download URLs");
   }
-}
-
-// A list of strings, each checked by `valid` (which returns the value to keep, or nullopt after
-// reporting nothing: the caller's `expected` names what each item must be).
-template <class Valid>
-std::vector<std::string> string_list(Checker& check, const hcl::Attribute& a, const std::string& expected, Valid valid) {
-  std::vector<std::string> out;
-  if (a.value.kind != hcl::Value::Kind::kTuple) {
-    check.error(a.value.pos, "expected a list of " + expected + " for \"" + a.name + "\", found " + a.value.kind_name());
-    return out;
-  }
-  for (const hcl::Value& item : a.value.items) {
-    std::optional<std::string> kept;
-    if (item.kind == hcl::Value::Kind::kString) kept = valid(item.string);
-    if (!kept) {
-      check.error(item.pos, "every item of \"" + a.name + "\" must be " + expected);
-      continue;
-    }
-    if (std::find(out.begin(), out.end(), *kept) == out.end()) out.push_back(*kept);
-  }
-  return out;
 }
 
 // upstream { ... } of a provider_mirror or provider_registry.

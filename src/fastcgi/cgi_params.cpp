@@ -156,6 +156,7 @@ Request request_from_cgi(const std::vector<std::string_view>& entries, const std
     if (auto auth = get(params, "Authorization")) r.headers.set("Authorization", *auth);
 
   r.server_software = get(params, "SERVER_SOFTWARE").value_or("");
+  r.remote_addr = get(params, "REMOTE_ADDR").value_or("");
   std::string https = get(params, "HTTPS").value_or("");
   std::string forwarded = get(params, "HTTP_X_FORWARDED_PROTO").value_or("");
   forwarded = forwarded.substr(0, forwarded.find(','));

@@ -15,10 +15,18 @@
 #include "base/log.h"
 #include "fastcgi/listen_socket.h"
 #include "fastcgi/worker.h"
+#include "http/metrics.h"
 
 namespace otr {
 
 namespace {
+
+// The names of the configuration's services, in order: the metrics' service labels.
+std::vector<std::string> service_names(const Config& config) {
+  std::vector<std::string> names;
+  for (const ServiceConfig* s : config.services()) names.push_back(s->name);
+  return names;
+}
 
 using SteadyClock = std::chrono::steady_clock;  // the master's own timing, not otr::Clock
 
@@ -94,6 +102,7 @@ class Master {
       _exit(code);
     }
     workers_[pid] = Worker{generation_, SteadyClock::now()};
+    process_metrics().worker_started();
   }
 
   int live_workers_of_current_generation() const {
@@ -111,8 +120,12 @@ class Master {
       if (hooks_.on_worker_gone) hooks_.on_worker_gone(pid);
       Worker w = it->second;
       workers_.erase(it);
-      if (w.generation != generation_) continue;  // an old generation draining after a reload
       bool recycled = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      process_metrics().worker_exited(w.generation != generation_ ? WorkerExit::kDrained
+                                      : recycled                  ? WorkerExit::kRecycled
+                                      : WIFSIGNALED(status)       ? WorkerExit::kKilled
+                                                                  : WorkerExit::kFailed);
+      if (w.generation != generation_) continue;  // an old generation draining after a reload
       if (recycled) continue;  // normal after max_requests_per_worker
       if (WIFEXITED(status) && WEXITSTATUS(status) == kExitListenerFailed && listener_gone(listen_fd_)) {
         log_error("the listening socket " + listener_ + " no longer accepts connections; stopping. Restart the "
@@ -164,6 +177,8 @@ class Master {
                   "they take effect only after a restart");
     config_ = std::move(fresh);
     log_configure(config_->server.log_format);
+    process_metrics().set_services(service_names(*config_));
+    process_metrics().reloaded();
     std::vector<pid_t> old;
     for (const auto& [pid, w] : workers_) old.push_back(pid);
     start_generation();  // new workers accept alongside the old ones: no connection is refused
@@ -257,6 +272,7 @@ int run_server(const std::string& config_path, const Config& config, const Handl
   }
 
   if (listener.mode == ServeMode::kSpawned) {
+    process_metrics().set_services(service_names(config));  // this process's own, labelled with its pid
     log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_threads) +
              " threads");
     int code = kExitFailure;
@@ -273,6 +289,10 @@ int run_server(const std::string& config_path, const Config& config, const Handl
   }
   log_info("serving " + listener.description + " with " + std::to_string(config.server.worker_processes) +
            " worker processes of " + std::to_string(config.server.worker_threads) + " threads");
+  // The pool's counters live in memory the workers share, from before the first fork: a worker's
+  // recycling or a reload never resets them.
+  share_process_metrics();
+  process_metrics().set_services(service_names(config));
   int code = Master(listener, config_path, config, factory, hooks).run();
   if (!listener.unix_path.empty()) unlink(listener.unix_path.c_str());
   return code;

@@ -1,5 +1,7 @@
 #include "server/application.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include "base/log.h"
 #include "http/request_path.h"
 #include "http/responses.h"
+#include "server/access.h"
 #include "server/module_registry_service.h"
 #include "server/provider_mirror_service.h"
 #include "server/provider_registry_service.h"
@@ -20,6 +23,7 @@ namespace {
 
 constexpr const char* kHealthz = "healthz";
 constexpr const char* kWellKnown = ".well-known";
+constexpr const char* kMetrics = "metrics";
 
 // Counts what reaches the client, for the access log.
 class MeteredSink : public ResponseSink {
@@ -54,12 +58,14 @@ std::string new_request_id() {
 
 }  // namespace
 
-RegistryApp::RegistryApp(const Config& config, const Clock& clock, HttpTransport& transport)
-    : cache_(config.server.tags_cache_ttl, config.server.manifest_cache_bytes, clock,
+RegistryApp::RegistryApp(const Config& config, const Clock& clock, HttpTransport& transport, PoolMetrics& metrics)
+    : metrics_(metrics),
+      metered_(transport, metrics),
+      cache_(config.server.tags_cache_ttl, config.server.manifest_cache_bytes, clock,
              {config.server.stale_while_revalidate, config.server.stale_if_error}),
       auth_(clock),
-      origins_(auth_, transport),
-      context_{config.server, cache_, nullptr, clock, origins_, transport} {
+      origins_(auth_, metered_),
+      context_{config.server, cache_, nullptr, clock, origins_, metered_} {
   if (!config.server.query_string_secret.empty()) {
     sealer_.emplace(config.server.query_string_secret, config.server.retired_query_string_secrets);
     context_.sealer = &*sealer_;
@@ -78,6 +84,7 @@ RegistryApp::RegistryApp(const Config& config, const Clock& clock, HttpTransport
 
 std::vector<std::string> RegistryApp::top_level_names() const {
   std::vector<std::string> names{kHealthz, kWellKnown};
+  if (context_.server.metrics) names.push_back(kMetrics);
   for (const auto& [name, service] : services_) names.push_back(name);
   return names;
 }
@@ -88,6 +95,7 @@ void RegistryApp::handle(const Request& given, ResponseSink& sink) {
   if (request.request_id.empty()) request.request_id = new_request_id();
   MeteredSink metered(sink);
   RequestStats stats;
+  metrics_.request_started();
   try {
     route(request, metered, stats);
   } catch (const std::exception& e) {  // a bug: answered like every error, as a 500
@@ -96,8 +104,27 @@ void RegistryApp::handle(const Request& given, ResponseSink& sink) {
   }
   if (!metered.started()) send(metered, error_response(Error(ErrorKind::kInternal, "no response"), request, ""));
   std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - started;
+  const std::string& path = request.path;
+  const std::string service = path.size() > 1 ? path.substr(1, path.find('/', 1) - 1) : std::string();
+  metrics_.request_finished(service, request_kind(path), metered.status(), elapsed.count() / 1000, metered.bytes());
+  metrics_.cache(stats.cache_hits, stats.registry_calls, stats.stale, stats.shared);
   log_access({request.method, request.path, metered.status(), metered.bytes(), elapsed.count(),
               stats.registry_calls, stats.cache_hits, stats.stale, stats.shared, request.request_id});
+}
+
+void RegistryApp::serve_metrics(const Request& request, ResponseSink& sink) const {
+  const ServerConfig& server = context_.server;
+  std::string authorization = request.headers.get("Authorization");
+  const bool token_ok = !server.metrics_token.empty() && authorization.starts_with("Bearer ") &&
+                        secrets_equal(authorization.substr(7), server.metrics_token);
+  if (!token_ok && !address_in(request.remote_addr, server.metrics_allow))
+    return send(sink, json_error(403, "metrics are answered to the addresses in metrics_allow, or with the metrics "
+                                      "token"));
+  Response r;
+  r.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  r.headers.set("Cache-Control", "no-store");
+  r.body = metrics_.render(process_metrics_shared() ? 0 : ::getpid());
+  send(sink, r);
 }
 
 void RegistryApp::route(const Request& request, ResponseSink& sink, RequestStats& stats) const {
@@ -116,6 +143,9 @@ void RegistryApp::route(const Request& request, ResponseSink& sink, RequestStats
     r.body = "{\"status\":\"ok\"}\n";
     return send(sink, r);
   }
+  if (path.segments.size() == 1 && path.segments[0] == kMetrics && !path.trailing_slash &&
+      context_.server.metrics)
+    return serve_metrics(request, sink);
   if (path.segments.size() == 2 && path.segments[0] == kWellKnown && path.segments[1] == "terraform.json" &&
       !path.trailing_slash)
     return serve_discovery(request, sink);

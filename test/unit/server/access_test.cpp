@@ -1,0 +1,75 @@
+#include <boost/test/unit_test.hpp>
+
+#include "server/access.h"
+#include "server/application.h"
+#include "testing/app_client.h"
+#include "testing/fake_clock.h"
+#include "testing/fake_transport.h"
+
+namespace otr {
+namespace {
+
+testing::Answer scrape(RegistryApp& app, const std::string& from, const std::string& authorization = "") {
+  Request r;
+  r.method = "GET";
+  r.path = "/metrics";
+  r.remote_addr = from;
+  r.request_id = "t";
+  if (!authorization.empty()) r.headers.add("Authorization", authorization);
+  BufferSink sink;
+  app.handle(r, sink);
+  return {sink.status, sink.headers, sink.body};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(access)
+
+BOOST_AUTO_TEST_CASE(addresses_in_ranges) {
+  const std::vector<std::string> ranges = {"127.0.0.0/8", "::1/128", "10.1.0.0/16", "192.0.2.7"};
+  BOOST_TEST(address_in("127.0.0.1", ranges));
+  BOOST_TEST(address_in("::1", ranges));
+  BOOST_TEST(address_in("10.1.200.3", ranges));
+  BOOST_TEST(address_in("::ffff:10.1.0.9", ranges));  // IPv4-mapped, as some web servers pass it
+  BOOST_TEST(address_in("192.0.2.7", ranges));
+  BOOST_TEST(!address_in("192.0.2.8", ranges));
+  BOOST_TEST(!address_in("10.2.0.1", ranges));
+  BOOST_TEST(!address_in("::2", ranges));
+  BOOST_TEST(!address_in("", ranges));
+  BOOST_TEST(!address_in("not an address", ranges));
+}
+
+BOOST_AUTO_TEST_CASE(secrets_compare_whole) {
+  BOOST_TEST(secrets_equal("s3cret", "s3cret"));
+  BOOST_TEST(!secrets_equal("s3cre", "s3cret"));
+  BOOST_TEST(!secrets_equal("", "s3cret"));
+}
+
+BOOST_AUTO_TEST_CASE(metrics_are_off_by_default_and_then_only_for_allowed_callers) {
+  testing::FakeClock clock;
+  testing::FakeTransport net;
+  PoolMetrics metrics;
+  Config off = parse_config("provider_mirror \"m\" { origin_url = \"https://r.test\" }\n", "t.hcl");
+  RegistryApp plain(off, clock, net, metrics);
+  BOOST_TEST(scrape(plain, "127.0.0.1").status == 404);
+
+  Config on = parse_config("provider_mirror \"m\" { origin_url = \"https://r.test\" }\n"
+                           "server {\n  metrics = true\n  metrics_allow = [\"10.0.0.0/8\"]\n}\n",
+                           "t.hcl");
+  BOOST_TEST(on.server.metrics_token.empty());
+  on.server.metrics_token = "tok";  // as metrics_token_file or metrics_token_env would give it
+  RegistryApp app(on, clock, net, metrics);
+  BOOST_TEST(scrape(app, "127.0.0.1").status == 403);  // not in metrics_allow
+  testing::Answer ok = scrape(app, "10.9.8.7");
+  BOOST_TEST(ok.status == 200);
+  BOOST_TEST(ok.headers.get("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  BOOST_TEST(ok.body.find("# TYPE otr_requests_total counter") != std::string::npos);
+  BOOST_TEST(scrape(app, "127.0.0.1", "Bearer tok").status == 200);
+  BOOST_TEST(scrape(app, "127.0.0.1", "Bearer wrong").status == 403);
+  // The scrapes themselves are counted.
+  BOOST_TEST(metrics.render(0).find("kind=\"metrics\",code=\"403\"} ") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace otr
