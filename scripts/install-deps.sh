@@ -11,7 +11,7 @@ packages=(
   dpkg-dev help2man lintian adduser
   # integration tests, demo and benchmarks
   docker-registry nginx-light lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid libapache2-mod-xsendfile apache2-utils
-  wrk curl openssl python3 python3-pytest
+  wrk curl openssl python3 python3-pytest python3-prometheus-client
   # the catalogue's browser tests (test/integration/test_catalogue.py)
   chromium
 )
