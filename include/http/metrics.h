@@ -42,7 +42,8 @@ class PoolMetrics {
   static constexpr std::array<double, 11> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                        0.1,   0.25,   1,     5,    30};  // seconds
 
-  // The service names, by index (the master sets them at start and on reload).
+  // The services counted by name (the master sets them at start and on reload): a name keeps its
+  // slot across reloads; names beyond kMaxServices are counted as "".
   void set_services(const std::vector<std::string>& names);
 
   void request_started() { in_flight_.fetch_add(1, std::memory_order_relaxed); }

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/in_flight.h"
 #include "server/release_reader.h"
 #include "config/config.h"
 #include "http/client.h"
@@ -77,7 +78,9 @@ class PullThrough {
   // The answer while an import outlasts import_timeout: 503, Retry-After, a JSON error saying so.
   static Response pending_response(const ProviderAddress& address, const Version& version);
 
-  // What a provider service does with a version `reader` did not find: import it, then read it
+  // What a provider service does with a version `reader` did not find: import it (when the
+  // upstream's listing, cached, has it: a made-up version costs no import; an upstream that cannot
+  // be asked is an UpstreamError), then read it
   // through `reader` (once more if the first read fails: a registry another importer is writing the
   // same release into may answer 5xx for a moment). `pending` when the import outlasts
   // import_timeout; `release` empty when the upstream does not have it either. Throws what import()
@@ -101,7 +104,10 @@ class PullThrough {
   struct Listing {
     Clock::Steady::time_point expires;
     std::optional<std::vector<UpstreamRelease>> releases;
+    bool failed = false;  // the upstream could not be asked (else: it has no such provider)
   };
+  // The upstream's listing of `address`, cached (one fetch in flight per provider).
+  Listing listing(const ProviderAddress& address);
   void run(std::shared_ptr<Job> job, ProviderAddress address, std::string repository, Version version);
   // Joins the threads of finished imports. Needs mutex_.
   void reap_locked();
@@ -114,6 +120,7 @@ class PullThrough {
   std::atomic<bool> cancelled_{false};
   std::mutex mutex_;
   std::map<std::string, Listing> listings_;           // by "ns/type"
+  InFlight<Listing> listing_calls_;
   std::map<std::string, std::shared_ptr<Job>> jobs_;  // by "repository:tag"
   std::vector<std::pair<std::shared_ptr<Job>, std::thread>> threads_;
 };

@@ -112,13 +112,21 @@ void PoolMetrics::Histogram::observe(double seconds) {
 }
 
 void PoolMetrics::set_services(const std::vector<std::string>& names) {
-  std::size_t n = std::min(names.size(), kMaxServices);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::array<char, kServiceNameBytes>& slot = names_[i];
+  // A name keeps the slot it was given first (a reload that reorders services never relabels what
+  // was counted), new names take the next free slot, and a slot is written once, before the count
+  // that makes readers look at it is published.
+  std::size_t n = service_count_.load(std::memory_order_acquire);
+  for (const std::string& name : names) {
+    if (n >= kMaxServices) break;
+    const std::string stored = name.substr(0, kServiceNameBytes - 1);
+    bool known = false;
+    for (std::size_t i = 0; i < n && !known; ++i) known = stored == names_[i].data();
+    if (known) continue;
+    std::array<char, kServiceNameBytes>& slot = names_[n];
     slot.fill('\0');
-    std::memcpy(slot.data(), names[i].data(), std::min(names[i].size(), kServiceNameBytes - 1));
+    std::memcpy(slot.data(), stored.data(), stored.size());
+    service_count_.store(static_cast<std::uint32_t>(++n), std::memory_order_release);
   }
-  service_count_.store(static_cast<std::uint32_t>(n), std::memory_order_release);
 }
 
 std::size_t PoolMetrics::service_slot(const std::string& service) const {

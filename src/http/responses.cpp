@@ -111,9 +111,14 @@ Response json_document(const Request& request, std::string body, std::chrono::se
 
 Response html_document(const Request& request, std::string body, std::chrono::seconds max_age, int status) {
   const std::string etag = etag_of(body);
-  Response r = document_tagged(request, std::move(body), etag, max_age, "text/html; charset=utf-8");
-  if (r.status == 200) r.status = status;
-  return r;
+  if (status != 200) {  // a 304 confirms a 200 only: an error page is always sent whole
+    Request unconditional = request;
+    unconditional.headers.set("If-None-Match", "");
+    Response r = document_tagged(unconditional, std::move(body), etag, max_age, "text/html; charset=utf-8");
+    r.status = status;
+    return r;
+  }
+  return document_tagged(request, std::move(body), etag, max_age, "text/html; charset=utf-8");
 }
 
 Response html_page(std::string body) {

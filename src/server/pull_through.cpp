@@ -69,35 +69,40 @@ bool PullThrough::serves(const ProviderAddress& address) const {
   return !listed(upstream_.exclude_namespaces, address.ns);
 }
 
-std::optional<std::vector<UpstreamRelease>> PullThrough::releases(const ProviderAddress& address) {
+PullThrough::Listing PullThrough::listing(const ProviderAddress& address) {
   const std::string key = address.ns + "/" + address.type;
-  const auto now = clock_.steady_now();
   {
     std::lock_guard lock(mutex_);
-    if (auto it = listings_.find(key); it != listings_.end() && it->second.expires > now) return it->second.releases;
+    if (auto it = listings_.find(key); it != listings_.end() && it->second.expires > clock_.steady_now())
+      return it->second;
   }
-  Listing listing;
-  try {
-    listing.releases = source_.releases(address.ns, address.type);
-    listing.expires = now + upstream_.versions_ttl;
-    if (listing.releases)
-      for (UpstreamRelease& r : *listing.releases) {
-        auto kept = platforms_to_import(r, upstream_.platforms);
-        r.platforms = std::move(kept);
-      }
-  } catch (const Error& e) {
-    log_warning("pull-through: the versions of " + address.to_string() + " cannot be read from the upstream " +
-                upstream_.url + " (answering with what is stored): " + e.what());
-    listing.releases.reset();
-    listing.expires = now + upstream_.failure_ttl;
-  }
-  std::lock_guard lock(mutex_);
-  if (listings_.size() >= kMaxListings) {
-    std::erase_if(listings_, [&](const auto& entry) { return entry.second.expires <= now; });
-    if (listings_.size() >= kMaxListings) listings_.clear();
-  }
-  listings_[key] = listing;
-  return listing.releases;
+  return listing_calls_.run(key, [&] {
+    const auto now = clock_.steady_now();
+    Listing fetched;
+    try {
+      fetched.releases = source_.releases(address.ns, address.type);
+      fetched.expires = now + upstream_.versions_ttl;
+      if (fetched.releases)
+        for (UpstreamRelease& r : *fetched.releases) r.platforms = platforms_to_import(r, upstream_.platforms);
+    } catch (const Error& e) {
+      log_warning("pull-through: the versions of " + address.to_string() + " cannot be read from the upstream " +
+                  upstream_.url + " (answering with what is stored): " + e.what());
+      fetched.releases.reset();
+      fetched.failed = true;
+      fetched.expires = now + upstream_.failure_ttl;
+    }
+    std::lock_guard lock(mutex_);
+    if (listings_.size() >= kMaxListings) {
+      std::erase_if(listings_, [&](const auto& entry) { return entry.second.expires <= now; });
+      if (listings_.size() >= kMaxListings) listings_.clear();
+    }
+    listings_[key] = fetched;
+    return fetched;
+  });
+}
+
+std::optional<std::vector<UpstreamRelease>> PullThrough::releases(const ProviderAddress& address) {
+  return listing(address).releases;
 }
 
 void PullThrough::reap_locked() {
@@ -144,8 +149,9 @@ PullThrough::Outcome PullThrough::import(const ProviderAddress& address, const s
     }
     if (!job) {
       job = std::make_shared<Job>();
+      std::thread thread(&PullThrough::run, this, job, address, repository, version);  // may throw: nothing kept
       jobs_[key] = job;
-      threads_.emplace_back(job, std::thread(&PullThrough::run, this, job, address, repository, version));
+      threads_.emplace_back(job, std::move(thread));
     }
   }
   std::unique_lock job_lock(job->mutex);
@@ -157,6 +163,15 @@ PullThrough::Outcome PullThrough::import(const ProviderAddress& address, const s
 PullThrough::Found PullThrough::find_or_import(ReleaseReader& reader, const ProviderAddress& address,
                                                const std::string& repository, const Version& version) {
   Found found;
+  Listing offered = listing(address);
+  if (offered.failed)
+    throw UpstreamError("the upstream registry cannot be reached now, and " + address.to_string() + " " +
+                        version.to_string() + " is not stored; try again later");
+  const bool listed = offered.releases &&
+                      std::any_of(offered.releases->begin(), offered.releases->end(), [&](const UpstreamRelease& r) {
+                        return compare_versions(r.version, version) == 0 && !r.platforms.empty();
+                      });
+  if (!listed) return found;  // not upstream (or none of its platforms is imported): no import
   switch (import(address, repository, version)) {
     case Outcome::kPending: found.pending = true; return found;
     case Outcome::kNotUpstream: return found;

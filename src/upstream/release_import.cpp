@@ -124,7 +124,10 @@ void check_shasums_lines(std::string_view shasums, const std::vector<UpstreamPac
     if (line.empty()) continue;
     size_t space = line.find(' ');
     if (space != 64) throw UpstreamError("the upstream's SHA256SUMS has a line that is not \"<sha256>  <file>\"");
-    std::string name = line.substr(line.find_first_not_of(" *", space));
+    const size_t name_at = line.find_first_not_of(" *", space);
+    if (name_at == std::string::npos)
+      throw UpstreamError("the upstream's SHA256SUMS has a line that is not \"<sha256>  <file>\"");
+    std::string name = line.substr(name_at);
     lines[name] = to_lower(line.substr(0, 64));
   }
   for (const UpstreamPackage& p : packages) {

@@ -63,6 +63,17 @@ BOOST_AUTO_TEST_CASE(the_exposition_has_types_labels_and_cumulative_buckets) {
   BOOST_TEST(m->render(4242).find("otr_reloads_total{pid=\"4242\"} 1\n") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_reload_that_reorders_services_keeps_their_counts_under_their_names) {
+  auto m = std::make_unique<PoolMetrics>();
+  m->set_services({"a", "b"});
+  m->request_started();
+  m->request_finished("a", RequestKind::kPage, 200, 0.001, 1);
+  m->set_services({"b", "c", "a"});
+  const std::string text = m->render(0);
+  BOOST_TEST(text.find("otr_requests_total{service=\"a\",kind=\"page\",code=\"200\"} 1\n") != std::string::npos);
+  BOOST_TEST(text.find("service=\"b\",kind=\"page\"") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace otr

@@ -179,6 +179,15 @@ BOOST_AUTO_TEST_CASE(an_unreachable_upstream_leaves_what_is_stored_served) {
   BOOST_TEST(missing.status == 502);
 }
 
+BOOST_AUTO_TEST_CASE(a_version_the_upstream_does_not_list_starts_no_import) {
+  Upstream up;
+  PullThroughApp p(up);
+  for (const char* v : {"9.9.1", "9.9.2", "9.9.3"})
+    BOOST_TEST(call(*p.app, std::string("/mirror/registry.terraform.io/acme/widget/") + v + ".json").status == 404);
+  BOOST_TEST(p.upstream_calls("/versions") == 1u);  // one listing, cached: no import, no further call
+  BOOST_TEST(p.upstream_calls("/download/") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(namespaces_not_allowed_never_reach_the_upstream) {
   Upstream up;
   PullThroughApp p(up, "    exclude_namespaces = [\"acme\"]\n");
