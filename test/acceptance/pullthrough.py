@@ -273,6 +273,16 @@ class Upstream:
         prefix = "terraform-provider-%s_%s_" % (type_, version)
         self.packages[(address, version)] = {os.path.basename(p)[len(prefix):-len(".zip")]: p for p in paths}
 
+    def attach_foreign_signature(self, address, version, forger):
+        """Publisher checksums for a published release, signed by `forger` (a GpgKey) but naming this
+        upstream's key: what no client, and no import, may accept."""
+        type_ = address.split("/")[1]
+        packages = self.package_bytes(address, version)
+        shasums = "".join("%s  %s\n" % (sha256_hex(packages[p]), package_name(type_, version, p))
+                          for p in sorted(packages)).encode()
+        ocipush.attach_signed_checksums(ocipush.Registry(self.registry.url), "%s/%s" % (PREFIX, address), version,
+                                        shasums, forger.sign(shasums), self.key.public_armored)
+
     def package_bytes(self, address, version):
         """{platform: zip bytes} of a published release."""
         out = {}

@@ -2,6 +2,7 @@
 (python3-prometheus-client): names, types, label sets, and counters that keep counting across a worker's
 recycling and a reload (the master shares them with its workers); off by default; addresses and token."""
 
+import contextlib
 import os
 import signal
 import sys
@@ -24,6 +25,22 @@ def mirror(registry_url):
             % registry_url)
 
 
+@contextlib.contextmanager
+def pool(directory, tls, extra="", workers=1):
+    """A docker-registry and the program serving it as provider_mirror "mirror" behind nginx; stopped after."""
+    os.makedirs(os.path.join(directory, "registry"))
+    registry = servers.DockerRegistry(os.path.join(directory, "registry")).start()
+    try:
+        stack = servers.NginxStack(os.path.join(directory, "app"), mirror(registry.url), tls, workers=workers,
+                                   extra=extra)
+        try:
+            yield registry, stack
+        finally:
+            stack.stop()
+    finally:
+        registry.stop()
+
+
 def scrape(stack, headers=None):
     r = stack.client.get("/metrics", headers=headers)
     assert r.status == 200, (r.status, r.body[:300])
@@ -40,26 +57,15 @@ def value(families, family, name, **labels):
 
 
 def test_metrics_are_off_unless_asked_for(workdir, tls):
-    d = str(workdir / "metrics-off")
-    os.makedirs(os.path.join(d, "registry"))
-    registry = servers.DockerRegistry(os.path.join(d, "registry")).start()
-    stack = servers.NginxStack(os.path.join(d, "app"), mirror(registry.url), tls)
-    try:
+    with pool(str(workdir / "metrics-off"), tls) as (_, stack):
         assert stack.client.get("/metrics").status == 404
-    finally:
-        stack.stop()
-        registry.stop()
 
 
 def test_the_pool_reports_one_set_of_counters_that_survives_recycling_and_reloads(workdir, tls):
-    d = str(workdir / "metrics")
-    os.makedirs(os.path.join(d, "registry"))
-    registry = servers.DockerRegistry(os.path.join(d, "registry")).start()
-    ocipush.push_opentofu_release(ocipush.Registry(registry.url), REPO, "1.0.0",
-                                  {"linux_amd64": ocipush.provider_zip("widget")})
-    stack = servers.NginxStack(os.path.join(d, "app"), mirror(registry.url), tls, workers=2,
-                               extra='  metrics = true\n  max_requests_per_worker = 10\n')
-    try:
+    with pool(str(workdir / "metrics"), tls, workers=2,
+              extra='  metrics = true\n  max_requests_per_worker = 10\n') as (registry, stack):
+        ocipush.push_opentofu_release(ocipush.Registry(registry.url), REPO, "1.0.0",
+                                      {"linux_amd64": ocipush.provider_zip("widget")})
         before = scrape(stack)
         # Types and the label sets.
         assert before["otr_requests"].type == "counter"
@@ -101,29 +107,20 @@ def test_the_pool_reports_one_set_of_counters_that_survives_recycling_and_reload
         assert value(reloaded, "otr_requests", "otr_requests_total", service="mirror", kind="provider_index",
                      code="200") == 31
         assert "pid" not in str([s.labels for s in reloaded["otr_requests"].samples])  # one pool, no pid label
-    finally:
-        stack.stop()
-        registry.stop()
 
 
 def test_only_allowed_addresses_or_the_token_get_the_metrics(workdir, tls):
     d = str(workdir / "metrics-token")
-    os.makedirs(os.path.join(d, "registry"))
-    registry = servers.DockerRegistry(os.path.join(d, "registry")).start()
+    os.makedirs(d)
     token_file = os.path.join(d, "metrics-token")
     with open(token_file, "w") as f:
         f.write("s3cret-metrics-token\n")
     os.chmod(token_file, 0o644)
-    stack = servers.NginxStack(os.path.join(d, "app"), mirror(registry.url), tls,
-                               extra='  metrics = true\n  metrics_allow = ["192.0.2.0/24"]\n'
-                                     '  metrics_token_file = "%s"\n' % token_file)
-    try:
+    with pool(d, tls, extra='  metrics = true\n  metrics_allow = ["192.0.2.0/24"]\n'
+                            '  metrics_token_file = "%s"\n' % token_file) as (_, stack):
         refused = stack.client.get("/metrics")  # from 127.0.0.1, not in metrics_allow
         assert refused.status == 403 and b"otr_" not in refused.body
         assert stack.client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status == 403
         families = scrape(stack, headers={"Authorization": "Bearer s3cret-metrics-token"})
         assert "otr_requests" in families
         assert "s3cret" not in stack.app.log()
-    finally:
-        stack.stop()
-        registry.stop()
