@@ -69,9 +69,10 @@ class PullThrough {
     kNotUpstream,  // the upstream has no such provider or version
     kPending,      // still importing after import_timeout: ask again later
   };
-  // Makes ADDRESS VERSION present in `repository` of the origin, importing it unless it is there.
+  // Makes `release` (as the upstream's listing gives it) of ADDRESS present in `repository` of the
+  // origin, importing it unless it is there.
   // Throws what the import threw (UpstreamError: it did not verify; Error: a registry failed).
-  Outcome import(const ProviderAddress& address, const std::string& repository, const Version& version);
+  Outcome import(const ProviderAddress& address, const std::string& repository, const UpstreamRelease& release);
 
   const UpstreamConfig& config() const { return upstream_; }
 
@@ -108,7 +109,7 @@ class PullThrough {
   };
   // The upstream's listing of `address`, cached (one fetch in flight per provider).
   Listing listing(const ProviderAddress& address);
-  void run(std::shared_ptr<Job> job, ProviderAddress address, std::string repository, Version version);
+  void run(std::shared_ptr<Job> job, ProviderAddress address, std::string repository, UpstreamRelease release);
   // Joins the threads of finished imports. Needs mutex_.
   void reap_locked();
 

@@ -109,12 +109,15 @@ struct ImportResult {
 // before writing. `known_hashes` ("zh:..."/"h1:...", a lock file's), when not empty, are checked
 // before writing: with zh: hashes among them (a signed SHA256SUMS covers every platform) every
 // package's zh: or h1: must be there; with h1: only (a lock made through a mirror) at least one
-// package must match. Throws UpstreamError (does not verify, or the upstream misbehaves), Error (the
-// upstream or the registry could not be reached, the registry refused).
+// package must match. `listed`, when given, is the release as the caller already read it from the
+// upstream's versions document (its version must be `version`): it is not asked for again. Throws
+// UpstreamError (does not verify, or the upstream misbehaves), Error (the upstream or the registry
+// could not be reached, the registry refused).
 ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& target, const std::string& repository,
                                      const ProviderAddress& address, const Version& version,
                                      const std::vector<std::string>& platforms, ImportObserver& observer,
                                      const std::atomic<bool>* cancelled = nullptr,
-                                     const std::vector<std::string>& known_hashes = {});
+                                     const std::vector<std::string>& known_hashes = {},
+                                     const UpstreamRelease* listed = nullptr);
 
 }  // namespace otr

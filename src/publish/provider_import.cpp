@@ -42,12 +42,13 @@ ProviderSource source_for(const std::string& host, const RegistryImportSettings&
 // Imports one release and says what happened; true when it is stored now.
 bool import_one(ProviderSource& source, ArtifactTarget& target, const RepositoryNaming& naming,
                 const ProviderAddress& address, const Version& version, const RegistryImportSettings& settings,
-                PushReporter& reporter, const std::vector<std::string>& known_hashes = {}) {
+                PushReporter& reporter, const std::vector<std::string>& known_hashes = {},
+                const UpstreamRelease* listed = nullptr) {
   const std::string repository = naming.provider(address);
   const std::string what = address.to_string() + " " + version.to_string();
   ReporterObserver observer(reporter);
   ImportResult result = import_provider_release(source, target, repository, address, version, settings.platforms,
-                                                observer, nullptr, known_hashes);
+                                                observer, nullptr, known_hashes, listed);
   switch (result.outcome) {
     case ImportOutcome::kAlreadyStored:
       reporter.line(what + " is already at " + target.location(repository) + "; nothing to do");
@@ -118,21 +119,23 @@ int import_from_registry(ArtifactTarget& target, const RepositoryNaming& naming,
   ProviderSource source = source_for(address.hostname, settings);
   std::optional<std::vector<UpstreamRelease>> releases = source.releases(address.ns, address.type);
   if (!releases) throw InputError(source.config().url + " has no provider " + address.ns + "/" + address.type);
-  std::vector<Version> chosen;
+  std::vector<const UpstreamRelease*> chosen;  // the releases the constraint allows, oldest first
   for (const UpstreamRelease& r : *releases)
-    if (constraints.allows(r.version)) chosen.push_back(r.version);
-  std::sort(chosen.begin(), chosen.end(), [](const Version& a, const Version& b) { return compare_versions(a, b) < 0; });
+    if (constraints.allows(r.version)) chosen.push_back(&r);
+  std::sort(chosen.begin(), chosen.end(), [](const UpstreamRelease* a, const UpstreamRelease* b) {
+    return compare_versions(a->version, b->version) < 0;
+  });
   if (chosen.empty())
     throw InputError(source.config().url + " has no version of " + address.ns + "/" + address.type + " that \"" +
                      constraint + "\" allows");
   if (!settings.all_versions) chosen.erase(chosen.begin(), chosen.end() - 1);
   int failed = 0;
-  for (const Version& v : chosen) {
+  for (const UpstreamRelease* r : chosen) {
     try {
-      if (!import_one(source, target, naming, address, v, settings, reporter)) ++failed;
+      if (!import_one(source, target, naming, address, r->version, settings, reporter, {}, r)) ++failed;
     } catch (const Error& e) {
       if (chosen.size() == 1) throw;
-      std::cerr << "error: " << address.to_string() << " " << v.to_string() << ": " << e.what() << "\n";
+      std::cerr << "error: " << address.to_string() << " " << r->version.to_string() << ": " << e.what() << "\n";
       ++failed;
     }
   }

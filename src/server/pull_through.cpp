@@ -130,7 +130,8 @@ void PullThrough::reap_locked() {
 }
 
 PullThrough::Outcome PullThrough::import(const ProviderAddress& address, const std::string& repository,
-                                         const Version& version) {
+                                         const UpstreamRelease& release) {
+  const Version& version = release.version;
   const std::string key = repository + ":" + version_to_tag(version);
   std::shared_ptr<Job> job;
   {
@@ -149,7 +150,7 @@ PullThrough::Outcome PullThrough::import(const ProviderAddress& address, const s
     }
     if (!job) {
       job = std::make_shared<Job>();
-      std::thread thread(&PullThrough::run, this, job, address, repository, version);  // may throw: nothing kept
+      std::thread thread(&PullThrough::run, this, job, address, repository, release);  // may throw: nothing kept
       jobs_[key] = job;
       threads_.emplace_back(job, std::move(thread));
     }
@@ -167,12 +168,12 @@ PullThrough::Found PullThrough::find_or_import(ReleaseReader& reader, const Prov
   if (offered.failed)
     throw UpstreamError("the upstream registry cannot be reached now, and " + address.to_string() + " " +
                         version.to_string() + " is not stored; try again later");
-  const bool listed = offered.releases &&
-                      std::any_of(offered.releases->begin(), offered.releases->end(), [&](const UpstreamRelease& r) {
-                        return compare_versions(r.version, version) == 0 && !r.platforms.empty();
-                      });
-  if (!listed) return found;  // not upstream (or none of its platforms is imported): no import
-  switch (import(address, repository, version)) {
+  if (!offered.releases) return found;  // no such provider upstream
+  auto listed = std::find_if(offered.releases->begin(), offered.releases->end(), [&](const UpstreamRelease& r) {
+    return compare_versions(r.version, version) == 0 && !r.platforms.empty();
+  });
+  if (listed == offered.releases->end()) return found;  // not upstream (or none of its platforms imported)
+  switch (import(address, repository, *listed)) {
     case Outcome::kPending: found.pending = true; return found;
     case Outcome::kNotUpstream: return found;
     case Outcome::kStored: break;
@@ -188,7 +189,9 @@ PullThrough::Found PullThrough::find_or_import(ReleaseReader& reader, const Prov
   return found;
 }
 
-void PullThrough::run(std::shared_ptr<Job> job, ProviderAddress address, std::string repository, Version version) {
+void PullThrough::run(std::shared_ptr<Job> job, ProviderAddress address, std::string repository,
+                      UpstreamRelease release) {
+  const Version& version = release.version;
   const std::string what = address.to_string() + " " + version.to_string();
   const auto started = std::chrono::steady_clock::now();
   Outcome outcome = Outcome::kNotUpstream;
@@ -197,7 +200,7 @@ void PullThrough::run(std::shared_ptr<Job> job, ProviderAddress address, std::st
     std::unique_ptr<ArtifactTarget> target = target_of(service_, transport_, clock_);
     LogObserver observer;
     ImportResult result = import_provider_release(source_, *target, repository, address, version,
-                                                  upstream_.platforms, observer, &cancelled_);
+                                                  upstream_.platforms, observer, &cancelled_, {}, &release);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     switch (result.outcome) {
       case ImportOutcome::kImported:

@@ -176,7 +176,8 @@ ReleaseDocuments release_documents(const std::string& type, const Version& versi
 ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& target, const std::string& repository,
                                      const ProviderAddress& address, const Version& version,
                                      const std::vector<std::string>& platforms, ImportObserver& observer,
-                                     const std::atomic<bool>* cancelled, const std::vector<std::string>& known_hashes) {
+                                     const std::atomic<bool>* cancelled, const std::vector<std::string>& known_hashes,
+                                     const UpstreamRelease* listed) {
   const std::string tag = version_to_tag(version);
   const std::string what = address.ns + "/" + address.type + " " + version.to_string();
   ImportResult result;
@@ -187,11 +188,16 @@ ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& tar
   }
 
   // 1. The version and its platforms.
-  std::optional<std::vector<UpstreamRelease>> releases = source.releases(address.ns, address.type);
-  if (!releases) return result;
-  auto release = std::find_if(releases->begin(), releases->end(),
+  std::optional<std::vector<UpstreamRelease>> releases;
+  if (listed == nullptr) {
+    releases = source.releases(address.ns, address.type);
+    if (!releases) return result;
+    auto found = std::find_if(releases->begin(), releases->end(),
                               [&](const UpstreamRelease& r) { return compare_versions(r.version, version) == 0; });
-  if (release == releases->end()) return result;
+    if (found == releases->end()) return result;
+    listed = &*found;
+  }
+  const UpstreamRelease* release = listed;
   std::vector<std::pair<std::string, std::string>> wanted = platforms_to_import(*release, platforms);
   if (wanted.empty())
     throw UpstreamError("the upstream's " + what + " has none of the platforms asked for (" +

@@ -130,6 +130,8 @@ BOOST_AUTO_TEST_CASE(listings_offer_the_upstreams_versions_and_a_download_import
   BOOST_TEST(mirror.status == 200);
   BOOST_TEST(mirror.body.find("windows_amd64") != std::string::npos);
   BOOST_TEST(p.upstream_calls("/download/linux/amd64") == 1u);  // imported once
+  // One versions document per service (each has its own listing), which the import used as it was.
+  BOOST_TEST(p.upstream_calls("/acme/widget/versions") == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(only_the_configured_platforms_are_imported) {
