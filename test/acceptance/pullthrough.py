@@ -28,6 +28,7 @@ import zipfile
 
 import ocipush
 import servers
+from faults import RecordingRegistry
 from gpgkeys import GpgKey
 
 PREFIX = "terraform-providers/registry.terraform.io"
@@ -103,49 +104,9 @@ class _Cleanup:
 
 # ---------------------------------------------------------------- the OCI registry, with its access log
 
-_ACCESS = re.compile(r'^\S+ - \S+ \[[^\]]+\] "([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3}) ')
-
-
-class LoggingDockerRegistry(servers.DockerRegistry):
-    """servers.DockerRegistry (plain HTTP) with distribution's access log on: one line per call, on its stdout."""
-
-    def __init__(self, directory):
-        super().__init__(directory)
-        with open(self.config) as f:
-            text = f.read()
-        text = servers.substitute(text, {"  accesslog:\n    disabled: true\n": "  accesslog:\n    disabled: false\n"})
-        with open(self.config, "w") as f:
-            f.write(text)
-        self.log_path = os.path.join(directory, "registry.log")
-        self._marks = 0
-
-    # -- calls, from the access log
-
-    def calls(self):
-        """[(method, path with query, status)] in the order the registry logged them."""
-        with open(self.log_path, errors="replace") as f:
-            return [(m.group(1), m.group(2), int(m.group(3))) for m in map(_ACCESS.match, f) if m]
-
-    def mark(self):
-        """A point in the access log: calls_since(mark()) are the calls made after this returns.
-
-        A request of our own is logged after every call that was answered before it was sent, and its line is
-        waited for, so no call still being logged is missed or counted twice."""
-        self._marks += 1
-        token = "otr-mark-%d" % self._marks
-        with urllib.request.urlopen("%s/v2/?%s" % (self.url, token), timeout=10):
-            pass
-        path = "/v2/?" + token
-        servers.wait_until(lambda: any(c[1] == path for c in self.calls()), "the registry to log " + path)
-        return token
-
-    def calls_since(self, token):
-        """The calls between the mark `token` and now, marks left out."""
-        end = self.mark()
-        calls = self.calls()
-        paths = [c[1] for c in calls]
-        start, stop = paths.index("/v2/?" + token), paths.index("/v2/?" + end)
-        return [c for c in calls[start + 1:stop] if not c[1].startswith("/v2/?otr-mark-")]
+class LoggingDockerRegistry(RecordingRegistry):
+    """faults.RecordingRegistry (distribution's access log on: calls(), mark(), calls_since()), and what is
+    stored, read back through the OCI API."""
 
     # -- what is stored, through the OCI API
 

@@ -2,7 +2,7 @@
 
 Real components only: the upstream is this program's provider_registry with a signing key of its own, in
 front of its own docker-registry, behind nginx with TLS (pullthrough.Upstream), filled with `push provider`;
-each import goes into an empty Debian docker-registry whose access log is on (pullthrough.LoggingDockerRegistry:
+each import goes into an empty Debian docker-registry whose access log is on (pullthrough.LoggingDockerRegistry, on faults.RecordingRegistry:
 registry calls are counted from it), through a configuration with a provider_mirror service (`--service`).
 Real OpenTofu makes the lock files against the upstream and installs what was imported. The faults the
 real upstream cannot produce (a signature by a key it does not list, a zip that does not match SHA256SUMS)

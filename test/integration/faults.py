@@ -1,6 +1,6 @@
 """Fault injection between the application and a real registry, and the registry's own call count.
 
-- RecordingRegistry: servers.DockerRegistry with distribution's access log on (the idea of
+- RecordingRegistry: servers.DockerRegistry with distribution's access log on (also the base of
   test/acceptance/pullthrough.py's LoggingDockerRegistry): the calls the registry itself saw, between marks.
 - FaultProxy: a small HTTP proxy on a free loopback port in front of a registry (or a token service): what
   cannot be had for real here, a slow network, a registry that answers 503 or 401, one that never answers,
