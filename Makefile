@@ -48,7 +48,7 @@ $(BUILD)/test/%.o: test/unit/%.cpp
 	$(CXX) $(CPPFLAGS) -Itest/unit -DBOOST_TEST_DYN_LINK $(CXXFLAGS) -c -o $@ $<
 
 $(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lboost_unit_test_framework
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lboost_unit_test_framework -lz
 
 # The dependency rule between the folders (ARCHITECTURE.md): fails naming the offending include.
 layers:

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ make pkg-config
-  libfcgi-dev libfcgi-bin libcurl4-openssl-dev libssl-dev libcjson-dev libzip-dev
+  libfcgi-dev libfcgi-bin libcurl4-openssl-dev libssl-dev libcjson-dev libzip-dev zlib1g-dev
   libboost-program-options-dev libboost-test-dev libgpgme-dev gnupg
   # make deb (dpkg-deb, dpkg-shlibdeps, help2man, lintian) and the package's own dependency
   dpkg-dev help2man lintian adduser

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "terraform/zip_reader.h"
+
 namespace otr {
 
 // Writes the zip of `directory` to `zip_path` (replacing it). Returns the number of files stored.
@@ -27,7 +29,9 @@ struct ZipText {
   bool truncated = false;  // the file is longer
 };
 // The file `name` at the zip's top level (matched case-insensitively), at most `limit` bytes;
-// nullopt when the zip has no such file. A zip libzip cannot read is PackageError.
-std::optional<ZipText> zip_read_entry(std::string_view zip, const std::string& name, std::size_t limit);
+// nullopt when the zip has no such file. A zip libzip cannot read, or one that breaks `bounds`
+// (terraform/zip_reader.h), is PackageError.
+std::optional<ZipText> zip_read_entry(std::string_view zip, const std::string& name, std::size_t limit,
+                                      const ZipBounds& bounds = {});
 
 }  // namespace otr

@@ -8,19 +8,13 @@
 //                 empty contents), like in Go.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 
-#include "base/error.h"
+#include "terraform/zip_reader.h"
 
 namespace otr {
-
-// A package that cannot be read or hashed: missing, not a zip, corrupt, an entry name with a newline.
-class PackageError : public Error {
- public:
-  explicit PackageError(const std::string& message) : Error(ErrorKind::kBadPackage, message) {}
-};
 
 struct FileDigest {
   std::string digest;      // "sha256:<hex>"
@@ -30,8 +24,11 @@ struct FileDigest {
 // The sha256 digest and size of a file, streamed. Throws PackageError when it cannot be read.
 FileDigest file_sha256(const std::string& path);
 
-// "h1:..." of the zip at `path`. Every entry is decompressed (and its CRC checked by libzip).
-// Throws PackageError naming the file and the problem.
-std::string package_h1(const std::string& zip_path);
+// "h1:..." of the zip at `path`, read within `bounds` (terraform/zip_reader.h: a repeated name,
+// overlapping entries or contents beyond the bounds are refused). Every entry is decompressed (and
+// its CRC checked by libzip). Throws PackageError naming the file and the problem, Error(kUnavailable)
+// when `cancelled` is set while it reads.
+std::string package_h1(const std::string& zip_path, const ZipBounds& bounds = {},
+                       const std::atomic<bool>* cancelled = nullptr);
 
 }  // namespace otr

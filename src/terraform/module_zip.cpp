@@ -110,33 +110,18 @@ int zip_module_directory(const std::string& directory, const std::string& zip_pa
   return files;
 }
 
-std::optional<ZipText> zip_read_entry(std::string_view zip, const std::string& name, std::size_t limit) {
-  zip_error_t error;
-  zip_error_init(&error);
-  ZipSourcePtr source(zip_source_buffer_create(zip.data(), zip.size(), 0, &error));
-  if (!source) {
-    zip_error_fini(&error);
-    throw PackageError("cannot read a zip held in memory");
-  }
-  ZipPtr archive(zip_open_from_source(source.get(), ZIP_RDONLY, &error));
-  zip_error_fini(&error);
-  if (!archive) throw PackageError("not a valid zip archive");
-  source.release();  // the archive owns it now
-  zip_int64_t index = zip_name_locate(archive.get(), name.c_str(), ZIP_FL_NOCASE);
-  if (index < 0) return std::nullopt;
-  ZipFilePtr file(zip_fopen_index(archive.get(), static_cast<zip_uint64_t>(index), 0));
-  if (!file) throw PackageError("cannot open " + name + " in the zip");
+std::optional<ZipText> zip_read_entry(std::string_view zip, const std::string& name, std::size_t limit,
+                                      const ZipBounds& bounds) {
+  ZipReader reader = ZipReader::open_memory(zip, "the zip", bounds);
+  const ZipReader::Entry* entry = reader.find(name, true);
+  if (entry == nullptr) return std::nullopt;
   ZipText out;
-  out.text.resize(limit + 1);
-  std::size_t got = 0;
-  while (got < out.text.size()) {
-    zip_int64_t n = zip_fread(file.get(), out.text.data() + got, out.text.size() - got);
-    if (n < 0) throw PackageError("cannot read " + name + " in the zip");
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  out.truncated = got > limit;
-  out.text.resize(std::min(got, limit));
+  reader.read(*entry, [&](std::string_view data) {
+    out.text.append(data.substr(0, limit + 1 - out.text.size()));
+    return out.text.size() <= limit;
+  });
+  out.truncated = out.text.size() > limit;
+  if (out.truncated) out.text.resize(limit);
   return out;
 }
 

@@ -6,13 +6,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <vector>
 
 #include "base/base64.h"
 #include "base/sha256.h"
 #include "base/unique_fd.h"
-#include "base/zip_handle.h"
 #include "base/file_io.h"
 
 namespace otr {
@@ -20,15 +18,6 @@ namespace otr {
 namespace {
 
 constexpr size_t kChunk = 64 * 1024;
-
-
-std::string zip_open_error(int code) {
-  zip_error_t error;
-  zip_error_init_with_code(&error, code);
-  std::string message = zip_error_strerror(&error);
-  zip_error_fini(&error);
-  return message;
-}
 
 }  // namespace
 
@@ -49,43 +38,25 @@ FileDigest file_sha256(const std::string& path) {
   return result;
 }
 
-std::string package_h1(const std::string& zip_path) {
-  int code = 0;
-  ZipPtr archive(zip_open(zip_path.c_str(), ZIP_RDONLY, &code));
-  if (!archive) {
-    if (code == ZIP_ER_OPEN || code == ZIP_ER_NOENT || code == ZIP_ER_READ)
-      throw PackageError(zip_path + ": cannot read the file (" + zip_open_error(code) + ")");
-    throw PackageError(zip_path + ": not a valid zip archive (" + zip_open_error(code) + ")");
-  }
-  zip_int64_t count = zip_get_num_entries(archive.get(), 0);
-  if (count < 0) throw PackageError(zip_path + ": cannot list the zip's entries");
-  // Like Go's HashZip: every entry's name is listed, and a repeated name reads its last entry.
-  std::vector<std::string> names;
-  std::map<std::string, zip_uint64_t> entry_of;
-  for (zip_int64_t i = 0; i < count; ++i) {
-    const char* name = zip_get_name(archive.get(), static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW);
-    if (name == nullptr) throw PackageError(zip_path + ": cannot read the name of entry " + std::to_string(i));
-    if (std::strchr(name, '\n') != nullptr)
+std::string package_h1(const std::string& zip_path, const ZipBounds& bounds, const std::atomic<bool>* cancelled) {
+  ZipReader zip = ZipReader::open_file(zip_path, bounds);
+  std::vector<const ZipReader::Entry*> entries;
+  for (const ZipReader::Entry& e : zip.entries()) {
+    if (e.name.find('\n') != std::string::npos)
       throw PackageError(zip_path + ": an entry name contains a newline, which Terraform's h1: hash does not allow");
-    names.emplace_back(name);
-    entry_of[name] = static_cast<zip_uint64_t>(i);
+    entries.push_back(&e);
   }
-  std::sort(names.begin(), names.end());
+  // Like Go's HashZip: sorted by the names' bytes.
+  std::sort(entries.begin(), entries.end(),
+            [](const ZipReader::Entry* a, const ZipReader::Entry* b) { return a->name < b->name; });
   Sha256 summary;
-  std::vector<char> buffer(kChunk);
-  for (const std::string& name : names) {
-    ZipFilePtr file(zip_fopen_index(archive.get(), entry_of[name], 0));
-    if (!file)
-      throw PackageError(zip_path + ": cannot open entry \"" + name + "\" (" + zip_strerror(archive.get()) + ")");
+  for (const ZipReader::Entry* e : entries) {
     Sha256 content;
-    while (true) {
-      zip_int64_t n = zip_fread(file.get(), buffer.data(), buffer.size());
-      if (n < 0)
-        throw PackageError(zip_path + ": entry \"" + name + "\" is corrupt (" + zip_file_strerror(file.get()) + ")");
-      if (n == 0) break;
-      content.update(std::string_view(buffer.data(), static_cast<size_t>(n)));
-    }
-    summary.update(content.hex_digest() + "  " + name + "\n");
+    zip.read(*e, [&](std::string_view data) {
+      content.update(data);
+      return true;
+    }, cancelled);
+    summary.update(content.hex_digest() + "  " + e->name + "\n");
   }
   return "h1:" + base64_encode(summary.raw_digest());
 }
