@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/unique_fd.h"
+
 namespace otr {
 
 // read(2), retried while it fails with EINTR.
@@ -21,18 +23,22 @@ bool write_all(int fd, std::string_view data);
 // with `path` and name it as `what`.
 std::string read_file_limited(const std::string& path, std::size_t limit, const std::string& what);
 
-// An empty temporary file (mode 0600) in $TMPDIR, else /tmp, named
-// oci-distribution-terraform-registry-XXXXXX<suffix>; removed when this goes out of scope. Throws
-// Error(kUnreachable) when it cannot be created.
+// An empty temporary file (mode 0600) in $TMPDIR, else /tmp, for this process alone. Where the file
+// system allows it (O_TMPFILE) the file has no name: it disappears with this object, or with the
+// process however it ends, and path() is "/proc/self/fd/N", which only this process can open. Elsewhere
+// it is named oci-distribution-terraform-registry-XXXXXX<suffix> and removed when this goes out of
+// scope. Throws Error(kUnreachable) when it cannot be created.
 class TempFile {
  public:
   explicit TempFile(const std::string& suffix);
   ~TempFile();
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;
+  // Open it (and open it again) by this path; never hand it to another program.
   const std::string& path() const { return path_; }
 
  private:
+  UniqueFd unnamed_;  // the O_TMPFILE file, kept open for its life; -1 when the file is named
   std::string path_;
 };
 

@@ -21,16 +21,24 @@ ssize_t read_retrying(int fd, void* buffer, std::size_t size) {
 }
 
 TempFile::TempFile(const std::string& suffix) {
-  const char* dir = std::getenv("TMPDIR");
-  path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/oci-distribution-terraform-registry-XXXXXX" +
-          suffix;
+  const char* env = std::getenv("TMPDIR");
+  const std::string dir = env != nullptr && *env != '\0' ? env : "/tmp";
+  // Unnamed where the file system can (tmpfs, ext4, xfs, btrfs): nothing is left behind by a process
+  // that is killed, so there is nothing to sweep.
+  unnamed_.reset(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (unnamed_.get() >= 0) {
+    path_ = "/proc/self/fd/" + std::to_string(unnamed_.get());
+    return;
+  }
+  path_ = dir + "/oci-distribution-terraform-registry-XXXXXX" + suffix;
   int fd = ::mkostemps(path_.data(), static_cast<int>(suffix.size()), O_CLOEXEC);
-  if (fd < 0)
-    throw Error(ErrorKind::kUnreachable, "cannot create a temporary file in " + path_.substr(0, path_.rfind('/')));
+  if (fd < 0) throw Error(ErrorKind::kUnreachable, "cannot create a temporary file in " + dir);
   ::close(fd);
 }
 
-TempFile::~TempFile() { ::unlink(path_.c_str()); }
+TempFile::~TempFile() {
+  if (unnamed_.get() < 0) ::unlink(path_.c_str());
+}
 
 bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
