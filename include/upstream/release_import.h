@@ -8,13 +8,17 @@
 //      keys the upstream gives (openpgp/gnupg.h);
 //   4. SHA256SUMS must have the line "<shasum>  <filename>" for every platform, the filename must be
 //      terraform-provider-TYPE_VERSION_OS_ARCH.zip, and each zip (streamed to a temporary file, never
-//      held in memory) must have that sha256; its h1: is computed from it;
-//   5. then, and only then, written: blobs, the platform manifests, the publisher's checksums
-//      manifest (SHA256SUMS, signature, the key that verified it), the index, the tag last.
+//      held in memory, at most upstream.max_package_size) must have that sha256; its h1: is computed
+//      from it within the zip bounds (terraform/zip_reader.h: contents at most max_package_size too);
+//      then its blob is stored and the file dropped before the next platform is downloaded, so one
+//      package at a time is on disk, whatever the number of platforms;
+//   5. then, and only then, the rest: the publisher's checksums blobs, the platform manifests, the
+//      checksums manifest (SHA256SUMS, signature, the key that verified it), the index, the tag last.
 //
-// Nothing is written before every check has passed, so a refused import leaves no trace in the
-// registry (blobs of an import cut short by a failing registry may remain: unreferenced, and named
-// by their digest). The documents do not depend on the time, the host or who imports: imports of
+// No manifest or tag is written before every check has passed, so a refused import leaves no release
+// in the registry; the blobs of packages that verified before the refusal (or before a failing
+// registry cut the import short) may remain, unreferenced and named by their digest. The documents do
+// not depend on the time, the host or who imports: imports of
 // the same release by several processes or hosts write the same bytes, and the last tag written
 // names the same index as the first. Importers racing each other step aside: a manifest already
 // present is not written again, a tag another importer wrote meanwhile is taken as the result
@@ -63,7 +67,7 @@ struct VerifiedPackage {
   std::string digest;  // "sha256:<hex>"
   std::int64_t size = 0;
   std::string h1;      // "h1:<base64>"
-  std::string path;    // the zip on disk
+  std::string path;    // the zip on disk while it is being stored ("" after)
 };
 
 // The publisher's signed checksums, verified.

@@ -52,6 +52,21 @@ void put_reported(ArtifactTarget& target, const std::string& repository, const B
   if (started) observer.transfer_finished();
 }
 
+// Runs `write` once more when it fails with anything but a refusal (a registry that stumbles over a
+// concurrent writer of the same blob or manifest answers 400 or 500 for a moment).
+template <class Write>
+void retried_once(ImportObserver& observer, const std::string& what, const Write& write) {
+  try {
+    write();
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kUpstream || e.kind() == ErrorKind::kUnauthorized ||
+        e.kind() == ErrorKind::kUnavailable)
+      throw;
+    observer.line("  " + what + " failed (" + e.what() + "); trying once more");
+    write();
+  }
+}
+
 // One package downloaded into a temporary file, checked against its shasum, hashed.
 struct DownloadedPackage {
   std::unique_ptr<TempFile> file;
@@ -92,8 +107,10 @@ DownloadedPackage download_package(ProviderSource& source, const UpstreamPackage
     throw UpstreamError(what + " does not match its checksum: SHA256SUMS and the download document say " +
                         p.shasum + ", the file has " + hex);
   out.verified = {p.os, p.arch, p.filename, "sha256:" + hex, size, "", out.file->path()};
+  ZipBounds bounds;
+  bounds.max_expanded_bytes = source.config().max_package_bytes;
   try {
-    out.verified.h1 = package_h1(out.file->path());
+    out.verified.h1 = package_h1(out.file->path(), bounds, cancelled);
   } catch (const PackageError& e) {
     throw UpstreamError(what + " is not a usable zip: " + e.what());
   }
@@ -240,42 +257,46 @@ ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& tar
   checksums.public_key = keys[signature.key_index];
   observer.line("  SHA256SUMS signed by key " + signature.key_id + ": good signature");
 
-  // 4. Every package against SHA256SUMS.
+  // 4. Every package against SHA256SUMS, then (and the lock file's hashes) stored before the next is
+  // downloaded: one package on disk at a time, whatever the number of platforms.
   check_shasums_lines(checksums.shasums, documents);
-  std::vector<DownloadedPackage> downloaded;
+  const auto known = [&](const std::string& h) {
+    return std::find(known_hashes.begin(), known_hashes.end(), h) != known_hashes.end();
+  };
+  // zh: hashes come from a signed SHA256SUMS and cover every platform: then each package must be
+  // among them. A lock file with h1: only (made through a mirror) vouches for its platforms alone:
+  // then at least one package must match, and the others stand on the signature.
+  const bool covers_all = std::any_of(known_hashes.begin(), known_hashes.end(),
+                                      [](const std::string& h) { return h.starts_with("zh:"); });
+  bool any_known = false;
+  std::vector<VerifiedPackage> packages;
   for (const UpstreamPackage& p : documents) {
     stop_if_cancelled(cancelled);
-    downloaded.push_back(download_package(source, p, "the " + p.os + "_" + p.arch + " package of " + what, observer,
-                                          cancelled));
-    result.bytes += downloaded.back().verified.size;
-  }
-  stop_if_cancelled(cancelled);
-  if (!known_hashes.empty()) {
-    const auto known = [&](const std::string& h) {
-      return std::find(known_hashes.begin(), known_hashes.end(), h) != known_hashes.end();
-    };
-    // zh: hashes come from a signed SHA256SUMS and cover every platform: then each package must be
-    // among them. A lock file with h1: only (made through a mirror) vouches for its platforms alone:
-    // then at least one package must match, and the others stand on the signature.
-    const bool covers_all = std::any_of(known_hashes.begin(), known_hashes.end(),
-                                        [](const std::string& h) { return h.starts_with("zh:"); });
-    bool any = false;
-    for (const DownloadedPackage& d : downloaded) {
+    DownloadedPackage d =
+        download_package(source, p, "the " + p.os + "_" + p.arch + " package of " + what, observer, cancelled);
+    result.bytes += d.verified.size;
+    if (!known_hashes.empty()) {
       const std::string zh = "zh:" + sha256_hex_of(d.verified.digest);
       const bool matches = known(zh) || known(d.verified.h1);
-      any = any || matches;
+      any_known = any_known || matches;
       if (!matches && covers_all)
         throw UpstreamError("the " + d.verified.os + "_" + d.verified.arch + " package of " + what +
                             " matches none of the hashes the lock file recorded (" + zh + ", " + d.verified.h1 + ")");
     }
-    if (!any)
-      throw UpstreamError("no package of " + what + " matches the hashes the lock file recorded (" +
-                          joined(known_hashes, ", ") + ")");
+    stop_if_cancelled(cancelled);
+    retried_once(observer, "storing the " + p.os + "_" + p.arch + " package of " + what, [&] {
+      put_reported(target, repository, BlobUpload{d.verified.digest, d.verified.size, d.verified.path, ""},
+                   p.os + "_" + p.arch, observer);
+    });
+    d.verified.path.clear();  // the file goes with `d`
+    packages.push_back(d.verified);
   }
+  if (!known_hashes.empty() && !any_known)
+    throw UpstreamError("no package of " + what + " matches the hashes the lock file recorded (" +
+                        joined(known_hashes, ", ") + ")");
+  stop_if_cancelled(cancelled);
 
   // 5. Written, tag last.
-  std::vector<VerifiedPackage> packages;
-  for (const DownloadedPackage& d : downloaded) packages.push_back(d.verified);
   std::vector<std::string> protocols = release->protocols.empty() ? documents[0].protocols : release->protocols;
   ReleaseDocuments docs = release_documents(address.type, version, packages, checksums, protocols);
   result.index_digest = "sha256:" + sha256_hex(docs.index);
@@ -293,8 +314,6 @@ ImportResult import_provider_release(ProviderSource& source, ArtifactTarget& tar
   // Writes what is missing, the tag last; true when another importer tagged the release first.
   const auto write = [&]() -> bool {
     put_reported(target, repository, BlobUpload{kEmptyConfigDigest, 2, "", kEmptyConfigData}, "config", observer);
-    for (const VerifiedPackage& p : packages)
-      put_reported(target, repository, BlobUpload{p.digest, p.size, p.path, ""}, p.os + "_" + p.arch, observer);
     for (const std::string* data : {&checksums.shasums, &checksums.signature, &checksums.public_key})
       put_reported(target, repository,
                    BlobUpload{"sha256:" + sha256_hex(*data), static_cast<std::int64_t>(data->size()), "", *data},

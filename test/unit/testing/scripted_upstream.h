@@ -25,12 +25,13 @@ inline std::string read_all(const std::string& path) {
 inline constexpr const char* kUp = "https://up.example";
 
 // An upstream serving acme/widget 1.0.0 for linux_amd64 and darwin_arm64, signed by `publisher`;
-// the zips are the unit tests' provider zip (darwin's with one byte appended when `tamper`).
+// the zips are `package` (the unit tests' provider zip when empty; darwin's with one byte appended
+// when `tamper`), correctly listed in the signed SHA256SUMS whatever they hold.
 struct Upstream {
   explicit Upstream(const std::string& signing_key = "../data/signing/unit-test-key.gpg", bool tamper = false,
-                    bool list_other_key = false)
+                    bool list_other_key = false, const std::string& package = "")
       : publisher(signing_key, ""), listed("../data/signing/other-publisher-key.gpg", "") {
-    zip = read_all("data/provider-single.zip");
+    zip = package.empty() ? read_all("data/provider-single.zip") : package;
     std::string darwin = tamper ? zip + "x" : zip;
     const std::string hex = sha256_hex(zip);
     shasums = hex + "  terraform-provider-widget_1.0.0_darwin_arm64.zip\n" + hex +

@@ -14,6 +14,7 @@
 #include "terraform/package_hash.h"
 #include "terraform/release.h"
 #include "testing/fake_transport.h"
+#include "testing/raw_zip.h"
 #include "testing/scripted_upstream.h"
 #include "upstream/release_import.h"
 
@@ -203,6 +204,87 @@ BOOST_AUTO_TEST_CASE(a_release_without_the_configured_platforms_is_refused) {
   LayoutDir dir;
   OciLayoutTarget target(dir.path.string());
   BOOST_CHECK_THROW(run_import(up, target, {"freebsd_386"}), UpstreamError);
+}
+
+BOOST_AUTO_TEST_CASE(a_signed_zip_bomb_is_the_upstreams_fault_refused_before_it_is_inflated) {
+  // The review's release: correctly signed, one entry of 64 MiB of zeros listed 4,000 times.
+  Upstream up("../data/signing/unit-test-key.gpg", false, false,
+              testing::listed_many_times("terraform-provider-widget", 64ull << 20, 4000));
+  LayoutDir dir;
+  OciLayoutTarget target(dir.path.string());
+  try {
+    run_import(up, target, {"linux_amd64"});
+    BOOST_FAIL("the bomb was imported");
+  } catch (const UpstreamError& e) {
+    BOOST_TEST(std::string(e.what()).find("overlap") != std::string::npos, e.what());
+  }
+  BOOST_TEST(!target.manifest_by_tag(kRepo, "1.0.0").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_package_expanding_beyond_max_package_size_is_refused) {
+  Upstream up("../data/signing/unit-test-key.gpg", false, false, testing::raw_zip({{"binary", "", 3u << 20}}));
+  LayoutDir dir;
+  OciLayoutTarget target(dir.path.string());
+  UpstreamConfig config = up.config({"linux_amd64"});
+  config.max_package_bytes = 2u << 20;  // the zip itself is a few KB: only its contents are too large
+  ProviderSource source(config, up.transport, Seconds(5), Seconds(30), Seconds(60));
+  ImportObserver observer;
+  try {
+    import_provider_release(source, target, kRepo, kWidget, *parse_version("1.0.0"), {"linux_amd64"}, observer);
+    BOOST_FAIL("the package was imported");
+  } catch (const UpstreamError& e) {
+    BOOST_TEST(std::string(e.what()).find("expands to more than 2 MiB") != std::string::npos, e.what());
+  }
+  config.max_package_bytes = 4u << 20;
+  ProviderSource roomier(config, up.transport, Seconds(5), Seconds(30), Seconds(60));
+  ImportResult r = import_provider_release(roomier, target, kRepo, kWidget, *parse_version("1.0.0"), {"linux_amd64"},
+                                           observer);
+  BOOST_TEST(static_cast<int>(r.outcome) == static_cast<int>(ImportOutcome::kImported));
+}
+
+BOOST_AUTO_TEST_CASE(each_package_is_stored_before_the_next_is_downloaded) {
+  // One package on disk at a time: when the second platform's download starts, the first one's blob
+  // is in the registry already (here a layout: blobs/sha256/<hex>).
+  struct Watch : ImportObserver {
+    std::filesystem::path blob;
+    std::vector<bool> stored_at_download;
+    void transfer_started(const std::string& label, std::int64_t) override {
+      if (label.starts_with("download ")) stored_at_download.push_back(std::filesystem::exists(blob));
+    }
+  } watch;
+  Upstream up;
+  LayoutDir dir;
+  OciLayoutTarget target(dir.path.string());
+  watch.blob = dir.path / "blobs" / "sha256" / sha256_hex(up.zip);
+  ProviderSource source(up.config(), up.transport, Seconds(5), Seconds(30), Seconds(60));
+  import_provider_release(source, target, kRepo, kWidget, *parse_version("1.0.0"), {}, watch);
+  BOOST_REQUIRE(watch.stored_at_download.size() == 3u);
+  BOOST_TEST(!watch.stored_at_download[0]);
+  BOOST_TEST(watch.stored_at_download[1]);
+  BOOST_TEST(watch.stored_at_download[2]);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancelled_import_stores_nothing_and_is_not_the_upstreams_fault) {
+  struct CancelAtUpload : ImportObserver {
+    std::atomic<bool>* flag = nullptr;
+    void transfer_finished() override { *flag = true; }  // the first download has finished: hashing comes next
+  } observer;
+  std::atomic<bool> cancelled{false};
+  observer.flag = &cancelled;
+  Upstream up("../data/signing/unit-test-key.gpg", false, false, testing::raw_zip({{"binary", "", 8u << 20}}));
+  LayoutDir dir;
+  OciLayoutTarget target(dir.path.string());
+  ProviderSource source(up.config(), up.transport, Seconds(5), Seconds(30), Seconds(60));
+  try {
+    import_provider_release(source, target, kRepo, kWidget, *parse_version("1.0.0"), {}, observer, &cancelled);
+    BOOST_FAIL("a cancelled import finished");
+  } catch (const UpstreamError& e) {
+    BOOST_FAIL("a cancelled import was called the upstream's fault: " << e.what());
+  } catch (const Error& e) {
+    BOOST_TEST((e.kind() == ErrorKind::kUnavailable));
+  }
+  BOOST_TEST(!target.manifest_by_tag(kRepo, "1.0.0").has_value());
+  BOOST_TEST(!std::filesystem::exists(dir.path / "blobs" / "sha256" / sha256_hex(up.zip)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
