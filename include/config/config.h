@@ -57,7 +57,8 @@ struct UpstreamConfig {
   std::vector<std::string> platforms;           // "os_arch" to import; empty = every platform of the release
   Seconds versions_ttl{300};                    // how long the upstream's version lists are kept
   Seconds failure_ttl{30};                      // how long an unreachable upstream is not asked again for lists
-  Seconds import_timeout{120};                  // how long a request waits for an import it started or joined
+  Seconds import_timeout{8};                    // how long a request waits for an import it started or joined:
+                                                // below the clients' 10 s metadata timeout (they retry a 503)
   std::size_t max_package_bytes = 2ull << 30;   // a larger package from the upstream is refused
   std::string ca_file;                          // PEM CAs for the upstream and its download hosts; "" = system's
   OriginCredentials write_credentials;          // for writing into the origin; default: the service's credentials

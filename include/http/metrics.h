@@ -56,6 +56,11 @@ class PoolMetrics {
     worker_exits_[static_cast<std::size_t>(cause)].fetch_add(1, std::memory_order_relaxed);
   }
   void reloaded() { reloads_.fetch_add(1, std::memory_order_relaxed); }
+  // Pull-through (server/upstream_slots.h): request threads waiting on an upstream, imports running,
+  // and requests turned away at once because every waiting slot was taken.
+  void upstream_waiting(int delta) { upstream_waiting_.fetch_add(delta, std::memory_order_relaxed); }
+  void imports_running(int delta) { imports_running_.fetch_add(delta, std::memory_order_relaxed); }
+  void upstream_busy() { upstream_busy_.fetch_add(1, std::memory_order_relaxed); }
 
   // The Prometheus text exposition (version 0.0.4). `pid`, when not 0, labels every series.
   std::string render(pid_t pid) const;
@@ -86,6 +91,8 @@ class PoolMetrics {
   std::atomic<std::uint64_t> worker_starts_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(WorkerExit::kCount)> worker_exits_{};
   std::atomic<std::uint64_t> reloads_{0};
+  std::atomic<std::int64_t> upstream_waiting_{0}, imports_running_{0};
+  std::atomic<std::uint64_t> upstream_busy_{0};
 };
 
 // This process's metrics: a private block until share_process_metrics() is called.

@@ -60,6 +60,7 @@ class RegistryApp : public Handler {
   AuthCache auth_;
   std::optional<TokenSealer> sealer_;
   StandardOriginFactory origins_;
+  UpstreamSlots upstream_slots_;
   ServiceContext context_;
   std::map<std::string, std::unique_ptr<Service>, std::less<>> services_;
   std::string provider_registry_;  // the provider_registry's name ("" = none), named in discovery

@@ -17,6 +17,7 @@
 #include "server/metadata_cache.h"
 #include "server/release_reader.h"
 #include "server/sealed_token.h"
+#include "server/upstream_slots.h"
 #include "terraform/naming.h"
 
 namespace otr {
@@ -29,6 +30,7 @@ struct ServiceContext {
   const Clock& clock;
   OriginFactory& origins;     // opens a service's origin for one request
   HttpTransport& transport;   // for what is not one request's reading of an origin (pull-through imports)
+  UpstreamSlots& upstream_slots;  // what pull-through may hold of the process, for every service
 };
 
 // Where a request lands inside a service.

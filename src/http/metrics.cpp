@@ -240,6 +240,17 @@ std::string PoolMetrics::render(pid_t pid) const {
            std::to_string(load(worker_exits_[c])) + "\n";
   head("otr_reloads_total", "counter", "Configurations reloaded (SIGHUP) and taken.");
   out += "otr_reloads_total" + labels({}) + " " + std::to_string(load(reloads_)) + "\n";
+  const auto gauge = [&](const char* name, const char* help, const std::atomic<std::int64_t>& value) {
+    head(name, "gauge", help);
+    out += name + labels({}) + " " + std::to_string(std::max<std::int64_t>(0, value.load(std::memory_order_relaxed))) +
+           "\n";
+  };
+  gauge("otr_upstream_waiting", "Request threads waiting on an upstream registry now (an import or a listing).",
+        upstream_waiting_);
+  gauge("otr_imports_running", "Pull-through imports running now.", imports_running_);
+  head("otr_upstream_busy_total", "counter",
+       "Requests answered 503 at once because every thread allowed to wait on an upstream was waiting.");
+  out += "otr_upstream_busy_total" + labels({}) + " " + std::to_string(load(upstream_busy_)) + "\n";
   return out;
 }
 

@@ -65,7 +65,8 @@ RegistryApp::RegistryApp(const Config& config, const Clock& clock, HttpTransport
              {config.server.stale_while_revalidate, config.server.stale_if_error}),
       auth_(clock),
       origins_(auth_, metered_),
-      context_{config.server, cache_, nullptr, clock, origins_, metered_} {
+      upstream_slots_(UpstreamSlots::waiting_for(config.server.worker_threads), UpstreamSlots::kMaxImports, metrics),
+      context_{config.server, cache_, nullptr, clock, origins_, metered_, upstream_slots_} {
   if (!config.server.query_string_secret.empty()) {
     sealer_.emplace(config.server.query_string_secret, config.server.retired_query_string_secrets);
     context_.sealer = &*sealer_;

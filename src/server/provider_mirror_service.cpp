@@ -18,7 +18,7 @@ constexpr const char* kNoSuchProvider = "no such provider or version in this mir
 
 ProviderMirrorService::ProviderMirrorService(const ProviderMirrorConfig& config, const ServiceContext& context)
     : OriginService(config, context), mirror_(config) {
-  if (config.upstream.enabled()) pull_ = std::make_unique<PullThrough>(config, context.clock, context.transport);
+  if (config.upstream.enabled()) pull_ = std::make_unique<PullThrough>(config, context.clock, context.transport, context.upstream_slots);
 }
 
 void ProviderMirrorService::serve(const Request& request, const ServicePath& path, ResponseSink& sink,
@@ -43,9 +43,12 @@ void ProviderMirrorService::serve_index(const Request& request, const ProviderAd
                                         const std::string& repository, ResponseSink& sink, RequestStats& stats) const {
   ReleaseReader reader = releases(request.headers.get("Authorization"), stats);
   std::optional<std::vector<Version>> versions = reader.versions(repository);
-  if (pull_ && pull_->serves(address))
-    if (auto upstream = pull_->releases(address))
-      versions = PullThrough::merged_versions(versions.value_or(std::vector<Version>{}), *upstream);
+  if (pull_ && pull_->serves(address)) {
+    PullThrough::Offer upstream = pull_->releases(address);
+    if (upstream.busy) return send(sink, PullThrough::busy_response());
+    if (upstream.releases)
+      versions = PullThrough::merged_versions(versions.value_or(std::vector<Version>{}), *upstream.releases);
+  }
   if (!versions || versions->empty()) return send(sink, json_error(404, kNoSuchProvider));
   JsonPtr doc = json_new_object();
   cJSON* listed = json_add(doc.get(), "versions", json_new_object());
@@ -64,6 +67,7 @@ void ProviderMirrorService::serve_version(const Request& request, const Provider
   if (!release && pull_ && pull_->serves(address)) {
     PullThrough::Found found = pull_->find_or_import(reader, address, repository, *version);
     if (found.pending) return send(sink, PullThrough::pending_response(address, *version));
+    if (found.busy) return send(sink, PullThrough::busy_response());
     release = std::move(found.release);
   }
   if (!release) return send(sink, json_error(404, kNoSuchProvider));

@@ -33,7 +33,7 @@ ProviderRegistryService::ProviderRegistryService(const ProviderRegistryConfig& c
     : OriginService(config, context),
       registry_(config),
       signer_(std::make_unique<OpenPgpSigner>(config.signing_key_file, config.signing_key_passphrase)) {
-  if (config.upstream.enabled()) pull_ = std::make_unique<PullThrough>(config, context.clock, context.transport);
+  if (config.upstream.enabled()) pull_ = std::make_unique<PullThrough>(config, context.clock, context.transport, context.upstream_slots);
 }
 
 void ProviderRegistryService::serve(const Request& request, const ServicePath& path, ResponseSink& sink,
@@ -63,8 +63,10 @@ void ProviderRegistryService::serve_versions(const Request& request, const Provi
   std::vector<Version> stored = reader.versions(repository).value_or(std::vector<Version>{});
   std::vector<ReleaseSummary> summaries = reader.summaries(repository, stored);
   if (pull_ && pull_->serves(address)) {
-    if (auto upstream = pull_->releases(address)) {
-      std::vector<ReleaseSummary> more = PullThrough::upstream_only(stored, *upstream);
+    PullThrough::Offer upstream = pull_->releases(address);
+    if (upstream.busy) return send(sink, PullThrough::busy_response());
+    if (upstream.releases) {
+      std::vector<ReleaseSummary> more = PullThrough::upstream_only(stored, *upstream.releases);
       summaries.insert(summaries.end(), more.begin(), more.end());
       std::sort(summaries.begin(), summaries.end(), [](const ReleaseSummary& a, const ReleaseSummary& b) {
         return compare_versions(a.version, b.version) < 0;
@@ -125,6 +127,7 @@ void ProviderRegistryService::serve_download(const Request& request, const Provi
   if (!release && pull_ && pull_->serves(address)) {
     PullThrough::Found found = pull_->find_or_import(reader, address, repository, *version);
     if (found.pending) return send(sink, PullThrough::pending_response(address, *version));
+    if (found.busy) return send(sink, PullThrough::busy_response());
     release = std::move(found.release);
   }
   if (!release) return send(sink, json_error(404, kNoSuchProvider));

@@ -44,11 +44,13 @@ struct PullThrough::Job {
   Clock::Steady::time_point done_at;
 };
 
-PullThrough::PullThrough(const ServiceConfig& service, const Clock& clock, HttpTransport& transport)
+PullThrough::PullThrough(const ServiceConfig& service, const Clock& clock, HttpTransport& transport,
+                         UpstreamSlots& slots)
     : service_(service),
       upstream_(service.upstream),
       clock_(clock),
       transport_(transport),
+      slots_(slots),
       source_(service.upstream, transport, service.origin.connect_timeout, service.origin.request_timeout,
               service.origin.download_stall_timeout) {}
 
@@ -71,10 +73,25 @@ bool PullThrough::serves(const ProviderAddress& address) const {
 
 PullThrough::Listing PullThrough::listing(const ProviderAddress& address) {
   const std::string key = address.ns + "/" + address.type;
+  std::optional<Listing> expired;
   {
     std::lock_guard lock(mutex_);
-    if (auto it = listings_.find(key); it != listings_.end() && it->second.expires > clock_.steady_now())
-      return it->second;
+    if (auto it = listings_.find(key); it != listings_.end()) {
+      std::list<std::string>& order = it->second.found ? found_order_ : missing_order_;
+      order.splice(order.begin(), order, it->second.position);
+      if (it->second.listing.expires > clock_.steady_now()) return it->second.listing;
+      expired = it->second.listing;
+    }
+  }
+  // Fetching (or joining the fetch in flight) waits on the upstream: only with a slot to wait in.
+  std::optional<UpstreamSlots::Slot> waiting = slots_.try_wait();
+  if (!waiting) {
+    log_warning("pull-through: every thread allowed to wait on the upstream is waiting; the versions of " +
+                address.to_string() + (expired ? " are answered from the expired listing" : " are not asked for"));
+    if (expired) return *expired;
+    Listing busy;
+    busy.busy = true;
+    return busy;
   }
   return listing_calls_.run(key, [&] {
     const auto now = clock_.steady_now();
@@ -92,17 +109,30 @@ PullThrough::Listing PullThrough::listing(const ProviderAddress& address) {
       fetched.expires = now + upstream_.failure_ttl;
     }
     std::lock_guard lock(mutex_);
-    if (listings_.size() >= kMaxListings) {
-      std::erase_if(listings_, [&](const auto& entry) { return entry.second.expires <= now; });
-      if (listings_.size() >= kMaxListings) listings_.clear();
-    }
-    listings_[key] = fetched;
+    keep_locked(key, fetched);
     return fetched;
   });
 }
 
-std::optional<std::vector<UpstreamRelease>> PullThrough::releases(const ProviderAddress& address) {
-  return listing(address).releases;
+void PullThrough::keep_locked(const std::string& key, const Listing& listing) {
+  if (auto it = listings_.find(key); it != listings_.end()) {
+    (it->second.found ? found_order_ : missing_order_).erase(it->second.position);
+    listings_.erase(it);
+  }
+  const bool found = listing.releases.has_value();
+  std::list<std::string>& order = found ? found_order_ : missing_order_;
+  order.push_front(key);
+  listings_[key] = Kept{listing, found, order.begin()};
+  const std::size_t bound = found ? kMaxListings : kMaxMissingListings;
+  while (order.size() > bound) {
+    listings_.erase(order.back());
+    order.pop_back();
+  }
+}
+
+PullThrough::Offer PullThrough::releases(const ProviderAddress& address) {
+  Listing l = listing(address);
+  return {std::move(l.releases), l.busy};
 }
 
 void PullThrough::reap_locked() {
@@ -137,26 +167,29 @@ PullThrough::Outcome PullThrough::import(const ProviderAddress& address, const s
   {
     std::lock_guard lock(mutex_);
     reap_locked();
-    auto it = jobs_.find(key);
-    if (it != jobs_.end()) {
-      std::lock_guard job_lock(it->second->mutex);
-      // Only failed imports outlive reap_locked(), for failure_ttl: answered without asking again.
-      job = it->second;
-    }
-    if (!job && threads_.size() >= kMaxImports) {
-      log_warning("pull-through: " + std::to_string(threads_.size()) + " imports are running; " +
-                  address.to_string() + " " + version.to_string() + " is asked to wait");
-      return Outcome::kPending;
-    }
+    // Only failed imports outlive reap_locked(), for failure_ttl: answered without asking again.
+    if (auto it = jobs_.find(key); it != jobs_.end()) job = it->second;
     if (!job) {
+      std::optional<UpstreamSlots::Slot> running = slots_.try_import();
+      if (!running) {
+        log_warning("pull-through: " + std::to_string(UpstreamSlots::kMaxImports) + " imports are running; " +
+                    address.to_string() + " " + version.to_string() + " is asked to wait");
+        return Outcome::kBusy;
+      }
       job = std::make_shared<Job>();
-      std::thread thread(&PullThrough::run, this, job, address, repository, release);  // may throw: nothing kept
+      // May throw: nothing kept, and the slot is given back.
+      std::thread thread(&PullThrough::run, this, job, address, repository, release, std::move(*running));
       jobs_[key] = job;
       threads_.emplace_back(job, std::move(thread));
     }
   }
   std::unique_lock job_lock(job->mutex);
-  if (!job->finished.wait_for(job_lock, upstream_.import_timeout, [&] { return job->done; })) return Outcome::kPending;
+  if (!job->done) {
+    std::optional<UpstreamSlots::Slot> waiting = slots_.try_wait();
+    if (!waiting) return Outcome::kBusy;  // the import goes on; a later request finds it done
+    if (!job->finished.wait_for(job_lock, upstream_.import_timeout, [&] { return job->done; }))
+      return Outcome::kPending;
+  }
   if (job->error) std::rethrow_exception(job->error);
   return job->outcome;
 }
@@ -165,6 +198,10 @@ PullThrough::Found PullThrough::find_or_import(ReleaseReader& reader, const Prov
                                                const std::string& repository, const Version& version) {
   Found found;
   Listing offered = listing(address);
+  if (offered.busy) {
+    found.busy = true;
+    return found;
+  }
   if (offered.failed)
     throw UpstreamError("the upstream registry cannot be reached now, and " + address.to_string() + " " +
                         version.to_string() + " is not stored; try again later");
@@ -175,6 +212,7 @@ PullThrough::Found PullThrough::find_or_import(ReleaseReader& reader, const Prov
   if (listed == offered.releases->end()) return found;  // not upstream (or none of its platforms imported)
   switch (import(address, repository, *listed)) {
     case Outcome::kPending: found.pending = true; return found;
+    case Outcome::kBusy: found.busy = true; return found;
     case Outcome::kNotUpstream: return found;
     case Outcome::kStored: break;
   }
@@ -190,7 +228,7 @@ PullThrough::Found PullThrough::find_or_import(ReleaseReader& reader, const Prov
 }
 
 void PullThrough::run(std::shared_ptr<Job> job, ProviderAddress address, std::string repository,
-                      UpstreamRelease release) {
+                      UpstreamRelease release, UpstreamSlots::Slot slot) {
   const Version& version = release.version;
   const std::string what = address.to_string() + " " + version.to_string();
   const auto started = std::chrono::steady_clock::now();
@@ -230,6 +268,7 @@ void PullThrough::run(std::shared_ptr<Job> job, ProviderAddress address, std::st
     log_error("pull-through: the import of " + what + " failed: " + e.what());
     error = std::make_exception_ptr(Error(ErrorKind::kInternal, e.what()));
   }
+  { UpstreamSlots::Slot finished = std::move(slot); }  // given back as the import ends
   std::lock_guard lock(job->mutex);
   job->done = true;
   job->outcome = outcome;
@@ -241,6 +280,12 @@ void PullThrough::run(std::shared_ptr<Job> job, ProviderAddress address, std::st
 Response PullThrough::pending_response(const ProviderAddress& address, const Version& version) {
   Response r = json_error(503, address.to_string() + " " + version.to_string() +
                                    " is being imported from the upstream registry; try again shortly");
+  r.headers.set("Retry-After", std::to_string(kRetryAfterSeconds));
+  return r;
+}
+
+Response PullThrough::busy_response() {
+  Response r = json_error(503, "this server is busy fetching from its upstream registry; try again shortly");
   r.headers.set("Retry-After", std::to_string(kRetryAfterSeconds));
   return r;
 }

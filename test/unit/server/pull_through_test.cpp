@@ -11,7 +11,9 @@
 #include "base/json.h"
 #include "config/config.h"
 #include "oci/layout_reader.h"
+#include "http/metrics.h"
 #include "server/application.h"
+#include "server/pull_through.h"
 #include "testing/app_client.h"
 #include "testing/fake_clock.h"
 #include "testing/scripted_upstream.h"
@@ -28,7 +30,8 @@ constexpr const char* kRepo = "terraform-providers/registry.terraform.io/acme/wi
 
 // An empty layout, served by a mirror and a registry that import from `up`.
 struct PullThroughApp {
-  explicit PullThroughApp(Upstream& up, const std::string& upstream_extra = "") : up(up) {
+  explicit PullThroughApp(Upstream& up, const std::string& upstream_extra = "", const std::string& server_extra = "")
+      : up(up) {
     dir = std::filesystem::temp_directory_path() / ("otr-pull-" + std::to_string(::getpid()) + "-" +
                                                    std::to_string(++counter));
     std::filesystem::remove_all(dir);
@@ -41,7 +44,7 @@ struct PullThroughApp {
                               "provider_registry \"registry\" {\n  origin_url = \"" + origin +
                               "\"\n  name_prefix = \"terraform-providers\"\n  signing_key_file = \"" +
                               std::filesystem::absolute("../data/signing/unit-test-key.gpg").string() + "\"\n" +
-                              upstream + "}\nserver {\n  query_string_secret = \"" + kSecret + "\"\n}\n",
+                              upstream + "}\nserver {\n  query_string_secret = \"" + kSecret + "\"\n" + server_extra + "}\n",
                           "test.hcl");
     app = std::make_unique<RegistryApp>(config, clock, up.transport);
   }
@@ -211,6 +214,78 @@ BOOST_AUTO_TEST_CASE(concurrent_requests_share_one_import) {
   for (int s : statuses) BOOST_TEST(s == 200);
   BOOST_TEST(p.upstream_calls("/download/linux/amd64") == 1u);
   BOOST_TEST(p.upstream_calls("/SHA256SUMS.sig") == 1u);
+}
+
+// Waits (bounded) until `metrics` reports `series` at `value`: the state of other threads, observed.
+bool reaches(const PoolMetrics& metrics, const std::string& series, int value) {
+  const std::string line = "\n" + series + " " + std::to_string(value) + "\n";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (metrics.render(0).find(line) != std::string::npos) return true;
+    std::this_thread::yield();
+  }
+  return false;
+}
+
+BOOST_AUTO_TEST_CASE(requests_waiting_on_imports_are_capped_and_the_rest_of_the_pool_answers) {
+  // worker_threads = 2: one thread may wait on the upstream. The review's case: requests for a slowly
+  // trickling package must not take every thread from /healthz and from what is stored.
+  Upstream up;
+  HeldDownloads held(up.transport);
+  PullThroughApp p(up, "    import_timeout = \"60s\"\n", "  worker_threads = 2\n");
+  PoolMetrics metrics;
+  RegistryApp app(p.config, p.clock, held, metrics);
+  BOOST_TEST(call(app, "/mirror/registry.terraform.io/acme/widget/index.json").status == 200);  // listing kept
+  int waited = 0;
+  std::thread first([&] { waited = call(app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json").status; });
+  BOOST_REQUIRE(reaches(metrics, "otr_upstream_waiting", 1));
+  BOOST_REQUIRE(reaches(metrics, "otr_imports_running", 1));
+
+  // Another request for the release being imported is not let wait: 503 at once, Retry-After.
+  testing::Answer joined = call(app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json");
+  BOOST_TEST(joined.status == 503);
+  BOOST_TEST(joined.headers.get("Retry-After") == "10");
+  BOOST_TEST(first_error(joined).find("busy") != std::string::npos, joined.body);
+  // Nor one whose listing would have to be fetched (the registry service keeps a listing of its own).
+  BOOST_TEST(call(app, "/registry/acme/widget/versions").status == 503);
+  BOOST_TEST(metrics.render(0).find("\notr_upstream_busy_total 2\n") != std::string::npos);
+  // The rest answers: health, and what needs no upstream (the mirror's listing, kept).
+  BOOST_TEST(call(app, "/healthz").status == 200);
+  BOOST_TEST(call(app, "/mirror/registry.terraform.io/acme/widget/index.json").status == 200);
+
+  held.release();
+  first.join();
+  BOOST_TEST(waited == 200);
+  BOOST_TEST(reaches(metrics, "otr_upstream_waiting", 0));
+  BOOST_TEST(reaches(metrics, "otr_imports_running", 0));
+  BOOST_TEST(call(app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json").status == 200);
+  BOOST_TEST(p.upstream_calls("/download/linux/amd64") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_default_wait_for_an_import_is_below_the_clients_metadata_timeout) {
+  UpstreamConfig defaults;
+  BOOST_TEST(defaults.import_timeout.count() == 8);  // Terraform and OpenTofu give up after 10 s, then retry
+  BOOST_TEST(UpstreamSlots::waiting_for(8) == 4u);
+  BOOST_TEST(UpstreamSlots::waiting_for(1) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(made_up_provider_names_never_push_out_the_listing_of_a_real_one) {
+  Upstream up;
+  up.transport.on("GET", std::string(testing::kUp) + "/v1/providers/", testing::ScriptedAnswer(404));
+  PullThroughApp p(up);
+  BOOST_TEST(call(*p.app, "/mirror/registry.terraform.io/acme/widget/index.json").status == 200);
+  for (std::size_t i = 0; i < PullThrough::kMaxListings + 10; ++i)
+    call(*p.app, "/mirror/registry.terraform.io/acme/made-up-" + std::to_string(i) + "/index.json");
+  // The real provider's listing was kept: no second versions request for it.
+  BOOST_TEST(call(*p.app, "/mirror/registry.terraform.io/acme/widget/index.json").status == 200);
+  BOOST_TEST(p.upstream_calls("/acme/widget/versions") == 1u);
+  // The made-up names are remembered up to their own bound, the oldest dropped first.
+  const std::size_t asked = p.upstream_calls("/versions");
+  call(*p.app, "/mirror/registry.terraform.io/acme/made-up-" + std::to_string(PullThrough::kMaxListings + 9) +
+                   "/index.json");
+  BOOST_TEST(p.upstream_calls("/versions") == asked);  // the newest is still kept
+  call(*p.app, "/mirror/registry.terraform.io/acme/made-up-0/index.json");
+  BOOST_TEST(p.upstream_calls("/versions") == asked + 1);  // the oldest is not
 }
 
 BOOST_AUTO_TEST_SUITE_END()
