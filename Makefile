@@ -5,6 +5,11 @@
 #   make check        install test dependencies, then run unit and integration tests
 #   make demo         local registry + sample provider + nginx in front; prints how to use it
 #   make sanitize     the unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer
+#   make fuzz         every libFuzzer target of test/fuzz (clang, ASan, UBSan) for FUZZ_SECONDS each
+#                     (default 60); FUZZ_TARGETS="request zip" picks some, FUZZ_JOBS=N runs N at once.
+#                     New inputs go to build/fuzz/corpus/TARGET, crashing ones to build/fuzz/crashes/TARGET,
+#                     logs to build/fuzz/logs; any crash, leak or UBSan report fails it
+#   make fuzz-smoke   the same, FUZZ_SMOKE_SECONDS (default 5) each: part of `make check`
 #   make install      the binary, a starting configuration (never over an existing one), the
 #                     systemd units and the web-server examples, under $(DESTDIR)
 #   make deb          the Debian package, build/oci-distribution-terraform-registry_VERSION_ARCH.deb
@@ -33,7 +38,8 @@ MAIN_OBJ  := $(BUILD)/obj/main.o
 TEST_SRCS := $(wildcard test/unit/*.cpp test/unit/*/*.cpp)
 TEST_OBJS := $(patsubst test/unit/%.cpp,$(BUILD)/test/%.o,$(TEST_SRCS))
 
-.PHONY: all unit check layers integration acceptance test-tools deps demo install deb clean bench sanitize
+.PHONY: all unit check layers integration acceptance test-tools deps demo install deb clean bench sanitize \
+        fuzz fuzz-smoke fuzz-build fuzz-targets
 all: $(BUILD)/$(PROGRAM)
 
 $(BUILD)/$(PROGRAM): $(LIB_OBJS) $(MAIN_OBJ)
@@ -65,9 +71,44 @@ sanitize:
 	cd test/unit && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  $(abspath $(BUILD))/sanitize/unit-tests --log_level=message --report_level=short
 
+# The fuzz targets (README "Fuzzing"): test/fuzz/TARGET_fuzz.cpp, one per parser of untrusted input,
+# with its seeds in test/fuzz/corpus/TARGET and, where it helps, test/fuzz/TARGET.dict. The library
+# is built again with clang into $(FUZZ_BUILD), instrumented for libFuzzer, ASan and UBSan.
+FUZZ_CXX           ?= clang++-14
+FUZZ_BUILD         ?= $(BUILD)/fuzz
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_JOBS          ?= 1
+FUZZ_TARGETS       ?= $(patsubst test/fuzz/%_fuzz.cpp,%,$(wildcard test/fuzz/*_fuzz.cpp))
+FUZZ_SANITIZE      := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CXX=$(FUZZ_CXX) CXXFLAGS="-O1 -g" SANITIZE="$(FUZZ_SANITIZE)" \
+	  FUZZ_TARGETS="$(FUZZ_TARGETS)" fuzz-targets
+
+# Run inside fuzz-build, where $(BUILD) is the fuzz build.
+fuzz-targets: $(patsubst %,$(BUILD)/%_fuzz,$(FUZZ_TARGETS))
+
+.PRECIOUS: $(BUILD)/fuzz-obj/%.o
+$(BUILD)/fuzz-obj/%.o: test/fuzz/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/%_fuzz: $(BUILD)/fuzz-obj/%_fuzz.o $(LIB_OBJS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz: fuzz-build
+	FUZZ_JOBS=$(FUZZ_JOBS) scripts/run-fuzz.sh $(abspath $(FUZZ_BUILD)) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# A crash found once stays found: every seed (crashing inputs once fixed are added to the seeds)
+# and a few seconds of fuzzing per target.
+fuzz-smoke: fuzz-build
+	FUZZ_JOBS=$(FUZZ_JOBS) scripts/run-fuzz.sh $(abspath $(FUZZ_BUILD)) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
 # The README's test command: installs what it needs, then runs everything.
 check: layers deps
 	$(MAKE) -j$(shell nproc) all unit
+	$(MAKE) -j$(shell nproc) fuzz-smoke
 	scripts/run-integration-tests.sh
 	scripts/run-acceptance-tests.sh
 
@@ -113,4 +154,4 @@ deb: $(BUILD)/$(PROGRAM)
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d) $(wildcard $(BUILD)/fuzz-obj/*.d)

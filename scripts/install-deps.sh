@@ -9,6 +9,8 @@ packages=(
   libboost-program-options-dev libboost-test-dev libgpgme-dev gnupg
   # make deb (dpkg-deb, dpkg-shlibdeps, help2man, lintian) and the package's own dependency
   dpkg-dev help2man lintian adduser
+  # make fuzz and make fuzz-smoke: clang with libFuzzer and the ASan/UBSan runtimes (compiler-rt)
+  clang-14 libclang-rt-14-dev
   # integration tests, demo and benchmarks
   docker-registry nginx-light lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid libapache2-mod-xsendfile apache2-utils
   wrk curl openssl python3 python3-pytest python3-prometheus-client
