@@ -8,6 +8,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstddef>
 #include <exception>
 #include <functional>
 #include <map>
@@ -35,6 +36,7 @@ class InFlight {
         leader = true;
       } else {
         flight = it->second;
+        ++flight->waiting;
       }
     }
     if (joined != nullptr) *joined = !leader;
@@ -72,10 +74,19 @@ class InFlight {
     return flights_.count(key) > 0;
   }
 
+  // How many callers are waiting for the call being made now for `key` (0 when none is): what
+  // shows that callers share a call, for tests and diagnostics.
+  std::size_t waiting(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    auto it = flights_.find(key);
+    return it == flights_.end() ? 0 : it->second->waiting;
+  }
+
  private:
   struct Flight {
     std::mutex mutex;
     std::condition_variable finished;
+    std::size_t waiting = 0;  // callers that joined; guarded by InFlight::mutex_
     bool done = false;
     std::optional<T> value;
     std::exception_ptr error;

@@ -1,62 +1,72 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "base/in_flight.h"
+#include "testing/gate.h"
 
 namespace otr {
 
 BOOST_AUTO_TEST_SUITE(in_flight)
 
-// The leader's call waits on a gate until every other caller has joined it.
+// The leader's call is held at a gate until the four other callers are waiting for it (as
+// InFlight::waiting() shows): then exactly one call is made, and all five get its outcome. An
+// InFlight that does not share fails here (the four never wait; five calls are made).
 BOOST_AUTO_TEST_CASE(callers_arriving_while_a_call_runs_share_its_outcome) {
   for (bool fails : {false, true}) {
-    InFlight<int> flights;
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool open = false;
-    std::atomic<int> calls{0}, joined{0}, failures{0};
-    std::vector<int> got(5, 0);
-    auto call = [&]() -> int {
-      ++calls;
-      std::unique_lock lock(mutex);
-      cv.wait(lock, [&] { return open; });
-      if (fails) throw std::runtime_error("registry down");
-      return 42;
-    };
-    std::vector<std::thread> threads;
-    for (int i = 0; i < 5; ++i)
-      threads.emplace_back([&, i] {
-        bool j = false;
-        try {
-          got[i] = flights.run("tags of x", call, &j);
-        } catch (const std::runtime_error&) {
-          ++failures;
-        }
-        if (j) ++joined;
-      });
-    // Open the gate once the call is running and four callers have queued behind it: they are
-    // inside run() when running() is true and calls is 1 (polling a condition, not a sleep).
-    while (!(flights.running("tags of x") && calls == 1)) std::this_thread::yield();
-    {
-      std::lock_guard lock(mutex);
-      open = true;
+    BOOST_TEST_CONTEXT("the call " << (fails ? "fails" : "succeeds")) {
+      InFlight<int> flights;
+      testing::Gate gate;
+      std::atomic<int> calls{0}, joined{0}, failures{0};
+      std::vector<int> got(5, 0);
+      auto call = [&]() -> int {
+        ++calls;
+        gate.pass();
+        if (fails) throw std::runtime_error("registry down");
+        return 42;
+      };
+      std::vector<std::thread> threads;
+      for (int i = 0; i < 5; ++i)
+        threads.emplace_back([&, i] {
+          bool j = false;
+          try {
+            got[i] = flights.run("tags of x", call, &j);
+          } catch (const std::runtime_error&) {
+            ++failures;
+          }
+          if (j) ++joined;
+        });
+      BOOST_TEST(gate.wait_for_arrivals(1));  // the leader's call is running
+      BOOST_TEST(testing::eventually([&] { return flights.waiting("tags of x") == 4; }),
+                 "the other callers wait for the call in flight");
+      BOOST_TEST(flights.running("tags of x"));
+      gate.open();
+      for (std::thread& t : threads) t.join();
+      BOOST_TEST(calls == 1);
+      BOOST_TEST(joined == 4);
+      if (fails) BOOST_TEST(failures == 5);
+      else for (int v : got) BOOST_TEST(v == 42);
+      BOOST_TEST(!flights.running("tags of x"));
+      BOOST_TEST(flights.waiting("tags of x") == 0u);
     }
-    cv.notify_all();
-    for (std::thread& t : threads) t.join();
-    // Callers that came after the call ended made their own: at least one call, and every caller
-    // either joined or led one.
-    BOOST_TEST(calls + joined == 5);
-    BOOST_TEST(calls >= 1);
-    if (fails) BOOST_TEST(failures == 5);
-    else for (int v : got) BOOST_TEST(v == 42);
-    BOOST_TEST(!flights.running("tags of x"));
   }
+}
+
+// A call for another key is not shared: it runs while the first is held.
+BOOST_AUTO_TEST_CASE(calls_for_different_keys_run_side_by_side) {
+  InFlight<int> flights;
+  testing::Gate gate;
+  std::thread held([&] { flights.run("a", [&] { gate.pass(); return 1; }); });
+  BOOST_TEST(gate.wait_for_arrivals(1));
+  bool joined = true;
+  BOOST_TEST(flights.run("b", [] { return 2; }, &joined) == 2);
+  BOOST_TEST(!joined);
+  BOOST_TEST(flights.waiting("a") == 0u);
+  gate.open();
+  held.join();
 }
 
 BOOST_AUTO_TEST_CASE(nothing_is_kept_after_the_call) {

@@ -5,12 +5,18 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 
+#include "oci/auth.h"
+#include "oci/client.h"
+#include "oci/origin.h"
 #include "server/application.h"
 #include "server/metadata_cache.h"
+#include "server/release_reader.h"
 #include "testing/app_client.h"
 #include "testing/fake_clock.h"
 #include "testing/fake_transport.h"
+#include "testing/gate.h"
 
 namespace otr {
 namespace {
@@ -147,15 +153,19 @@ BOOST_AUTO_TEST_CASE(stale_if_error_zero_turns_it_off) {
   BOOST_TEST(call(app, kIndex).status == 502);
 }
 
-// The registry's tag list answers held until release(): a slow refresh.
+// The registry's tag list answers held until release(): a slow refresh. A fetch is held for
+// testing::kBound at most (timed_out() then says so), so that a broken implementation that waits
+// on the held call fails the test instead of hanging it.
 class HeldTags : public HttpTransport {
  public:
   explicit HeldTags(FakeTransport& inner) : inner_(inner) {}
   IncomingResponse fetch(const OutgoingRequest& r) override {
-    std::unique_lock lock(mutex_);
-    ++waiting_;
-    changed_.notify_all();
-    changed_.wait(lock, [&] { return released_; });
+    {
+      std::unique_lock lock(mutex_);
+      ++waiting_;
+      changed_.notify_all();
+      if (!changed_.wait_for(lock, testing::kBound, [&] { return released_; })) timed_out_ = true;
+    }
     return inner_.fetch(r);
   }
   std::vector<IncomingResponse> fetch_all(const std::vector<OutgoingRequest>& r) override { return inner_.fetch_all(r); }
@@ -171,9 +181,14 @@ class HeldTags : public HttpTransport {
     released_ = true;
     changed_.notify_all();
   }
-  void wait_for_waiters(int n) {
+  // Until `n` fetches have arrived in all; false after testing::kBound.
+  bool wait_for_waiters(int n) {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return waiting_ >= n; });
+    return changed_.wait_for(lock, testing::kBound, [&] { return waiting_ >= n; });
+  }
+  bool timed_out() {
+    std::lock_guard lock(mutex_);
+    return timed_out_;
   }
 
  private:
@@ -182,6 +197,7 @@ class HeldTags : public HttpTransport {
   std::condition_variable changed_;
   bool released_ = true;
   int waiting_ = 0;
+  bool timed_out_ = false;
 };
 
 BOOST_AUTO_TEST_CASE(past_the_ttl_one_request_refreshes_while_the_others_get_the_cached_answer) {
@@ -197,11 +213,13 @@ BOOST_AUTO_TEST_CASE(past_the_ttl_one_request_refreshes_while_the_others_get_the
   held.hold();
   testing::Answer refreshed;
   std::thread refresher([&] { refreshed = call(app, kIndex); });
-  held.wait_for_waiters(2);  // the first request plus this refresh are at the registry
-  // Meanwhile: the cached list, at once, without a registry call.
+  BOOST_TEST(held.wait_for_waiters(2));  // the first request plus this refresh are at the registry
+  // Meanwhile: the cached list, at once, without a registry call (one that waited for the refresh
+  // would be held until the bound, then get the new list).
   testing::Answer meanwhile = call(app, kIndex);
   BOOST_TEST(meanwhile.status == 200);
   BOOST_TEST(meanwhile.body == "{\"versions\":{\"1.0.0\":{}}}\n");
+  BOOST_TEST(!held.timed_out());
   held.release();
   refresher.join();
   BOOST_TEST(refreshed.body == "{\"versions\":{\"1.0.0\":{},\"1.1.0\":{}}}\n");
@@ -210,24 +228,44 @@ BOOST_AUTO_TEST_CASE(past_the_ttl_one_request_refreshes_while_the_others_get_the
   BOOST_TEST(tag_calls(net) == 2u);
 }
 
+// What the application's requests do (each a ReleaseReader over the process's MetadataCache), with
+// the cache at hand to see the sharing: the one registry call is held until the three other
+// requests wait for it (InFlight::waiting()), so that none can find the answer already cached.
 BOOST_AUTO_TEST_CASE(concurrent_requests_for_an_uncached_tag_list_make_one_call) {
   FakeClock clock;
   FakeTransport net;
   net.on("GET", kTags, ScriptedAnswer(200, {}, R"({"tags":["1.0.0"]})"));
   HeldTags held(net);
   Config c = config();
-  RegistryApp app(c, clock, held);
+  MetadataCache cache(Seconds(30), 1u << 20, clock);
+  AuthCache auth(clock);
+  StandardOriginFactory origins(auth, held);
+  const RegistryEndpoint endpoint = endpoint_of(c.provider_mirrors.at(0));
+  const std::string prefix = service_cache_prefix("m", "");
+  const std::string repository = "terraform-providers/registry.terraform.io/acme/widget";
   held.hold();
   std::vector<std::thread> threads;
-  std::vector<int> statuses(4);
-  for (int i = 0; i < 4; ++i) threads.emplace_back([&, i] { statuses[i] = call(app, kIndex).status; });
-  held.wait_for_waiters(1);
-  // The others are queued behind the one call (or will find the answer cached): none reaches the
-  // registry while it is held.
+  std::vector<RequestStats> stats(4);
+  std::vector<std::size_t> versions(4, 0);
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        ReleaseReader reader(origins.open(endpoint, "", stats[i]), cache, prefix, stats[i]);
+        if (auto v = reader.versions(repository)) versions[i] = v->size();
+      } catch (const std::exception&) {  // versions[i] stays 0: the test fails on it
+      }
+    });
+  BOOST_TEST(held.wait_for_waiters(1));
+  BOOST_TEST(testing::eventually([&] { return cache.tag_calls().waiting(prefix + repository) == 3; }),
+             "three requests wait for the one registry call");
   held.release();
   for (std::thread& t : threads) t.join();
-  for (int s : statuses) BOOST_TEST(s == 200);
+  for (std::size_t n : versions) BOOST_TEST(n == 1u);
   BOOST_TEST(tag_calls(net) == 1u);
+  int shared = 0;
+  for (const RequestStats& s : stats) shared += s.shared;
+  BOOST_TEST(shared == 3);
+  BOOST_TEST(!held.timed_out());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -63,6 +63,20 @@ std::string refusal(Upstream& up) {
   return why;
 }
 
+// That `result` says the release was imported, and `target` holds it: its tag names the index the
+// result names, with a platform manifest for each platform imported and the publisher's checksums.
+void expect_stored(const ImportResult& result, OciLayoutTarget& target) {
+  BOOST_TEST(static_cast<int>(result.outcome) == static_cast<int>(ImportOutcome::kImported));
+  BOOST_TEST(result.index_digest.starts_with("sha256:"));
+  std::optional<FetchedManifest> tagged = target.manifest_by_tag(kRepo, "1.0.0");
+  BOOST_TEST_REQUIRE(tagged.has_value());
+  BOOST_TEST(tagged->digest == result.index_digest);
+  ReleaseManifest m = parse_release_manifest(tagged->body, kIndexMediaType);
+  BOOST_TEST(!m.platform_manifests.empty());
+  BOOST_TEST(m.platform_manifests.size() == result.platforms.size());
+  BOOST_TEST(!m.shasums_manifest.empty());
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(release_import)
@@ -144,7 +158,10 @@ BOOST_AUTO_TEST_CASE(imports_of_the_same_release_in_two_places_write_the_same_in
   Upstream up;  // one upstream: the same signature bytes for both (a signature carries its time)
   LayoutDir d1, d2;
   OciLayoutTarget t1(d1.path.string()), t2(d2.path.string());
-  BOOST_TEST(run_import(up, t1).index_digest == run_import(up, t2).index_digest);
+  ImportResult r1 = run_import(up, t1), r2 = run_import(up, t2);
+  expect_stored(r1, t1);
+  expect_stored(r2, t2);
+  BOOST_TEST(r1.index_digest == r2.index_digest);
 }
 
 BOOST_AUTO_TEST_CASE(a_signature_by_a_key_the_upstream_does_not_list_is_refused_and_nothing_is_written) {
@@ -170,7 +187,7 @@ BOOST_AUTO_TEST_CASE(a_lock_files_hashes_must_match_what_is_imported) {
   BOOST_CHECK_THROW(run_import(up, target, {"linux_amd64"}, {"zh:" + std::string(64, '0')}), UpstreamError);
   BOOST_TEST(!target.manifest_by_tag(kRepo, "1.0.0").has_value());
   ImportResult ok = run_import(up, target, {"linux_amd64"}, {"zh:" + sha256_hex(up.zip)});
-  BOOST_TEST(static_cast<int>(ok.outcome) == static_cast<int>(ImportOutcome::kImported));
+  expect_stored(ok, target);
 }
 
 BOOST_AUTO_TEST_CASE(a_lock_file_with_h1_only_vouches_for_one_platform_at_least) {
@@ -182,7 +199,7 @@ BOOST_AUTO_TEST_CASE(a_lock_file_with_h1_only_vouches_for_one_platform_at_least)
   BOOST_TEST(!bogus.manifest_by_tag(kRepo, "1.0.0").has_value());
   const std::string h1 = package_h1("data/provider-single.zip");
   ImportResult r = run_import(up, good, {"darwin_arm64", "linux_amd64"}, {h1});
-  BOOST_TEST(static_cast<int>(r.outcome) == static_cast<int>(ImportOutcome::kImported));
+  expect_stored(r, good);
 }
 
 BOOST_AUTO_TEST_CASE(a_version_or_provider_the_upstream_does_not_have_is_a_value) {
@@ -204,6 +221,7 @@ BOOST_AUTO_TEST_CASE(a_release_without_the_configured_platforms_is_refused) {
   LayoutDir dir;
   OciLayoutTarget target(dir.path.string());
   BOOST_CHECK_THROW(run_import(up, target, {"freebsd_386"}), UpstreamError);
+  BOOST_TEST(!target.manifest_by_tag(kRepo, "1.0.0").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_signed_zip_bomb_is_the_upstreams_fault_refused_before_it_is_inflated) {
