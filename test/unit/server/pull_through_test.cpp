@@ -201,21 +201,6 @@ BOOST_AUTO_TEST_CASE(namespaces_not_allowed_never_reach_the_upstream) {
   BOOST_TEST(up.transport.seen.empty());
 }
 
-BOOST_AUTO_TEST_CASE(concurrent_requests_share_one_import) {
-  Upstream up;
-  PullThroughApp p(up);
-  std::vector<int> statuses(4);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i)
-    threads.emplace_back([&, i] {
-      statuses[i] = call(*p.app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json").status;
-    });
-  for (std::thread& t : threads) t.join();
-  for (int s : statuses) BOOST_TEST(s == 200);
-  BOOST_TEST(p.upstream_calls("/download/linux/amd64") == 1u);
-  BOOST_TEST(p.upstream_calls("/SHA256SUMS.sig") == 1u);
-}
-
 // Waits (bounded) until `metrics` reports `series` at `value`: the state of other threads, observed.
 bool reaches(const PoolMetrics& metrics, const std::string& series, int value) {
   const std::string line = "\n" + series + " " + std::to_string(value) + "\n";
@@ -225,6 +210,29 @@ bool reaches(const PoolMetrics& metrics, const std::string& series, int value) {
     std::this_thread::yield();
   }
   return false;
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_requests_share_one_import) {
+  // The package download is held until the four requests are seen waiting on the import (the
+  // process's four waiting slots, reported in its metrics): then it runs once for all of them.
+  Upstream up;
+  HeldDownloads held(up.transport);
+  PullThroughApp p(up, "    import_timeout = \"60s\"\n");
+  PoolMetrics metrics;
+  RegistryApp app(p.config, p.clock, held, metrics);
+  std::vector<int> statuses(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      statuses[i] = call(app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json").status;
+    });
+  const bool all_waiting = reaches(metrics, "otr_upstream_waiting", 4) && reaches(metrics, "otr_imports_running", 1);
+  held.release();
+  for (std::thread& t : threads) t.join();
+  BOOST_TEST(all_waiting, "four requests wait on one import");
+  for (int s : statuses) BOOST_TEST(s == 200);
+  BOOST_TEST(p.upstream_calls("/download/linux/amd64") == 1u);
+  BOOST_TEST(p.upstream_calls("/SHA256SUMS.sig") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(requests_waiting_on_imports_are_capped_and_the_rest_of_the_pool_answers) {
