@@ -151,9 +151,11 @@ struct ServerConfig {
   LogFormat log_format = LogFormat::kText;
   // GET /metrics (README "Metrics"): off unless metrics = true; then answered to the addresses in
   // metrics_allow (CIDR ranges, IPv4 or IPv6) and to requests with "Authorization: Bearer
-  // <metrics_token>" when a token is configured.
+  // <metrics_token>" when a token is configured. No address is allowed unless listed, loopback
+  // included: REMOTE_ADDR is what the web server saw, and behind a TLS terminator or tunnel on the
+  // same host that is loopback for every client.
   bool metrics = false;
-  std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
+  std::vector<std::string> metrics_allow;
   std::string metrics_token;  // "" = none
   OriginSettings origin;               // defaults for every service
 };

@@ -434,8 +434,9 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
   }
   if (auto* a = Checker::find(body, "tags_cache_ttl"))
     if (auto d = check.duration(*a)) server.tags_cache_ttl = *d;
-  if (auto* a = Checker::find(body, "metrics"))
-    if (auto b = check.boolean(*a)) server.metrics = *b;
+  const hcl::Attribute* metrics = Checker::find(body, "metrics");
+  if (metrics)
+    if (auto b = check.boolean(*metrics)) server.metrics = *b;
   if (auto* a = Checker::find(body, "metrics_allow")) {
     server.metrics_allow = string_list(check, *a, "an address range such as \"10.0.0.0/8\" or \"::1/128\"",
                                        [](const std::string& text) -> std::optional<std::string> {
@@ -450,6 +451,11 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
   } else if (token_env) {
     if (auto v = check.env_value(*token_env)) server.metrics_token = *v;
   }
+  if (server.metrics && server.metrics_allow.empty() && !token_file && !token_env)
+    check.warning(metrics->value.pos, "metrics = true, but neither metrics_allow nor metrics_token_file / "
+                                      "metrics_token_env is set: every GET /metrics is refused (403). Loopback is "
+                                      "not allowed by default: behind a local TLS terminator or tunnel every client "
+                                      "is loopback (README \"Metrics\")");
   if (auto* a = Checker::find(body, "stale_while_revalidate"))
     if (auto d = check.duration(*a)) server.stale_while_revalidate = *d;
   if (auto* a = Checker::find(body, "stale_if_error"))
