@@ -160,8 +160,17 @@ struct ServerConfig {
   OriginSettings origin;               // defaults for every service
 };
 
+// A file the configuration reads a secret from (query_string_secret_file, signing_key_file, a
+// password, token, passphrase or metrics token file): where it is and what named it.
+struct SecretFile {
+  std::string path;       // as read: absolute, or relative to the working directory
+  std::string attribute;  // "query_string_secret_file", ...
+  SourcePos pos;          // of the attribute's value
+};
+
 struct Config {
   std::string path;  // the file it was loaded from ("" for text parsed from memory)
+  std::vector<SecretFile> secret_files;  // every one read (config/web_exposure.h)
   ServerConfig server;
   std::vector<ProviderMirrorConfig> provider_mirrors;
   std::vector<ProviderRegistryConfig> provider_registries;  // at most one

@@ -104,6 +104,7 @@ class Checker {
   explicit Checker(const std::string& filename) : filename_(filename), dir_(directory_of(filename)) {}
 
   std::vector<Diagnostic> diagnostics;
+  std::vector<SecretFile> secret_files;  // Config::secret_files
   // The server block's query string secret is unusable and that was reported where it is given: it
   // is not reported again by every service that needs a secret.
   bool secret_reported = false;
@@ -225,6 +226,7 @@ class Checker {
       error(a.value.pos, "cannot read \"" + *full + "\" named by \"" + a.name + "\": " + e.what());
       return std::nullopt;
     }
+    secret_files.push_back({*full, a.name, a.value.pos});  // every file read here holds a secret
     std::string value = trim(text);
     if (value.empty()) {
       error(a.value.pos, "the file \"" + *full + "\" named by \"" + a.name + "\" is empty");
@@ -845,7 +847,10 @@ void read_provider_registry(Checker& check, const hcl::Block& block, const Serve
   }
   if (auto* a = Checker::find(body, "signing_key_file")) {
     registry.signing_key_pos = a->value.pos;
-    if (auto path = check.readable_path(*a)) registry.signing_key_file = *path;
+    if (auto path = check.readable_path(*a)) {
+      registry.signing_key_file = *path;
+      check.secret_files.push_back({*path, a->name, a->value.pos});
+    }
   } else {
     check.error(block.pos, what + " needs a signing_key_file: an OpenPGP secret key to sign SHA256SUMS with "
                                   "(gpg --export-secret-keys KEYID > key.gpg)");
@@ -967,6 +972,7 @@ Config parse_config(const std::string& text, const std::string& filename) {
 
   if (check.has_errors()) throw ConfigError(std::move(check.diagnostics));
   config.warnings = std::move(check.diagnostics);
+  config.secret_files = std::move(check.secret_files);
   return config;
 }
 
