@@ -8,6 +8,7 @@
 
 #include <boost/program_options.hpp>
 #include <climits>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -21,6 +22,7 @@
 #include "base/version_info.h"
 #include "config/config.h"
 #include "config/config_search.h"
+#include "config/web_exposure.h"
 #include "fastcgi/listen_socket.h"
 #include "fastcgi/master.h"
 #include "http/client.h"
@@ -81,6 +83,11 @@ bool locate_config(const std::string& given, std::string& path) {
     for (const auto& p : search.found) std::cerr << "  " << p << "\n";
   }
   return false;
+}
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
 }
 
 void print_diagnostics(const std::vector<Diagnostic>& diagnostics) {
@@ -145,6 +152,7 @@ int command_check_config(const std::string& config_path, bool online) {
   std::optional<Config> config = usable_config(config_path, path);
   if (!config) return kExitConfig;
   print_diagnostics(config->warnings);
+  print_diagnostics(exposed_secret_files(*config, environment("DOCUMENT_ROOT")));
   std::vector<Diagnostic> key_problems = check_signing_keys(*config);  // GnuPG is started here only
   if (!key_problems.empty()) {
     print_diagnostics(key_problems);
@@ -168,6 +176,7 @@ int command_server(const std::string& config_path) {
   if (!config) return kExitConfig;
   log_configure(config->server.log_format);
   for (const Diagnostic& d : config->warnings) log_warning(d.to_string());
+  for (const Diagnostic& d : exposed_secret_files(*config, environment("DOCUMENT_ROOT"))) log_warning(d.to_string());
   http_global_init();
   std::filesystem::path absolute = std::filesystem::absolute(path);
   ProcessHooks hooks;

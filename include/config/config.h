@@ -152,15 +152,26 @@ struct ServerConfig {
   LogFormat log_format = LogFormat::kText;
   // GET /metrics (README "Metrics"): off unless metrics = true; then answered to the addresses in
   // metrics_allow (CIDR ranges, IPv4 or IPv6) and to requests with "Authorization: Bearer
-  // <metrics_token>" when a token is configured.
+  // <metrics_token>" when a token is configured. No address is allowed unless listed, loopback
+  // included: REMOTE_ADDR is what the web server saw, and behind a TLS terminator or tunnel on the
+  // same host that is loopback for every client.
   bool metrics = false;
-  std::vector<std::string> metrics_allow = {"127.0.0.0/8", "::1/128"};
+  std::vector<std::string> metrics_allow;
   std::string metrics_token;  // "" = none
   OriginSettings origin;               // defaults for every service
 };
 
+// A file the configuration reads a secret from (query_string_secret_file, signing_key_file, a
+// password, token, passphrase or metrics token file): where it is and what named it.
+struct SecretFile {
+  std::string path;       // as read: absolute, or relative to the working directory
+  std::string attribute;  // "query_string_secret_file", ...
+  SourcePos pos;          // of the attribute's value
+};
+
 struct Config {
   std::string path;  // the file it was loaded from ("" for text parsed from memory)
+  std::vector<SecretFile> secret_files;  // every one read (config/web_exposure.h)
   ServerConfig server;
   std::vector<ProviderMirrorConfig> provider_mirrors;
   std::vector<ProviderRegistryConfig> provider_registries;  // at most one

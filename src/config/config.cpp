@@ -104,6 +104,7 @@ class Checker {
   explicit Checker(const std::string& filename) : filename_(filename), dir_(directory_of(filename)) {}
 
   std::vector<Diagnostic> diagnostics;
+  std::vector<SecretFile> secret_files;  // Config::secret_files
   // The server block's query string secret is unusable and that was reported where it is given: it
   // is not reported again by every service that needs a secret.
   bool secret_reported = false;
@@ -225,6 +226,7 @@ class Checker {
       error(a.value.pos, "cannot read \"" + *full + "\" named by \"" + a.name + "\": " + e.what());
       return std::nullopt;
     }
+    secret_files.push_back({*full, a.name, a.value.pos});  // every file read here holds a secret
     std::string value = trim(text);
     if (value.empty()) {
       error(a.value.pos, "the file \"" + *full + "\" named by \"" + a.name + "\" is empty");
@@ -434,8 +436,9 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
   }
   if (auto* a = Checker::find(body, "tags_cache_ttl"))
     if (auto d = check.duration(*a)) server.tags_cache_ttl = *d;
-  if (auto* a = Checker::find(body, "metrics"))
-    if (auto b = check.boolean(*a)) server.metrics = *b;
+  const hcl::Attribute* metrics = Checker::find(body, "metrics");
+  if (metrics)
+    if (auto b = check.boolean(*metrics)) server.metrics = *b;
   if (auto* a = Checker::find(body, "metrics_allow")) {
     server.metrics_allow = string_list(check, *a, "an address range such as \"10.0.0.0/8\" or \"::1/128\"",
                                        [](const std::string& text) -> std::optional<std::string> {
@@ -450,6 +453,11 @@ void read_server(Checker& check, const hcl::Block& block, ServerConfig& server) 
   } else if (token_env) {
     if (auto v = check.env_value(*token_env)) server.metrics_token = *v;
   }
+  if (server.metrics && server.metrics_allow.empty() && !token_file && !token_env)
+    check.warning(metrics->value.pos, "metrics = true, but neither metrics_allow nor metrics_token_file / "
+                                      "metrics_token_env is set: every GET /metrics is refused (403). Loopback is "
+                                      "not allowed by default: behind a local TLS terminator or tunnel every client "
+                                      "is loopback (README \"Metrics\")");
   if (auto* a = Checker::find(body, "stale_while_revalidate"))
     if (auto d = check.duration(*a)) server.stale_while_revalidate = *d;
   if (auto* a = Checker::find(body, "stale_if_error"))
@@ -839,7 +847,10 @@ void read_provider_registry(Checker& check, const hcl::Block& block, const Serve
   }
   if (auto* a = Checker::find(body, "signing_key_file")) {
     registry.signing_key_pos = a->value.pos;
-    if (auto path = check.readable_path(*a)) registry.signing_key_file = *path;
+    if (auto path = check.readable_path(*a)) {
+      registry.signing_key_file = *path;
+      check.secret_files.push_back({*path, a->name, a->value.pos});
+    }
   } else {
     check.error(block.pos, what + " needs a signing_key_file: an OpenPGP secret key to sign SHA256SUMS with "
                                   "(gpg --export-secret-keys KEYID > key.gpg)");
@@ -961,6 +972,7 @@ Config parse_config(const std::string& text, const std::string& filename) {
 
   if (check.has_errors()) throw ConfigError(std::move(check.diagnostics));
   config.warnings = std::move(check.diagnostics);
+  config.secret_files = std::move(check.secret_files);
   return config;
 }
 

@@ -305,6 +305,7 @@ class Lighttpd:
             "/run/lighttpd/oci-distribution-terraform-registry.sock": os.path.join(directory, "fcgi.sock"),
             "/usr/local/bin/oci-distribution-terraform-registry": BINARY,
             "/etc/oci-distribution-terraform-registry/config.hcl": config_path,
+            "/var/log/lighttpd/access.log": os.path.join(directory, "access.log"),
         })
         self.conf = os.path.join(directory, "lighttpd.conf")
         docroot = os.path.join(directory, "htdocs")
@@ -327,6 +328,10 @@ class Lighttpd:
 
     def log(self):
         path = os.path.join(self.directory, "app.log")
+        return open(path).read() if os.path.exists(path) else ""
+
+    def access_log(self):
+        path = os.path.join(self.directory, "access.log")
         return open(path).read() if os.path.exists(path) else ""
 
 
@@ -361,6 +366,7 @@ class Apache:
                 "/etc/ssl/private/tf.example.com.key": key,
                 "/usr/local/bin/oci-distribution-terraform-registry": BINARY,
                 "/etc/oci-distribution-terraform-registry/config.hcl": config_path,
+                "${APACHE_LOG_DIR}/access.log": os.path.join(directory, "access.log"),
             })
         else:
             # What a shared host already has: TLS, mod_fcgid, and AllowOverride for users' directories.
@@ -385,6 +391,10 @@ class Apache:
 
     def log(self):
         path = os.path.join(self.directory, "apache-error.log")
+        return open(path).read() if os.path.exists(path) else ""
+
+    def access_log(self):
+        path = os.path.join(self.directory, "access.log")
         return open(path).read() if os.path.exists(path) else ""
 
 

@@ -5,6 +5,7 @@ recycling and a reload (the master shares them with its workers); off by default
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 
 import ocipush
@@ -63,7 +64,7 @@ def test_metrics_are_off_unless_asked_for(workdir, tls):
 
 def test_the_pool_reports_one_set_of_counters_that_survives_recycling_and_reloads(workdir, tls):
     with pool(str(workdir / "metrics"), tls, workers=2,
-              extra='  metrics = true\n  max_requests_per_worker = 10\n') as (registry, stack):
+              extra='  metrics = true\n  metrics_allow = ["127.0.0.0/8"]\n  max_requests_per_worker = 10\n') as (registry, stack):
         ocipush.push_opentofu_release(ocipush.Registry(registry.url), REPO, "1.0.0",
                                       {"linux_amd64": ocipush.provider_zip("widget")})
         before = scrape(stack)
@@ -107,6 +108,19 @@ def test_the_pool_reports_one_set_of_counters_that_survives_recycling_and_reload
         assert value(reloaded, "otr_requests", "otr_requests_total", service="mirror", kind="provider_index",
                      code="200") == 31
         assert "pid" not in str([s.labels for s in reloaded["otr_requests"].samples])  # one pool, no pid label
+
+
+def test_loopback_is_not_allowed_unless_listed(workdir, tls):
+    """Issue 18, finding 7: nginx passes the client's address, and behind a TLS terminator or tunnel on the host
+    every client is 127.0.0.1; metrics = true alone answers no address, and says so at start and in check-config."""
+    with pool(str(workdir / "metrics-closed"), tls, extra='  metrics = true\n') as (_, stack):
+        refused = stack.client.get("/metrics")  # from 127.0.0.1
+        assert refused.status == 403 and b"otr_" not in refused.body
+        assert "every GET /metrics is refused" in stack.app.log()
+        checked = subprocess.run([servers.BINARY, "--config", stack.config, "check-config"], capture_output=True,
+                                 text=True)
+        assert checked.returncode == 0, checked.stderr
+        assert "metrics = true, but neither metrics_allow nor metrics_token_file" in checked.stderr
 
 
 def test_only_allowed_addresses_or_the_token_get_the_metrics(workdir, tls):

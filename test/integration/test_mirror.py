@@ -163,3 +163,16 @@ def test_unknown_service_and_method(client):
     r = client.request("/mirror/registry.terraform.io/hashicorp/null/index.json", method="DELETE")
     assert r.status == 405
     assert r.headers["Allow"] == "GET, HEAD"
+
+
+def test_sealed_tokens_stay_out_of_the_web_servers_access_log(frontend, published):
+    """Issue 18, finding 10: each shipped example logs the path of a sealed download, never its ?token=."""
+    url = frontend.client.get(NULL + "/3.2.0.json").json()["archives"]["linux_amd64"]["url"]
+    path, token = url.split("?token=")
+    assert frontend.client.get(url).status == 200
+    # The web servers write their line after the answer: wait for the download's.
+    servers.wait_until(lambda: any(path in line and " 200 " in line for line in frontend.access_log().splitlines()),
+                       "%s's access log line for %s" % (frontend.name, path), timeout=10)
+    log = frontend.access_log()
+    assert token not in log
+    assert "token=" not in log

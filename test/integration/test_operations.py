@@ -210,3 +210,53 @@ def test_shared_hosting_needs_only_htaccess_binary_and_config(workdir, tls, regi
         assert client.get("/tf/config.hcl").status == 403
     finally:
         apache.stop()
+
+
+def test_shared_hosting_serves_no_file_beside_the_program(workdir, tls, registry, published):
+    """Issue 18, finding 11: a secret, a key or any other file put beside config.hcl (or below it) is never
+    served, while the program still answers; check-config (and the program's start) warn about a secret file
+    kept there."""
+    d = str(workdir / "shared-files")
+    os.makedirs(d)
+    apache = servers.shared_hosting(d, tls, registry.url)
+    site = os.path.join(apache.docroot, "tf")
+    try:
+        # The configuration reads its query string secret from a file beside it (a relative path).
+        config = os.path.join(site, "config.hcl")
+        text = open(config).read()
+        with open(config, "w") as f:
+            f.write(text.replace('query_string_secret = "%s"' % servers.SECRET, 'query_string_secret_file = "secret"'))
+        os.makedirs(os.path.join(site, "keys"))
+        files = {"secret": servers.SECRET + "\n", "key.asc": "-----BEGIN PGP PRIVATE KEY BLOCK-----\nsecret-key\n",
+                 "random.txt": "random-contents\n", "config.hcl.bak": "a-backup\n",
+                 "keys/signing.asc": "-----BEGIN PGP PRIVATE KEY BLOCK-----\nnested-key\n"}
+        for name, content in files.items():
+            with open(os.path.join(site, name), "w") as f:
+                f.write(content)
+            os.chmod(os.path.join(site, name), 0o644)  # readable by Apache: only the rules keep it in
+        client = servers.Client(apache.url, tls[0])
+        r = client.get("/tf/mirror/registry.terraform.io/hashicorp/null/index.json")
+        assert r.status == 200, apache.log()
+        assert "3.2.0" in r.json()["versions"]
+        url = client.get("/tf/mirror/registry.terraform.io/hashicorp/null/3.2.0.json").json()["archives"][
+            "linux_amd64"]["url"]
+        assert client.get(url).status == 200  # sealed with the secret read from the file
+        for name, content in list(files.items()) + [("config.hcl", "origin_url"), (".htaccess", "RewriteRule"),
+                                                     ("registry.fcgi", "\x7fELF")]:
+            for path in ("/tf/" + name, "/tf/" + name + "?x=1", "/tf/./" + name):
+                got = client.get(path)
+                assert got.status in (400, 403, 404), (path, got.status)  # 400: the program refuses "/./"
+                assert content.splitlines()[-1].encode() not in got.body, path
+        listing = client.get("/tf/keys/")
+        assert listing.status in (403, 404) and b"signing.asc" not in listing.body
+
+        # The program, started by mod_fcgid, warned in Apache's error log; check-config says it too.
+        expected = 'the secret file "%s" named by "query_string_secret_file"' % os.path.join(site, "secret")
+        assert expected in apache.log()
+        checked = subprocess.run([os.path.join(site, "registry.fcgi"), "check-config"], capture_output=True,
+                                 text=True, env=dict(os.environ, OCI_DISTRIBUTION_TERRAFORM_REGISTRY_CONFIG=config))
+        assert checked.returncode == 0, checked.stderr
+        assert expected in checked.stderr and "which has an .htaccess file" in checked.stderr
+        assert servers.SECRET not in checked.stderr + checked.stdout
+    finally:
+        apache.stop()

@@ -70,6 +70,47 @@ BOOST_AUTO_TEST_CASE(metrics_are_off_by_default_and_then_only_for_allowed_caller
   BOOST_TEST(metrics.render(0).find("kind=\"metrics\",code=\"403\"} ") != std::string::npos);
 }
 
+// Issue 18, finding 7: behind a TLS terminator or tunnel on the same host every client is loopback,
+// so loopback gets the metrics only when metrics_allow names it; metrics no one can reach are warned of.
+BOOST_AUTO_TEST_CASE(loopback_is_allowed_only_when_listed) {
+  testing::FakeClock clock;
+  testing::FakeTransport net;
+  PoolMetrics metrics;
+  const std::string mirror = "provider_mirror \"m\" { origin_url = \"https://r.test\" }\n";
+  auto warned = [](const Config& c) {
+    for (const Diagnostic& d : c.warnings)
+      if (d.message.find("every GET /metrics is refused") != std::string::npos) return true;
+    return false;
+  };
+
+  Config bare = parse_config(mirror + "server {\n  metrics = true\n}\n", "t.hcl");
+  BOOST_TEST(bare.server.metrics_allow.empty());
+  BOOST_TEST(warned(bare));
+  RegistryApp closed(bare, clock, net, metrics);
+  BOOST_TEST(scrape(closed, "127.0.0.1").status == 403);
+  BOOST_TEST(scrape(closed, "::1").status == 403);
+  BOOST_TEST(scrape(closed, "::ffff:127.0.0.1").status == 403);
+
+  Config listed = parse_config(mirror + "server {\n  metrics = true\n  metrics_allow = [\"127.0.0.0/8\", \"::1/128\"]\n}\n",
+                               "t.hcl");
+  BOOST_TEST(!warned(listed));
+  RegistryApp open(listed, clock, net, metrics);
+  BOOST_TEST(scrape(open, "127.0.0.1").status == 200);
+  BOOST_TEST(scrape(open, "::1").status == 200);
+
+  ::setenv("OTR_ACCESS_TEST_METRICS_TOKEN", "tok", 1);
+  Config token = parse_config(mirror + "server {\n  metrics = true\n  metrics_token_env = \"OTR_ACCESS_TEST_METRICS_TOKEN\"\n}\n",
+                              "t.hcl");
+  ::unsetenv("OTR_ACCESS_TEST_METRICS_TOKEN");
+  BOOST_TEST(!warned(token));
+  RegistryApp by_token(token, clock, net, metrics);
+  BOOST_TEST(scrape(by_token, "127.0.0.1").status == 403);
+  BOOST_TEST(scrape(by_token, "127.0.0.1", "Bearer tok").status == 200);
+
+  Config off = parse_config(mirror + "server {\n  metrics = false\n}\n", "t.hcl");
+  BOOST_TEST(!warned(off));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace otr
