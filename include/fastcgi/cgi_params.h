@@ -9,7 +9,8 @@
 //  - PATH_INFO empty (nginx's plain fastcgi_params, lighttpd at "/"): the application is at the
 //    root and the whole path is ours.
 // The mount never comes from bytes the client chose (links and redirects are built from it); one
-// that is not a clean path, or a SCRIPT_NAME that is not a path, sets Request::bad_request.
+// that is not a clean path, a SCRIPT_NAME that is not a path, or a request target that is not a
+// path ("*", "x"), sets Request::bad_request.
 // The path itself is taken raw from REQUEST_URI, so encoded slashes and dot segments the client
 // sent are seen (and refused by the router) rather than normalised away by the web server.
 // Never throws on what a web server or client sends.

@@ -30,7 +30,8 @@ class Headers {
 struct Request {
   std::string method;        // "GET", "HEAD", ...
   // Path below the application's mount point, exactly as the client sent it (still
-  // percent-encoded), always starting with '/'. Never contains the query string.
+  // percent-encoded), always starting with '/' (a target that is not a path, "*" or "x", is a
+  // bad_request with path "/"). Never contains the query string.
   std::string path;
   std::string query;         // raw query string, without '?'
   // Where the web server mounted the application ("" for the root, else "/prefix" with no

@@ -3,7 +3,9 @@
 // Create one per request (cheap): it carries the caller's Authorization header and counts round
 // trips into RequestStats. Connections are reused across requests by the HTTP layer; bearer
 // tokens by the shared AuthCache (see oci/auth.h for whose credentials are used). "Is it there?"
-// is answered with values (see oci/reader.h); every failure is thrown as Error.
+// is answered with values (see oci/reader.h); every failure is thrown as Error. A registry's 400 to
+// a read that carried the caller's credentials is kUnauthorized: the read sends nothing else the
+// caller chose, so it is the registry refusing them (never the registry's fault, so never a 502).
 #pragma once
 
 #include <cstdint>
@@ -97,6 +99,9 @@ class OciClient : public OciReader {
   std::string cache_key(const std::string& repository) const;
   // `url` is on the registry's origin (scheme, host and port, default ports normalised).
   bool is_registry_url(const std::string& url) const;
+  // Throws for a read's failed `response` to `url`: throw_for_response, except that the registry's
+  // 400 to a request that carried the caller's credentials is kUnauthorized (their refusal).
+  [[noreturn]] void fail(const IncomingResponse& response, const std::string& url, const std::string& what) const;
 
   const RegistryEndpoint& endpoint_;
   AuthCache& auth_;

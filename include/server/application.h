@@ -1,9 +1,10 @@
 // The whole application for one worker process: the router, and what its services share.
 //
 // route: a request goes to /healthz, /.well-known/terraform.json, or the service named by its first
-// path segment (one lookup), after the method and the path are checked; a service's failures
-// (Error) are answered here, with error_response(), in one place. Every request gets an access log
-// line and a request id (the web server's, else one of ours).
+// path segment (one lookup), after the method, the path and the caller's Authorization header are
+// checked (http/authorization.h: what is malformed is answered 4xx before any registry call); a
+// service's failures (Error) are answered here, with error_response(), in one place. Every request
+// gets an access log line and a request id (the web server's, else one of ours).
 #pragma once
 
 #include <map>

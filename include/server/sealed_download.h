@@ -38,7 +38,9 @@ std::string sealed_download_path(const TokenSealer& sealer, const Request& reque
 // `offload_location` + "/<repository>/blobs/<digest>" with the registry's Authorization in
 // X-Registry-Authorization (the internal location proxies to the registry with it; nginx never
 // passes it on), or to `offload_location` + "/blobs/<algorithm>/<hex>" for a layout; X-Sendfile with
-// the layout's blob file. The digest check is then the client's (zh:/h1: in its lock file). Behind
+// the layout's blob file. An X-Accel-Redirect answer carries no Cache-Control: nginx would keep it
+// for the internal location's answer whatever its status, so the shipped location sets it by status
+// (conf/nginx-download-offload.conf). The digest check is then the client's (zh:/h1: in its lock file). Behind
 // another web server the download is streamed as without offload (and a warning logged once).
 void serve_sealed_download(const Request& request, const std::string& service, const std::string& digest,
                            const TokenSealer* sealer, std::int64_t now, OriginFactory& origins,

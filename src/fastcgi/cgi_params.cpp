@@ -142,6 +142,10 @@ Request request_from_cgi(const std::vector<std::string_view>& entries, const std
     r.path = raw_path;
   }
   if (r.path.empty()) r.path = "/";
+  if (r.path.front() != '/') {  // "*" (OPTIONS *), "x": a target that is not a path (http/message.h)
+    r.bad_request = "the request target is not a path";
+    r.path = "/";
+  }
   if (!is_clean_mount(r.mount)) {
     r.bad_request = "the web server passed a mount point (SCRIPT_NAME) that cannot be used in links";
     r.mount.clear();

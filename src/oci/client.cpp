@@ -150,6 +150,15 @@ OciClient::OciClient(const RegistryEndpoint& endpoint, AuthCache& auth, std::str
     : endpoint_(endpoint), auth_(auth), caller_authorization_(std::move(caller_authorization)), stats_(stats),
       transport_(transport) {}
 
+void OciClient::fail(const IncomingResponse& response, const std::string& url, const std::string& what) const {
+  // The caller's header went to the registry as it came, and a read sends nothing else the caller
+  // chose (the router checked the path): the registry's 400 is its refusal of those credentials.
+  if (response.error == TransportError::kNone && response.status == 400 && !caller_authorization_.empty() &&
+      is_registry_url(url))
+    throw Error(ErrorKind::kUnauthorized, what + ": registry refused the caller's credentials (400)");
+  throw_for_response(response, what);
+}
+
 bool OciClient::is_registry_url(const std::string& url) const {
   return origin_of(url) == origin_of(endpoint_.base_url);
 }
@@ -297,7 +306,7 @@ std::optional<RepositoryPage> OciClient::find_repositories(const std::string& pr
         return std::nullopt;
     }
     if (response.error != TransportError::kNone || response.status != 200)
-      throw_for_response(response, "repository catalog");
+      fail(response, url, "repository catalog");
     JsonPtr doc = json_parse(response.body);
     const cJSON* list = doc ? cJSON_GetObjectItemCaseSensitive(doc.get(), "repositories") : nullptr;
     if (!doc || !cJSON_IsObject(doc.get()) || (list != nullptr && !cJSON_IsArray(list) && !cJSON_IsNull(list)))
@@ -347,7 +356,7 @@ std::optional<std::vector<std::string>> OciClient::find_tags(const std::string& 
                                                              std::to_string(endpoint_.settings.max_tag_list_bytes) +
                                                              " bytes of tags");
     if (response.error != TransportError::kNone || response.status != 200)
-      throw_for_response(response, "tag list of " + repository);
+      fail(response, url, "tag list of " + repository);
     budget -= response.body.size();
     JsonPtr doc = json_parse(response.body);
     if (!doc || !cJSON_IsObject(doc.get()))
@@ -392,7 +401,7 @@ std::optional<FetchedManifest> OciClient::find_manifest(const std::string& repos
   IncomingResponse response = fetch(request, repository);
   std::string what = "manifest " + repository + ":" + reference;
   if (response.error == TransportError::kNone && response.status == 404) return std::nullopt;
-  if (response.error != TransportError::kNone || response.status != 200) throw_for_response(response, what);
+  if (response.error != TransportError::kNone || response.status != 200) fail(response, request.url, what);
   return to_manifest(response, reference, what);
 }
 
@@ -417,7 +426,7 @@ std::vector<FetchedManifest> OciClient::get_manifests(const std::string& reposit
       continue;
     }
     std::string what = "manifest " + repository + "@" + digests[i];
-    if (responses[i].error != TransportError::kNone || responses[i].status != 200) throw_for_response(responses[i], what);
+    if (responses[i].error != TransportError::kNone || responses[i].status != 200) fail(responses[i], requests[i].url, what);
     out.push_back(to_manifest(responses[i], digests[i], what));
   }
   return out;
@@ -439,7 +448,7 @@ std::optional<BlobInfo> OciClient::find_blob(const std::string& repository, cons
       continue;
     }
     if (response.error == TransportError::kNone && response.status == 404) return std::nullopt;
-    if (response.error != TransportError::kNone || response.status != 200) throw_for_response(response, what);
+    if (response.error != TransportError::kNone || response.status != 200) fail(response, url, what);
     BlobInfo info;
     std::string length = response.headers.get("Content-Length");
     if (!length.empty()) info.size = std::strtoll(length.c_str(), nullptr, 10);
@@ -503,7 +512,7 @@ void OciClient::stream_blob(const std::string& repository, const std::string& di
       continue;
     }
     if (response.error == TransportError::kAborted) response.error = TransportError::kNone;
-    throw_for_response(response, what);
+    fail(response, url, what);
   }
   throw Error(ErrorKind::kBadResponse, what + ": too many redirects");
 }

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "http/authorization.h"
 #include "http/request_path.h"
 #include "http/responses.h"
 #include "server/access.h"
@@ -137,6 +138,10 @@ void RegistryApp::route(const Request& request, ResponseSink& sink, RequestStats
   }
   RequestPath path = split_request_path(request.path);
   if (path.status != 200) return send(sink, json_error(path.status, path.problem));
+  // The caller's credentials go to the registry as they came: what is malformed is refused here,
+  // on every route, before any registry call (a registry's 400 for it would be no fault of its own).
+  AuthorizationCheck credentials = check_authorization(request.headers.get("Authorization"));
+  if (credentials.status != 200) return send(sink, json_error(credentials.status, credentials.problem));
   if (path.segments.size() == 1 && path.segments[0] == kHealthz) {
     Response r;
     r.headers.set("Content-Type", "application/json");

@@ -19,6 +19,9 @@ std::int64_t sealed_url_expiry(std::int64_t ttl_seconds, std::int64_t now) {
 
 namespace {
 
+// A package's bytes never change under their digest.
+constexpr const char* kPackageCaching = "private, max-age=86400, immutable";
+
 // Whether the web server in front (SERVER_SOFTWARE) acts on `offload`'s header: anywhere else the
 // header would reach the client (with registry credentials, for X-Accel-Redirect).
 bool web_server_offloads(DownloadOffload offload, const std::string& server_software) {
@@ -58,7 +61,6 @@ void serve_sealed_download(const Request& request, const std::string& service, c
   const std::string etag = "\"" + digest + "\"";
   Headers headers;
   headers.set("Content-Type", content_type);
-  headers.set("Cache-Control", "private, max-age=86400, immutable");
   headers.set("ETag", etag);
   headers.set("Accept-Ranges", "bytes");
   const std::string range_header = request.headers.get("Range"), if_range = request.headers.get("If-Range");
@@ -87,6 +89,13 @@ void serve_sealed_download(const Request& request, const std::string& service, c
     if (web_server_offloads(offload, request.server_software)) {
       std::optional<BlobInfo> info = origin->find_blob(grant.repository, digest);  // and the registry's challenge
       if (!info) return send(sink, json_error(404, "package not found in the registry"));
+      // A range beyond the end is answered here, as without offload: nginx's own 416 from a file
+      // would keep a package's caching, and docker-registry's declares a length it never sends.
+      if (info->size >= 0 &&
+          parse_byte_range(range_header, if_range, etag, info->size).kind == ByteRange::Kind::kUnsatisfiable) {
+        start(info->size);
+        return;
+      }
       OciReader::BlobSource source = origin->blob_source(grant.repository, digest);
       const size_t colon = digest.find(':');
       if (!source.file.empty() && offload == DownloadOffload::kSendfile) {
@@ -98,6 +107,9 @@ void serve_sealed_download(const Request& request, const std::string& service, c
         headers.set("X-Accel-Redirect", offload_location + "/" + grant.repository + "/blobs/" + digest);
         if (!source.authorization.empty()) headers.set("X-Registry-Authorization", source.authorization);
       }
+      // nginx would keep this answer's Cache-Control for whatever its internal location answers, a 404
+      // or 401 from the registry included: there it is set by status (conf/), here only for X-Sendfile.
+      if (!headers.has("X-Accel-Redirect")) headers.set("Cache-Control", kPackageCaching);
       sink.start(200, headers);  // no body: the web server sends the bytes, with their length
       return;
     }
@@ -109,6 +121,7 @@ void serve_sealed_download(const Request& request, const std::string& service, c
                   " in front, but the web server is \"" + request.server_software +
                   "\": downloads are streamed by this program instead");
   }
+  headers.set("Cache-Control", kPackageCaching);  // on the bytes only: an error is answered without it
   if (request.method == "HEAD") {
     std::optional<BlobInfo> info = origin->find_blob(grant.repository, digest);
     if (!info) return send(sink, json_error(404, "package not found in the registry"));

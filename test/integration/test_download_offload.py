@@ -252,7 +252,21 @@ def nginx_stack(workdir, tls, anonymous_registry, basic_registry, token_registry
         with open(path, "w") as f:
             f.write(offload_conf(url, layout, prefix))
         includes.append("include %s;" % path)
+    # Where the web server's fetch fails after the program's check passed: an internal location over
+    # a registry and a layout that lack the blob (gone since), one over a registry that refuses it.
+    os.makedirs(d / "empty-registry")
+    empty = servers.DockerRegistry(str(d / "empty-registry")).start()
+    os.makedirs(d / "empty-layout" / "blobs")
+    for name, url, prefix in (("offload-gone.conf", empty.url, "/_oci_offload_gone/"),
+                              ("offload-refused.conf", basic_registry.url, "/_oci_offload_refused/")):
+        path = str(d / name)
+        with open(path, "w") as f:
+            f.write(offload_conf(url, str(d / "empty-layout"), prefix))
+        includes.append("include %s;" % path)
     services = (service("reg", anonymous_registry.url, ACCEL) +
+                service("gone", anonymous_registry.url, ACCEL + '  offload_location = "/_oci_offload_gone"\n') +
+                service("gonelayout", "file://" + layout, ACCEL + '  offload_location = "/_oci_offload_gone"\n') +
+                service("refused", anonymous_registry.url, ACCEL + '  offload_location = "/_oci_offload_refused"\n') +
                 service("robot", basic_registry.url, ACCEL + '  offload_location = "/_oci_offload_auth"\n' + CREDENTIALS) +
                 service("tokenrobot", token_registry.url,
                         ACCEL + '  offload_location = "/_oci_offload_token"\n' + TOKEN_CREDENTIALS) +
@@ -264,6 +278,7 @@ def nginx_stack(workdir, tls, anonymous_registry, basic_registry, token_registry
     stack.client_ca = tls[0]
     yield stack
     stack.stop()
+    empty.stop()
 
 
 def nginx_logged(stack, uri_part, size):
@@ -350,9 +365,8 @@ def test_range_beyond_the_end_through_nginx_offload(nginx_stack, package):
     assert_clean(r)
     assert r.status == 416 and r.headers["Content-Range"] == "bytes */%d" % package.size
     assert package.data[:16] not in r.body
-    # From a registry, the registry's 416 is passed on. (docker-registry 2.8 declares the blob's
-    # Content-Length on it but sends a short text, so the body is read raw: the client sees the
-    # status and Content-Range, then the connection closes.)
+    # From a registry: answered by the program, which knows the blob's size (read raw, as a
+    # registry's own 416 through nginx once declared a length it never sent).
     url = package_url(client, "reg", package)
     status, head, body = servers.raw_request(nginx_stack.port, nginx_stack.client_ca,
                                              "GET %s HTTP/1.1\r\nRange: bytes=%d-" % (url, package.size))
@@ -361,6 +375,52 @@ def test_range_beyond_the_end_through_nginx_offload(nginx_stack, package):
     for forbidden in OFFLOAD_HEADERS + ["eyj", "bearer", "basic"]:
         assert forbidden not in head.lower()
     assert package.data[:16] not in body
+
+
+SUCCESS_CACHING = "private, max-age=86400, immutable"
+
+
+def assert_not_kept(response):
+    """An error through the offload location carries no success caching: never max-age or immutable."""
+    cache_control = response.headers.get("Cache-Control", "")
+    assert "max-age" not in cache_control and "immutable" not in cache_control, (response.status, dict(response.headers))
+    assert cache_control == "no-store", (response.status, dict(response.headers))
+
+
+def test_only_a_package_through_nginx_offload_is_cached(nginx_stack, package):
+    client = nginx_stack.client
+    for service_name in ("reg", "gap", "robot"):
+        url = package_url(client, service_name, package)
+        assert download(client, url, package).headers["Cache-Control"] == SUCCESS_CACHING
+        part = client.get(url, headers={"Range": "bytes=0-99"})
+        assert part.status == 206 and part.headers["Cache-Control"] == SUCCESS_CACHING
+    # The program's check passed, the web server's fetch fails: the blob is gone from what nginx reads,
+    # or the registry refuses the credentials (here: none, where it wants them). A client or proxy
+    # must not keep those answers for a day.
+    for service_name, status in (("gone", 404), ("gonelayout", 404), ("refused", 401)):
+        r = client.get(package_url(client, service_name, package))
+        assert_clean(r)
+        assert r.status == status, (service_name, r.status, r.body[:300])
+        assert_not_kept(r)
+        assert "WWW-Authenticate" not in r.headers  # the registry's challenge is no question for the client
+    # The registry's 416 for a range beyond the end, and nginx's own from a layout.
+    r = client.get(package_url(client, "gap", package), headers={"Range": "bytes=%d-" % package.size})
+    assert r.status == 416
+    assert_not_kept(r)
+    url = package_url(client, "reg", package)
+    status, head, _ = servers.raw_request(nginx_stack.port, nginx_stack.client_ca,
+                                          "GET %s HTTP/1.1\r\nRange: bytes=%d-" % (url, package.size))
+    assert status == 416 and "max-age" not in head and "immutable" not in head, head
+
+
+def test_the_programs_own_errors_on_downloads_are_never_kept(nginx_stack, package):
+    client = nginx_stack.client
+    url = package_url(client, "reg", package)
+    for bad in (url.replace("token=", "token=x"), url.split("?")[0], "/reg/_packages/sha256:%s/x.zip?token=abc" % ("0" * 64)):
+        for method in ("GET", "HEAD"):
+            r = client.request(bad, method=method)
+            assert 400 <= r.status < 500, (bad, r.status)
+            assert r.headers.get("Cache-Control") == "no-store", (bad, method, r.headers)
 
 
 def test_head_is_answered_by_the_program(nginx_stack, package):

@@ -85,8 +85,20 @@ BOOST_AUTO_TEST_CASE(no_combination_of_parameters_throws) {
         if (!i.empty()) params.push_back("PATH_INFO=" + i);
         if (!u.empty()) params.push_back("REQUEST_URI=" + u);
         BOOST_CHECK_NO_THROW(make(params));
-        BOOST_TEST(!make(params).path.empty(), s + " " + i + " " + u);
+        Request r = make(params);
+        BOOST_TEST((!r.path.empty() && r.path.front() == '/'), s + " " + i + " " + u);
       }
+}
+
+BOOST_AUTO_TEST_CASE(a_target_that_is_not_a_path_is_a_bad_request) {
+  // http/message.h: Request::path always starts with '/'; "OPTIONS *" and a bare "x" are not paths.
+  for (const std::string uri : {"*", "x", "x/mirror/a", "mirror/a?x=1"}) {
+    Request r = make({"REQUEST_URI=" + uri});
+    BOOST_TEST(r.bad_request != "", uri);
+    BOOST_TEST(r.path == "/", uri);
+  }
+  BOOST_TEST(make({"REQUEST_URI=/mirror/a"}).bad_request == "");
+  BOOST_TEST(make({"REQUEST_URI=http://h/mirror/a"}).bad_request == "");
 }
 
 BOOST_AUTO_TEST_CASE(nginx_split_path_info_at_the_service) {
