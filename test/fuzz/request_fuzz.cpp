@@ -54,6 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const std::vector<std::string> names = app.top_level_names();
   const std::vector<std::string_view> params = fuzz::split(fuzz::text(data, size), '\n');
   const Request request = request_from_cgi(params, names);
+  // http/message.h: a usable request's path starts with '/' (issue 18, finding 12).
+  FUZZ_CHECK(!request.bad_request.empty() || request.path.starts_with("/"));
   const RequestPath path = split_request_path(request.path);
   FUZZ_CHECK(path.status == 200 || path.status == 400 || path.status == 404);
   FUZZ_CHECK((path.status == 200) == path.problem.empty());
