@@ -23,14 +23,17 @@ bool write_all(int fd, std::string_view data);
 // with `path` and name it as `what`.
 std::string read_file_limited(const std::string& path, std::size_t limit, const std::string& what);
 
-// An empty temporary file (mode 0600) in $TMPDIR, else /tmp, for this process alone. Where the file
-// system allows it (O_TMPFILE) the file has no name: it disappears with this object, or with the
-// process however it ends, and path() is "/proc/self/fd/N", which only this process can open. Elsewhere
-// it is named oci-distribution-terraform-registry-XXXXXX<suffix> and removed when this goes out of
-// scope. Throws Error(kUnreachable) when it cannot be created.
+// An empty temporary file (mode 0600) in $TMPDIR, else /tmp, for this process alone. kUnnamed, where the
+// file system allows it (O_TMPFILE): the file has no name, it disappears with this object or with the
+// process however it ends, and path() is "/proc/self/fd/N", which only this process can open (and
+// which cannot be replaced by renaming another file over it). Otherwise, and for kNamed (a writer such
+// as libzip that writes a file beside the path and renames it over), it is named
+// oci-distribution-terraform-registry-XXXXXX<suffix> and removed when this goes out of scope. Throws
+// Error(kUnreachable) when it cannot be created.
 class TempFile {
  public:
-  explicit TempFile(const std::string& suffix);
+  enum class Kind { kUnnamed, kNamed };
+  explicit TempFile(const std::string& suffix, Kind kind = Kind::kUnnamed);
   ~TempFile();
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;

@@ -20,12 +20,12 @@ ssize_t read_retrying(int fd, void* buffer, std::size_t size) {
   }
 }
 
-TempFile::TempFile(const std::string& suffix) {
+TempFile::TempFile(const std::string& suffix, Kind kind) {
   const char* env = std::getenv("TMPDIR");
   const std::string dir = env != nullptr && *env != '\0' ? env : "/tmp";
   // Unnamed where the file system can (tmpfs, ext4, xfs, btrfs): nothing is left behind by a process
   // that is killed, so there is nothing to sweep.
-  unnamed_.reset(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (kind == Kind::kUnnamed) unnamed_.reset(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
   if (unnamed_.get() >= 0) {
     path_ = "/proc/self/fd/" + std::to_string(unnamed_.get());
     return;

@@ -342,7 +342,7 @@ int push_module(const PushOptions& options, Destination& destination, PushReport
   std::string zip_path = source;
   std::string file_name = source.substr(source.rfind('/') == std::string::npos ? 0 : source.rfind('/') + 1);
   if (S_ISDIR(st.st_mode)) {
-    zipped = std::make_unique<TempFile>(".zip");
+    zipped = std::make_unique<TempFile>(".zip", TempFile::Kind::kNamed);  // libzip renames its output over it
     int files = zip_module_directory(source, zipped->path());
     if (files == 0) throw InputError("\"" + source + "\" holds no files to publish");
     zip_path = zipped->path();

@@ -112,7 +112,10 @@ DownloadedPackage download_package(ProviderSource& source, const UpstreamPackage
   try {
     out.verified.h1 = package_h1(out.file->path(), bounds, cancelled);
   } catch (const PackageError& e) {
-    throw UpstreamError(what + " is not a usable zip: " + e.what());
+    // Its messages start with the temporary file's path: of no use to the client, named nowhere else.
+    std::string why = e.what();
+    if (why.starts_with(out.file->path() + ": ")) why.erase(0, out.file->path().size() + 2);
+    throw UpstreamError(what + " is not a usable zip: " + why);
   }
   return out;
 }

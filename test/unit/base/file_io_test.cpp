@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +82,17 @@ BOOST_AUTO_TEST_CASE(a_temporary_file_is_gone_when_it_goes_out_of_scope) {
   }
   BOOST_TEST(tmp.empty());
   BOOST_TEST(!std::filesystem::exists(path));
+}
+
+BOOST_AUTO_TEST_CASE(a_named_temporary_file_can_be_replaced_by_renaming_another_over_it) {
+  // What libzip does with the zip it writes (push module DIR): the output is written beside the path.
+  TmpDir tmp;
+  TempFile file(".zip", TempFile::Kind::kNamed);
+  BOOST_TEST(file.path().starts_with(tmp.path.string() + "/oci-distribution-terraform-registry-"));
+  const std::string beside = file.path() + ".new";
+  std::ofstream(beside) << "written beside";
+  BOOST_TEST(std::rename(beside.c_str(), file.path().c_str()) == 0);
+  BOOST_TEST(read_file_limited(file.path(), 100, "the file") == "written beside");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
