@@ -39,6 +39,7 @@ struct UpstreamRelease {
   Version version;
   std::vector<std::string> protocols;                          // as the upstream lists them ("5.0")
   std::vector<std::pair<std::string, std::string>> platforms;  // (os, arch), sorted, unique
+  std::size_t platforms_left_out = 0;  // listed with an os or arch that is no is_platform_word()
 };
 
 // The upstream's download document for one platform of one version. URLs are absolute (resolved
@@ -55,7 +56,9 @@ struct UpstreamPackage {
 };
 
 // Parses a versions document (pure; throws UpstreamError naming what is wrong). Versions that do
-// not parse are left out, as clients do.
+// not parse are left out, as clients do; so are platforms whose os or arch is not a platform word
+// (base/names.h: the `platforms` attribute's grammar), counted in platforms_left_out (releases()
+// logs them): such text never reaches a URL, an OCI platform or a document.
 std::vector<UpstreamRelease> parse_upstream_versions(std::string_view body);
 // Parses a download document fetched from `url` (pure; throws UpstreamError). It must name the
 // platform asked for, a 64-hex shasum, and at least one signing key.

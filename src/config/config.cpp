@@ -751,10 +751,9 @@ void read_upstream(Checker& check, const hcl::Block& block, ServiceConfig& servi
   auto platform = [](const std::string& p) -> std::optional<std::string> {
     std::string l = to_lower(p);
     size_t underscore = l.find('_');
-    if (underscore == std::string::npos || underscore == 0 || underscore + 1 == l.size() ||
-        l.find('_', underscore + 1) != std::string::npos)
-      return std::nullopt;
-    return std::all_of(l.begin(), l.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; })
+    if (underscore == std::string::npos) return std::nullopt;
+    return is_platform_word(std::string_view(l).substr(0, underscore)) &&
+                   is_platform_word(std::string_view(l).substr(underscore + 1))
                ? std::optional(l) : std::nullopt;
   };
   if (auto* a = Checker::find(body, "hostnames")) up.hostnames = string_list(check, *a, "a hostname", hostname);

@@ -4,6 +4,8 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "base/log.h"
+#include "base/names.h"
 #include "base/strings.h"
 #include "base/version_info.h"
 #include "oci/client.h"  // resolve_url
@@ -56,7 +58,10 @@ std::vector<UpstreamRelease> parse_upstream_versions(std::string_view body) {
     if (const cJSON* platforms = json_array(item, "platforms")) {
       cJSON_ArrayForEach(p, platforms) {
         std::optional<std::string> os = json_string(p, "os"), arch = json_string(p, "arch");
-        if (os && arch && !os->empty() && !arch->empty()) r.platforms.emplace_back(to_lower(*os), to_lower(*arch));
+        if (os && arch && is_platform_word(to_lower(*os)) && is_platform_word(to_lower(*arch)))
+          r.platforms.emplace_back(to_lower(*os), to_lower(*arch));
+        else
+          ++r.platforms_left_out;
       }
     }
     std::sort(r.platforms.begin(), r.platforms.end());
@@ -179,7 +184,13 @@ std::optional<std::vector<UpstreamRelease>> ProviderSource::releases(const std::
   std::string url = providers_url() + ns + "/" + type + "/versions";
   std::optional<IncomingResponse> r = get(url, true, kMaxUpstreamDocument, "the versions of " + ns + "/" + type);
   if (!r) return std::nullopt;
-  return parse_upstream_versions(r->body);
+  std::vector<UpstreamRelease> releases = parse_upstream_versions(r->body);
+  for (const UpstreamRelease& release : releases)
+    if (release.platforms_left_out > 0)
+      log_warning("the upstream's " + ns + "/" + type + " " + release.version.to_string() + " lists " +
+                  std::to_string(release.platforms_left_out) + " platform(s) whose os or arch is not 1 to 32 "
+                  "lower-case letters and digits: left out of the release");
+  return releases;
 }
 
 std::optional<UpstreamPackage> ProviderSource::package(const std::string& ns, const std::string& type,

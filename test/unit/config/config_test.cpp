@@ -413,6 +413,11 @@ BOOST_AUTO_TEST_CASE(upstream_mistakes_are_named) {
   BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://x\"\n"
                        "    platforms = [\"linux\"]\n  }\n}\n") ==
              "5:18: every item of \"platforms\" must be a platform such as \"linux_amd64\"");
+  for (const char* bad : {"linux_amd64_v2", "linux_", "_amd64", "linux_amd-64", "linux_amd64aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
+    BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://x\"\n"
+                         "    platforms = [\"" + std::string(bad) + "\"]\n  }\n}\n") ==
+                   "5:18: every item of \"platforms\" must be a platform such as \"linux_amd64\"",
+               bad);
   BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://x\"\n"
                        "    write_credentials {\n      username = \"u\"\n    }\n  }\n}\n") ==
              "5:5: write_credentials has a username but no password, password_file or password_env");

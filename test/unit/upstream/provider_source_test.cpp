@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "testing/fake_transport.h"
+#include "testing/scripted_upstream.h"
 #include "upstream/provider_source.h"
 
 namespace otr {
@@ -113,6 +114,30 @@ BOOST_AUTO_TEST_CASE(packages_follow_redirects_and_stop_at_max_package_size) {
   BOOST_TEST(got.size() == 100u);
   BOOST_TEST(t.seen.back().stall_timeout.count() == 60);
   BOOST_TEST(t.seen.back().total_timeout.count() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(platforms_outside_the_platform_grammar_are_left_out_of_the_release) {
+  // The scripted upstream lists, besides its three platforms, some whose os or arch would change a
+  // URL, a document or an OCI platform if taken as they are.
+  testing::Upstream up;
+  ProviderSource source(up.config(), up.transport, Seconds(5), Seconds(30), Seconds(60));
+  std::optional<std::vector<UpstreamRelease>> releases = source.releases("acme", "widget");
+  BOOST_REQUIRE(releases.has_value());
+  BOOST_REQUIRE(releases->size() == 2u);
+  const UpstreamRelease& r = releases->front();
+  BOOST_TEST(r.version.to_string() == "1.0.0");
+  std::vector<std::pair<std::string, std::string>> expected = {
+      {"darwin", "arm64"}, {"linux", "amd64"}, {"windows", "amd64"}};
+  BOOST_TEST((r.platforms == expected));
+  BOOST_TEST(r.platforms_left_out == testing::Upstream::kMalformedPlatforms);
+  BOOST_TEST(releases->back().platforms.empty());  // 0.9.0 lists malformed ones only
+  BOOST_TEST(releases->back().platforms_left_out > 0u);
+  auto parsed = parse_upstream_versions(
+      R"({"versions":[{"version":"1.0.0","platforms":[{"os":"LINUX","arch":"AMD64"},{"os":"linux","arch":"amd_64"},
+          {"os":"linux","arch":"x%2f"},{"os":"linux","arch":"arm64 "},{"os":"linux","arch":1},
+          {"os":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","arch":"amd64"}]}]})");
+  BOOST_TEST(parsed.at(0).platforms.size() == 1u);  // linux_amd64, lower-cased
+  BOOST_TEST(parsed.at(0).platforms_left_out == 5u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
