@@ -5,7 +5,8 @@
 //
 // Requests carry `Accept: application/json` (documents) and our User-Agent, never credentials; the
 // files may live on other hosts and redirect further: redirects are followed (at most
-// kMaxRedirects), still without credentials. Every call has the configured connect timeout and a
+// kMaxRedirects), still without credentials, never from https to plain http (nor may a document's
+// URLs or discovery lead there): that is refused with kUpstream. Every call has the configured connect timeout and a
 // total (documents, small files) or stall (packages) timeout; sizes are bounded.
 //
 // "Is it there?" is a value (nullopt: the upstream answered 404). Failures throw Error:
@@ -61,7 +62,8 @@ struct UpstreamPackage {
 // logs them): such text never reaches a URL, an OCI platform or a document.
 std::vector<UpstreamRelease> parse_upstream_versions(std::string_view body);
 // Parses a download document fetched from `url` (pure; throws UpstreamError). It must name the
-// platform asked for, a 64-hex shasum, and at least one signing key.
+// platform asked for, a 64-hex shasum, and at least one signing key; its URLs must be http(s), and
+// plain http only when `url` is.
 UpstreamPackage parse_upstream_download(std::string_view body, const std::string& url, const std::string& os,
                                         const std::string& arch);
 
@@ -95,9 +97,10 @@ class ProviderSource {
 
  private:
   OutgoingRequest request_for(const std::string& url, bool document) const;
-  // GET `url`, following redirects; `nullopt` on 404. Throws for other failures.
+  // GET `url`, following redirects (the URL answered goes to `final_url`); `nullopt` on 404. Throws
+  // for other failures.
   std::optional<IncomingResponse> get(const std::string& url, bool document, std::size_t limit,
-                                      const std::string& what);
+                                      const std::string& what, std::string* final_url = nullptr);
   // The providers.v1 URL (absolute, ending in '/'), discovered once.
   std::string providers_url();
 

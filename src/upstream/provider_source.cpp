@@ -24,7 +24,15 @@ bool is_hex64(const std::string& s) {
 }
 
 // The URL without its query string, for messages (a signed CDN URL carries its credentials there).
-std::string printable(const std::string& url) { return url.substr(0, url.find('?')); }
+std::string printable(const std::string& url) { return url.substr(0, url.find_first_of("?#")); }
+
+// An https URL that leads to a plain http one (a document's URL field, a redirect, discovery's
+// providers.v1) is refused: what was asked over TLS is not taken on without it.
+void refuse_downgrade(const std::string& from, const std::string& to, const std::string& what) {
+  if (from.starts_with("https://") && to.starts_with("http://"))
+    throw UpstreamError(what + " leads from https to plain http (" + printable(to) +
+                        "), which is refused: the upstream must keep to https");
+}
 
 [[noreturn]] void transport_failure(const IncomingResponse& r, const std::string& what, const std::string& url) {
   const std::string message = "the upstream registry could not be read (" + what + " at " + printable(url) +
@@ -93,6 +101,7 @@ UpstreamPackage parse_upstream_download(std::string_view body, const std::string
     *target = resolve_url(url, value);
     if (!target->starts_with("https://") && !target->starts_with("http://"))
       throw UpstreamError(what + " gives a " + field + " that is not an http(s) URL");
+    refuse_downgrade(url, *target, what + "'s " + field);
   }
   const cJSON* item = nullptr;
   if (const cJSON* protocols = json_array(doc.get(), "protocols"))
@@ -134,7 +143,7 @@ OutgoingRequest ProviderSource::request_for(const std::string& url, bool documen
 }
 
 std::optional<IncomingResponse> ProviderSource::get(const std::string& url, bool document, std::size_t limit,
-                                                    const std::string& what) {
+                                                    const std::string& what, std::string* final_url) {
   std::string next = url;
   for (int hop = 0; hop <= kMaxRedirects; ++hop) {
     OutgoingRequest request = request_for(next, document);
@@ -150,11 +159,14 @@ std::optional<IncomingResponse> ProviderSource::get(const std::string& url, bool
     if (is_redirect(r.status)) {
       std::string location = r.headers.get("Location");
       if (location.empty()) throw UpstreamError("the upstream registry redirected " + what + " without a Location");
-      next = resolve_url(next, location);
+      std::string target = resolve_url(next, location);
+      refuse_downgrade(next, target, "the upstream registry's redirect of " + what);
+      next = std::move(target);
       continue;
     }
     if (r.status == 404 || r.status == 410) return std::nullopt;
     if (r.status != 200) status_failure(r.status, what);
+    if (final_url != nullptr) *final_url = next;
     return r;
   }
   throw UpstreamError("the upstream registry redirected " + what + " more than " + std::to_string(kMaxRedirects) +
@@ -166,14 +178,16 @@ std::string ProviderSource::providers_url() {
     std::lock_guard lock(mutex_);
     if (!providers_url_.empty()) return providers_url_;
   }
-  const std::string discovery = config_.url + "/.well-known/terraform.json";
-  std::optional<IncomingResponse> r = get(discovery, true, kMaxUpstreamDocument, "its service discovery document");
+  std::string discovery = config_.url + "/.well-known/terraform.json";
+  std::optional<IncomingResponse> r =
+      get(discovery, true, kMaxUpstreamDocument, "its service discovery document", &discovery);
   if (!r) throw UpstreamError("the upstream registry has no service discovery document (/.well-known/terraform.json)");
   JsonPtr doc = json_parse(r->body);
   std::optional<std::string> providers = doc ? json_string(doc.get(), "providers.v1") : std::nullopt;
   if (!providers || providers->empty())
     throw UpstreamError("the upstream's service discovery document names no providers.v1 service");
   std::string resolved = resolve_url(discovery, *providers);
+  refuse_downgrade(discovery, resolved, "the upstream's service discovery document (providers.v1)");
   if (!resolved.ends_with("/")) resolved += "/";
   std::lock_guard lock(mutex_);
   providers_url_ = resolved;
@@ -197,11 +211,13 @@ std::optional<UpstreamPackage> ProviderSource::package(const std::string& ns, co
                                                        const Version& version, const std::string& os,
                                                        const std::string& arch) {
   std::string url = providers_url() + ns + "/" + type + "/" + version.to_string() + "/download/" + os + "/" + arch;
+  std::string fetched_from = url;
   std::optional<IncomingResponse> r =
       get(url, true, kMaxUpstreamDocument,
-          "the download document of " + ns + "/" + type + " " + version.to_string() + " " + os + "_" + arch);
+          "the download document of " + ns + "/" + type + " " + version.to_string() + " " + os + "_" + arch,
+          &fetched_from);
   if (!r) return std::nullopt;
-  return parse_upstream_download(r->body, url, os, arch);
+  return parse_upstream_download(r->body, fetched_from, os, arch);
 }
 
 std::string ProviderSource::small_file(const std::string& url, std::size_t limit, const std::string& what) {
@@ -252,7 +268,9 @@ void ProviderSource::download(const std::string& url, const std::string& what,
         });
     if (is_redirect(status)) {
       if (location.empty()) throw UpstreamError("the upstream registry redirected " + what + " without a Location");
-      next = resolve_url(next, location);
+      std::string target = resolve_url(next, location);
+      refuse_downgrade(next, target, "the upstream registry's redirect of " + what);
+      next = std::move(target);
       continue;
     }
     if (status != 0 && status != 200) {

@@ -116,6 +116,67 @@ BOOST_AUTO_TEST_CASE(packages_follow_redirects_and_stop_at_max_package_size) {
   BOOST_TEST(t.seen.back().total_timeout.count() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_download_document_may_not_lead_from_https_to_http) {
+  const std::string https = "https://up.example/v1/providers/a/w/1.0.0/download/linux/amd64";
+  for (const char* field : {"download_url", "shasums_url", "shasums_signature_url"}) {
+    std::string doc = kDoc;
+    const std::string key = std::string("\"") + field + "\":\"";
+    const size_t at = doc.find(key) + key.size();
+    doc.replace(at, doc.find('"', at) - at, "http://cdn.example/f?X-Signature=secret");
+    try {
+      parse_upstream_download(doc, https, "linux", "amd64");
+      BOOST_FAIL(std::string(field) + ": no error");
+    } catch (const UpstreamError& e) {
+      const std::string what = e.what();
+      BOOST_TEST(what.find("https to plain http") != std::string::npos, what);
+      BOOST_TEST(what.find(field) != std::string::npos, what);
+      BOOST_TEST(what.find("http://cdn.example/f") != std::string::npos, what);
+      BOOST_TEST(what.find("secret") == std::string::npos, what);
+    }
+    // A document fetched over plain http may name plain http URLs (the operator chose http).
+    BOOST_CHECK_NO_THROW(parse_upstream_download(doc, "http://up.example/d", "linux", "amd64"));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_redirect_from_https_to_http_is_refused_like_any_refusal) {
+  FakeTransport t;
+  t.on("GET", "https://up.example/base/.well-known/terraform.json",
+       ScriptedAnswer(200, {}, R"({"providers.v1":"/v1/"})"));
+  t.on("GET", "https://up.example/v1/acme/w/versions",
+       ScriptedAnswer(302, {{"Location", "http://up.example/v1/acme/w/versions?token=secret"}}));
+  t.on("GET", "https://cdn.example/SHA256SUMS", ScriptedAnswer(301, {{"Location", "http://cdn.example/S?sig=secret"}}));
+  t.on("GET", "https://cdn.example/a.zip", ScriptedAnswer(307, {{"Location", "//s3.example/a.zip?sig=secret"}}));
+  t.on("GET", "https://s3.example/a.zip", ScriptedAnswer(302, {{"Location", "http://s3.example/a.zip?sig=secret"}}));
+  t.on("GET", "http://", ScriptedAnswer(200, {}, R"({"versions":[]})"));
+  ProviderSource source(config(), t, Seconds(5), Seconds(30), Seconds(60));
+  auto refused = [](const std::function<void()>& call) {
+    try {
+      call();
+      BOOST_FAIL("no error");
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(ErrorKind::kUpstream), what);
+      BOOST_TEST(what.find("https to plain http") != std::string::npos, what);
+      BOOST_TEST(what.find("secret") == std::string::npos, what);
+    }
+  };
+  refused([&] { source.releases("acme", "w"); });
+  refused([&] { source.small_file("https://cdn.example/SHA256SUMS", 100, "SHA256SUMS"); });
+  refused([&] {
+    source.download("https://cdn.example/a.zip", "the package", [](std::int64_t) {}, [](std::string_view) {});
+  });
+  for (const OutgoingRequest& r : t.seen) BOOST_TEST(!r.url.starts_with("http://"), r.url);  // never asked
+}
+
+BOOST_AUTO_TEST_CASE(discovery_may_not_send_an_https_upstream_to_http) {
+  FakeTransport t;
+  t.on("GET", "https://up.example/base/.well-known/terraform.json",
+       ScriptedAnswer(200, {}, R"({"providers.v1":"http://up.example/v1/"})"));
+  ProviderSource source(config(), t, Seconds(5), Seconds(30), Seconds(60));
+  BOOST_CHECK_THROW(source.releases("acme", "w"), UpstreamError);
+  BOOST_TEST(t.seen.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(platforms_outside_the_platform_grammar_are_left_out_of_the_release) {
   // The scripted upstream lists, besides its three platforms, some whose os or arch would change a
   // URL, a document or an OCI platform if taken as they are.
