@@ -60,6 +60,7 @@ struct UpstreamConfig {
   Seconds import_timeout{120};                  // how long a request waits for an import it started or joined
   std::size_t max_package_bytes = 2ull << 30;   // a larger package from the upstream is refused
   std::string ca_file;                          // PEM CAs for the upstream and its download hosts; "" = system's
+  bool allow_private_addresses = false;         // false: what the upstream leads to must be public (README)
   OriginCredentials write_credentials;          // for writing into the origin; default: the service's credentials
   SourcePos pos;                                // of the block
   bool enabled() const { return !url.empty(); }

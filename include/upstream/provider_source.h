@@ -6,8 +6,11 @@
 // Requests carry `Accept: application/json` (documents) and our User-Agent, never credentials; the
 // files may live on other hosts and redirect further: redirects are followed (at most
 // kMaxRedirects), still without credentials, never from https to plain http (nor may a document's
-// URLs or discovery lead there): that is refused with kUpstream. Every call has the configured connect timeout and a
-// total (documents, small files) or stall (packages) timeout; sizes are bounded.
+// URLs or discovery lead there): that is refused with kUpstream. What the upstream leads to on
+// another host must be on a public address unless allow_private_addresses is set
+// (upstream_address_policy(); the transport checks the address actually connected to; a refusal
+// is kUpstream too). Every call has the configured connect timeout and a total (documents, small
+// files) or stall (packages) timeout; sizes are bounded.
 //
 // "Is it there?" is a value (nullopt: the upstream answered 404). Failures throw Error:
 // kUnreachable / kTimeout (the upstream could not be asked), kUpstream (it answered with an error
@@ -66,6 +69,14 @@ std::vector<UpstreamRelease> parse_upstream_versions(std::string_view body);
 // plain http only when `url` is.
 UpstreamPackage parse_upstream_download(std::string_view body, const std::string& url, const std::string& os,
                                         const std::string& arch);
+
+// The address policy of every fetch of `url` a source for `config` makes (README "Pull-through",
+// allow_private_addresses): AddressPolicy::kAny when config.allow_private_addresses is set, or when
+// the URL's host is the upstream's own (the host written in config.url, compared case-insensitively,
+// on any port: the operator chose it, public or not); kPublicOnly for every other host (discovery's
+// providers.v1 elsewhere, download, SHA256SUMS and signature URLs, redirects), whatever its name
+// resolves to. A URL with user information in its authority is never the upstream's own host.
+AddressPolicy upstream_address_policy(const UpstreamConfig& config, const std::string& url);
 
 // Thread-safe: one source serves every thread of a process (discovery is done once and kept).
 class ProviderSource {

@@ -308,7 +308,8 @@ const std::vector<std::string> kCredentialAttributes = {"username", "password", 
 
 const std::vector<std::string> kUpstreamAttributes = {
     "url",          "hostnames",      "namespaces", "exclude_namespaces", "platforms",        "versions_ttl",
-    "import_timeout", "max_package_size", "ca_file"};
+    "import_timeout", "max_package_size", "ca_file",
+    "allow_private_addresses"};
 
 // A list of strings, each checked by `valid` (which returns the value to keep, or nullopt after
 // reporting nothing: the caller's `expected` names what each item must be).
@@ -771,6 +772,8 @@ void read_upstream(Checker& check, const hcl::Block& block, ServiceConfig& servi
     if (auto n = check.byte_size(*a)) up.max_package_bytes = *n;
   if (auto* a = Checker::find(body, "ca_file"))
     if (auto path = check.readable_path(*a)) up.ca_file = *path;
+  if (auto* a = Checker::find(body, "allow_private_addresses"))
+    if (auto b = check.boolean(*a)) up.allow_private_addresses = *b;
   up.write_credentials = service.credentials;
   bool seen = false;
   for (const hcl::Block& b : body.blocks) {

@@ -35,6 +35,14 @@ void refuse_downgrade(const std::string& from, const std::string& to, const std:
 }
 
 [[noreturn]] void transport_failure(const IncomingResponse& r, const std::string& what, const std::string& url) {
+  if (r.error == TransportError::kRefused) {
+    // The answer names the URL, not the address (the log has it: an anonymous client need not
+    // learn what internal names resolve to).
+    log_warning("the upstream registry's " + what + " at " + printable(url) + ": " + r.error_message);
+    throw UpstreamError(what + " at " + printable(url) + " is on an address that is not public (loopback, private, "
+                        "link-local or reserved), which is refused: set allow_private_addresses = true in the "
+                        "upstream block to allow it");
+  }
   const std::string message = "the upstream registry could not be read (" + what + " at " + printable(url) +
                               "): " + r.error_message;
   throw Error(r.error == TransportError::kTimeout ? ErrorKind::kTimeout : ErrorKind::kUnreachable, message);
@@ -47,7 +55,26 @@ void refuse_downgrade(const std::string& from, const std::string& to, const std:
   throw UpstreamError("the upstream registry answered " + std::to_string(status) + " for " + what + why);
 }
 
+// The host of an absolute http(s) URL, lower-case (an IPv6 literal with its brackets); "" when
+// the authority holds anything but a host and a port (user information, a backslash...): such a
+// URL is never taken for the upstream's own host.
+std::string url_host(const std::string& url) {
+  const size_t start = url.find("://");
+  if (start == std::string::npos) return "";
+  const size_t from = start + 3;
+  std::string authority = to_lower(url.substr(from, url.find_first_of("/?#", from) - from));
+  if (authority.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-:[]") != std::string::npos) return "";
+  if (authority.starts_with("[")) return authority.substr(0, authority.find(']') + 1);
+  return authority.substr(0, authority.find(':'));
+}
+
 }  // namespace
+
+AddressPolicy upstream_address_policy(const UpstreamConfig& config, const std::string& url) {
+  if (config.allow_private_addresses) return AddressPolicy::kAny;
+  const std::string own = url_host(config.url), host = url_host(url);
+  return !own.empty() && host == own ? AddressPolicy::kAny : AddressPolicy::kPublicOnly;
+}
 
 std::vector<UpstreamRelease> parse_upstream_versions(std::string_view body) {
   JsonPtr doc = json_parse(body);
@@ -139,6 +166,7 @@ OutgoingRequest ProviderSource::request_for(const std::string& url, bool documen
   r.total_timeout = document ? request_timeout_ : Seconds(0);
   r.stall_timeout = document ? Seconds(0) : stall_timeout_;
   r.ca_file = config_.ca_file;
+  r.addresses = upstream_address_policy(config_, url);
   return r;
 }
 

@@ -399,9 +399,12 @@ BOOST_AUTO_TEST_CASE(upstream_blocks_for_pull_through) {
   BOOST_TEST(up.import_timeout.count() == 300);
   BOOST_TEST(up.max_package_bytes == 512u << 20);
   BOOST_TEST(up.write_credentials.username == "u");  // origin_credentials unless write_credentials
+  BOOST_TEST(!up.allow_private_addresses);  // refused unless asked for
   Config w = parse("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://u\"\n"
+                   "    allow_private_addresses = true\n"
                    "    write_credentials {\n      token = \"t\"\n    }\n  }\n}\n");
   BOOST_TEST(w.provider_mirrors[0].upstream.write_credentials.token == "t");
+  BOOST_TEST(w.provider_mirrors[0].upstream.allow_private_addresses);
   BOOST_TEST(!parse("provider_mirror \"m\" { origin_url = \"https://r\" }\n").provider_mirrors[0].upstream.enabled());
 }
 

@@ -177,6 +177,73 @@ BOOST_AUTO_TEST_CASE(discovery_may_not_send_an_https_upstream_to_http) {
   BOOST_TEST(t.seen.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(only_the_upstreams_own_host_may_be_on_a_private_address) {
+  UpstreamConfig c;
+  c.url = "https://Up.Example:8443/base";
+  BOOST_TEST((upstream_address_policy(c, "https://up.example:8443/.well-known/terraform.json") == AddressPolicy::kAny));
+  BOOST_TEST((upstream_address_policy(c, "http://UP.EXAMPLE/other-port") == AddressPolicy::kAny));
+  BOOST_TEST((upstream_address_policy(c, "https://cdn.example/a.zip") == AddressPolicy::kPublicOnly));
+  BOOST_TEST((upstream_address_policy(c, "https://up.example.evil.example/a") == AddressPolicy::kPublicOnly));
+  BOOST_TEST((upstream_address_policy(c, "https://up.example@127.0.0.2/a") == AddressPolicy::kPublicOnly));
+  BOOST_TEST((upstream_address_policy(c, "https://127.0.0.2\\@up.example/a") == AddressPolicy::kPublicOnly));
+  BOOST_TEST((upstream_address_policy(c, "https://up.example") == AddressPolicy::kAny));
+  c.url = "http://127.0.0.1:8080";
+  BOOST_TEST((upstream_address_policy(c, "http://127.0.0.1:9999/files/a.zip") == AddressPolicy::kAny));
+  BOOST_TEST((upstream_address_policy(c, "http://127.0.0.2:8080/files/a.zip") == AddressPolicy::kPublicOnly));
+  BOOST_TEST((upstream_address_policy(c, "http://localhost:8080/files/a.zip") == AddressPolicy::kPublicOnly));
+  c.url = "https://[::1]:8443";
+  BOOST_TEST((upstream_address_policy(c, "https://[::1]/a") == AddressPolicy::kAny));
+  BOOST_TEST((upstream_address_policy(c, "https://[::2]/a") == AddressPolicy::kPublicOnly));
+  c.allow_private_addresses = true;
+  BOOST_TEST((upstream_address_policy(c, "https://127.0.0.2/a") == AddressPolicy::kAny));
+}
+
+BOOST_AUTO_TEST_CASE(every_fetch_of_an_import_carries_the_address_policy) {
+  testing::Upstream up;
+  UpstreamConfig c = up.config();
+  ProviderSource source(c, up.transport, Seconds(5), Seconds(30), Seconds(60));
+  std::optional<UpstreamPackage> p = source.package("acme", "widget", *parse_version("1.0.0"), "darwin", "arm64");
+  BOOST_REQUIRE(p.has_value());
+  source.small_file(p->shasums_url, kMaxChecksumsFile, "SHA256SUMS");
+  source.small_file(p->shasums_signature_url, kMaxChecksumsFile, "its signature");
+  source.download(p->download_url, "the package", [](std::int64_t) {}, [](std::string_view) {});
+  // Discovery, the download document, the checksums and the signature are on the upstream's own host;
+  // the package and its redirect are not.
+  BOOST_TEST(up.transport.seen.size() == 6u);
+  for (const OutgoingRequest& r : up.transport.seen) {
+    const bool own = r.url.starts_with(testing::kUp);
+    BOOST_TEST((r.addresses == (own ? AddressPolicy::kAny : AddressPolicy::kPublicOnly)), r.url);
+  }
+  c.allow_private_addresses = true;
+  ProviderSource allowing(c, up.transport, Seconds(5), Seconds(30), Seconds(60));
+  allowing.download(p->download_url, "the package", [](std::int64_t) {}, [](std::string_view) {});
+  BOOST_TEST((up.transport.seen.back().addresses == AddressPolicy::kAny));
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_address_is_the_upstreams_fault_naming_the_url_not_the_address) {
+  FakeTransport t;
+  t.on("GET", "https://cdn.example/a.zip", ScriptedAnswer(0, {}, "", TransportError::kRefused));
+  t.on("GET", "https://cdn.example/SHA256SUMS", ScriptedAnswer(0, {}, "", TransportError::kRefused));
+  ProviderSource source(config(), t, Seconds(5), Seconds(30), Seconds(60));
+  for (int i = 0; i < 2; ++i) {
+    try {
+      if (i == 0)
+        source.small_file("https://cdn.example/SHA256SUMS?sig=secret", 100, "SHA256SUMS");
+      else
+        source.download("https://cdn.example/a.zip?sig=secret", "the package", [](std::int64_t) {},
+                        [](std::string_view) {});
+      BOOST_FAIL("no error");
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      BOOST_TEST(static_cast<int>(e.kind()) == static_cast<int>(ErrorKind::kUpstream), what);
+      BOOST_TEST(what.find("https://cdn.example/") != std::string::npos, what);
+      BOOST_TEST(what.find("not public") != std::string::npos, what);
+      BOOST_TEST(what.find("allow_private_addresses") != std::string::npos, what);
+      BOOST_TEST(what.find("secret") == std::string::npos, what);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(platforms_outside_the_platform_grammar_are_left_out_of_the_release) {
   // The scripted upstream lists, besides its three platforms, some whose os or arch would change a
   // URL, a document or an OCI platform if taken as they are.
