@@ -1,5 +1,5 @@
 // Name grammars every layer checks, from the configuration up: OCI Distribution repository names,
-// tags and content digests, and hostnames as repository components.
+// tags and content digests, hostnames as repository components, and platform words.
 #pragma once
 
 #include <optional>
@@ -19,6 +19,11 @@ bool is_valid_digest(std::string_view s);
 // The hex part of a "sha256:..." digest (Terraform's zh: hashes and SHA256SUMS need it); "" for a
 // digest of another algorithm.
 std::string sha256_hex_of(std::string_view digest);
+
+// An OS or architecture word of a platform as Terraform writes them ("linux", "amd64"): 1 to 32
+// lower-case letters and digits. The one grammar of platforms: the `platforms` attribute, package
+// file names, release manifests and what an upstream lists.
+bool is_platform_word(std::string_view word);
 
 // Terraform provider hostname as it appears in a mirror URL ("registry.terraform.io",
 // "example.com:8443", punycode "xn--..."), lower-cased. The returned repository component writes the

@@ -61,6 +61,7 @@ struct UpstreamConfig {
                                                 // below the clients' 10 s metadata timeout (they retry a 503)
   std::size_t max_package_bytes = 2ull << 30;   // a larger package from the upstream is refused
   std::string ca_file;                          // PEM CAs for the upstream and its download hosts; "" = system's
+  bool allow_private_addresses = false;         // false: what the upstream leads to must be public (README)
   OriginCredentials write_credentials;          // for writing into the origin; default: the service's credentials
   SourcePos pos;                                // of the block
   bool enabled() const { return !url.empty(); }

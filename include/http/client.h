@@ -11,6 +11,12 @@
 // has a connect timeout and either a total or a stall timeout. Callbacks may throw: the exception
 // never crosses libcurl; the transfer is stopped and the exception rethrown to the caller of
 // fetch/fetch_all/stream, and a transfer that failed never leaves a handle behind for reuse.
+//
+// A request's `addresses` policy is checked against the address each connection actually goes to:
+// a new connection to an address the policy refuses is never opened (the next address of the name
+// is tried), and a reused one is checked again before the request is sent on it; a transfer that
+// found no allowed address fails with kRefused. Behind a proxy (libcurl's *_proxy environment
+// variables) the address checked is the proxy's.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +27,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "http/address_policy.h"
 #include "http/message.h"
 
 namespace otr {
@@ -37,6 +44,7 @@ struct OutgoingRequest {
   Seconds stall_timeout{0};    // cut when under 1 byte/s for this long; 0 = off
   std::size_t max_body = 4u << 20;  // one-shot requests only
   std::string ca_file;              // PEM CA bundle instead of the system's; "" = the system's
+  AddressPolicy addresses = AddressPolicy::kAny;  // which addresses the connection may go to
   // Request body of POST/PUT/PATCH, sent with its Content-Length: `body`, or else `body_source`,
   // called for the next bytes into `buffer` (at most `size`), returning how many it wrote; it must
   // deliver exactly `body_size` bytes. A source that throws stops the transfer and its exception
@@ -52,6 +60,7 @@ enum class TransportError {
   kUnreachable,  // DNS failure, connection refused, TLS handshake failure
   kTooLarge,     // body over max_body
   kAborted,      // a callback asked to stop
+  kRefused,      // the request's address policy refused the address connected to (error_message names it)
   kOther,
 };
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/names.h"  // is_platform_word
+
 namespace otr {
 
 // "terraform-provider-TYPE_VERSION_OS_ARCH.zip" (a path's last component): what `terraform
@@ -21,8 +23,5 @@ PackageFileName parse_package_file_name(std::string_view path);
 // The file name of a provider package ("+" of build metadata kept, as clients name the file).
 std::string package_file_name(std::string_view type, std::string_view version, std::string_view os,
                               std::string_view arch);
-
-// OS and architecture words as Terraform writes them: lower-case letters and digits.
-bool is_platform_word(std::string_view word);
 
 }  // namespace otr

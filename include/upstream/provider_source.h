@@ -5,8 +5,12 @@
 //
 // Requests carry `Accept: application/json` (documents) and our User-Agent, never credentials; the
 // files may live on other hosts and redirect further: redirects are followed (at most
-// kMaxRedirects), still without credentials. Every call has the configured connect timeout and a
-// total (documents, small files) or stall (packages) timeout; sizes are bounded.
+// kMaxRedirects), still without credentials, never from https to plain http (nor may a document's
+// URLs or discovery lead there): that is refused with kUpstream. What the upstream leads to on
+// another host must be on a public address unless allow_private_addresses is set
+// (upstream_address_policy(); the transport checks the address actually connected to; a refusal
+// is kUpstream too). Every call has the configured connect timeout and a total (documents, small
+// files) or stall (packages) timeout; sizes are bounded.
 //
 // "Is it there?" is a value (nullopt: the upstream answered 404). Failures throw Error:
 // kUnreachable / kTimeout (the upstream could not be asked), kUpstream (it answered with an error
@@ -39,6 +43,7 @@ struct UpstreamRelease {
   Version version;
   std::vector<std::string> protocols;                          // as the upstream lists them ("5.0")
   std::vector<std::pair<std::string, std::string>> platforms;  // (os, arch), sorted, unique
+  std::size_t platforms_left_out = 0;  // listed with an os or arch that is no is_platform_word()
 };
 
 // The upstream's download document for one platform of one version. URLs are absolute (resolved
@@ -55,12 +60,23 @@ struct UpstreamPackage {
 };
 
 // Parses a versions document (pure; throws UpstreamError naming what is wrong). Versions that do
-// not parse are left out, as clients do.
+// not parse are left out, as clients do; so are platforms whose os or arch is not a platform word
+// (base/names.h: the `platforms` attribute's grammar), counted in platforms_left_out (releases()
+// logs them): such text never reaches a URL, an OCI platform or a document.
 std::vector<UpstreamRelease> parse_upstream_versions(std::string_view body);
 // Parses a download document fetched from `url` (pure; throws UpstreamError). It must name the
-// platform asked for, a 64-hex shasum, and at least one signing key.
+// platform asked for, a 64-hex shasum, and at least one signing key; its URLs must be http(s), and
+// plain http only when `url` is.
 UpstreamPackage parse_upstream_download(std::string_view body, const std::string& url, const std::string& os,
                                         const std::string& arch);
+
+// The address policy of every fetch of `url` a source for `config` makes (README "Pull-through",
+// allow_private_addresses): AddressPolicy::kAny when config.allow_private_addresses is set, or when
+// the URL's host is the upstream's own (the host written in config.url, compared case-insensitively,
+// on any port: the operator chose it, public or not); kPublicOnly for every other host (discovery's
+// providers.v1 elsewhere, download, SHA256SUMS and signature URLs, redirects), whatever its name
+// resolves to. A URL with user information in its authority is never the upstream's own host.
+AddressPolicy upstream_address_policy(const UpstreamConfig& config, const std::string& url);
 
 // Thread-safe: one source serves every thread of a process (discovery is done once and kept).
 class ProviderSource {
@@ -92,9 +108,10 @@ class ProviderSource {
 
  private:
   OutgoingRequest request_for(const std::string& url, bool document) const;
-  // GET `url`, following redirects; `nullopt` on 404. Throws for other failures.
+  // GET `url`, following redirects (the URL answered goes to `final_url`); `nullopt` on 404. Throws
+  // for other failures.
   std::optional<IncomingResponse> get(const std::string& url, bool document, std::size_t limit,
-                                      const std::string& what);
+                                      const std::string& what, std::string* final_url = nullptr);
   // The providers.v1 URL (absolute, ending in '/'), discovered once.
   std::string providers_url();
 

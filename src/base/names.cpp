@@ -97,6 +97,10 @@ std::optional<std::string> hostname_to_component(std::string_view host) {
   return component;
 }
 
+bool is_platform_word(std::string_view s) {
+  return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), is_lower_alnum);
+}
+
 std::string sha256_hex_of(std::string_view digest) {
   return digest.starts_with("sha256:") ? std::string(digest.substr(7)) : std::string();
 }

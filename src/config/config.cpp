@@ -310,7 +310,8 @@ const std::vector<std::string> kCredentialAttributes = {"username", "password", 
 
 const std::vector<std::string> kUpstreamAttributes = {
     "url",          "hostnames",      "namespaces", "exclude_namespaces", "platforms",        "versions_ttl",
-    "import_timeout", "max_package_size", "ca_file"};
+    "import_timeout", "max_package_size", "ca_file",
+    "allow_private_addresses"};
 
 // A list of strings, each checked by `valid` (which returns the value to keep, or nullopt after
 // reporting nothing: the caller's `expected` names what each item must be).
@@ -759,10 +760,9 @@ void read_upstream(Checker& check, const hcl::Block& block, ServiceConfig& servi
   auto platform = [](const std::string& p) -> std::optional<std::string> {
     std::string l = to_lower(p);
     size_t underscore = l.find('_');
-    if (underscore == std::string::npos || underscore == 0 || underscore + 1 == l.size() ||
-        l.find('_', underscore + 1) != std::string::npos)
-      return std::nullopt;
-    return std::all_of(l.begin(), l.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; })
+    if (underscore == std::string::npos) return std::nullopt;
+    return is_platform_word(std::string_view(l).substr(0, underscore)) &&
+                   is_platform_word(std::string_view(l).substr(underscore + 1))
                ? std::optional(l) : std::nullopt;
   };
   if (auto* a = Checker::find(body, "hostnames")) up.hostnames = string_list(check, *a, "a hostname", hostname);
@@ -780,6 +780,8 @@ void read_upstream(Checker& check, const hcl::Block& block, ServiceConfig& servi
     if (auto n = check.byte_size(*a)) up.max_package_bytes = *n;
   if (auto* a = Checker::find(body, "ca_file"))
     if (auto path = check.readable_path(*a)) up.ca_file = *path;
+  if (auto* a = Checker::find(body, "allow_private_addresses"))
+    if (auto b = check.boolean(*a)) up.allow_private_addresses = *b;
   up.write_credentials = service.credentials;
   bool seen = false;
   for (const hcl::Block& b : body.blocks) {

@@ -1,6 +1,8 @@
 #include "http/client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -88,6 +90,7 @@ struct Transfer {
   std::size_t body_sent = 0;  // of request->body
   bool too_large = false;
   bool aborted = false;
+  std::string refused_address;  // an address request->addresses did not allow ("" = none)
   // An exception thrown by a caller's callback: caught inside the libcurl callback (it must never
   // unwind through libcurl), the transfer aborted, and rethrown once libcurl has returned.
   std::exception_ptr failure;
@@ -252,10 +255,48 @@ CURLM* thread_multi() {
   return multi.get();
 }
 
+// The numeric text of a socket address; "" for a family that is not IP.
+std::string numeric_address(const curl_sockaddr& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* bytes = nullptr;
+  if (address.family == AF_INET && address.addrlen >= sizeof(sockaddr_in))
+    bytes = &reinterpret_cast<const sockaddr_in*>(&address.addr)->sin_addr;
+  else if (address.family == AF_INET6 && address.addrlen >= sizeof(sockaddr_in6))
+    bytes = &reinterpret_cast<const sockaddr_in6*>(&address.addr)->sin6_addr;
+  if (bytes == nullptr || inet_ntop(address.family, bytes, text, sizeof text) == nullptr) return "";
+  return text;
+}
+
+// Whether the transfer's policy lets it connect to `address`; a refusal is kept for finish().
+bool allowed(Transfer& t, const std::string& address) {
+  if (address_allowed(t.request->addresses, address)) return true;
+  t.refused_address = address.empty() ? "a non-IP address" : address;
+  return false;
+}
+
 // Every socket libcurl opens is close-on-exec from its first instant: a program another thread
-// starts meanwhile (gpg) never inherits a connection to a registry.
-curl_socket_t open_socket(void*, curlsocktype, curl_sockaddr* address) {
+// starts meanwhile (gpg) never inherits a connection to a registry. A socket to an address the
+// transfer's policy refuses is not opened: libcurl tries the name's next address.
+curl_socket_t open_socket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  try {
+    if (t->request->addresses != AddressPolicy::kAny && !allowed(*t, numeric_address(*address)))
+      return CURL_SOCKET_BAD;
+  } catch (...) {  // never through libcurl
+    return CURL_SOCKET_BAD;
+  }
   return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+// Before a request goes on a connection, new or reused (a reused one was opened by an earlier
+// transfer, perhaps under another policy): the address it is connected to must be allowed.
+int before_request(void* user, char* primary_ip, char*, int, int) {
+  auto* t = static_cast<Transfer*>(user);
+  try {
+    return allowed(*t, primary_ip != nullptr ? primary_ip : "") ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+  } catch (...) {  // never through libcurl
+    return CURL_PREREQFUNC_ABORT;
+  }
 }
 
 // curl_easy_setopt that must take: a transfer without its timeouts, CA file or headers must not go.
@@ -274,6 +315,11 @@ void prepare(Transfer& t, CURL* easy) {
   set(h, CURLOPT_URL, r.url.c_str());
   set(h, CURLOPT_SHARE, share().get());
   set(h, CURLOPT_OPENSOCKETFUNCTION, &open_socket);
+  set(h, CURLOPT_OPENSOCKETDATA, &t);
+  if (r.addresses != AddressPolicy::kAny) {
+    set(h, CURLOPT_PREREQFUNCTION, &before_request);
+    set(h, CURLOPT_PREREQDATA, &t);
+  }
   set(h, CURLOPT_NOSIGNAL, 1L);
   set(h, CURLOPT_PROTOCOLS_STR, "http,https");
   set(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -329,7 +375,10 @@ void finish(Transfer& t, CURLcode code) {
     return;
   }
   r.error_message = t.error_buffer[0] != '\0' ? t.error_buffer : curl_easy_strerror(code);
-  if (t.too_large) {
+  if (!t.refused_address.empty() && (code == CURLE_COULDNT_CONNECT || code == CURLE_ABORTED_BY_CALLBACK)) {
+    r.error = TransportError::kRefused;
+    r.error_message = "no connection to " + t.refused_address + ": the request's address policy refuses it";
+  } else if (t.too_large) {
     r.error = TransportError::kTooLarge;
   } else if (t.aborted) {
     r.error = TransportError::kAborted;

@@ -136,6 +136,7 @@ void throw_for_response(const IncomingResponse& r, const std::string& what) {
       throw Error(ErrorKind::kUnreachable, what + ": registry unreachable (" + r.error_message + ")");
     case TransportError::kTooLarge:
       throw Error(ErrorKind::kBadResponse, what + ": registry response exceeds the configured size limit");
+    case TransportError::kRefused:  // never asked of registries; judged like any connection failure
     case TransportError::kOther:
       throw Error(ErrorKind::kUnreachable, what + ": " + r.error_message);
   }

@@ -51,6 +51,7 @@ std::string failure_of(const IncomingResponse& r) {
     case TransportError::kTimeout:
       return "timed out (" + r.error_message + ")";
     case TransportError::kUnreachable:
+    case TransportError::kRefused:
     case TransportError::kOther:
       return "unreachable (" + r.error_message + ")";
     case TransportError::kTooLarge:

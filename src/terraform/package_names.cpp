@@ -17,11 +17,6 @@ constexpr const char* kPackagePrefix = "terraform-provider-";
 
 }  // namespace
 
-bool is_platform_word(std::string_view s) {
-  return !s.empty() && s.size() <= 32 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
-}
-
 PackageFileName parse_package_file_name(std::string_view path) {
   std::string_view name = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
   const std::string expected = "expected terraform-provider-TYPE_VERSION_OS_ARCH.zip, e.g. "

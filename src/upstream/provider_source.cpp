@@ -4,6 +4,8 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "base/log.h"
+#include "base/names.h"
 #include "base/strings.h"
 #include "base/version_info.h"
 #include "oci/client.h"  // resolve_url
@@ -22,9 +24,25 @@ bool is_hex64(const std::string& s) {
 }
 
 // The URL without its query string, for messages (a signed CDN URL carries its credentials there).
-std::string printable(const std::string& url) { return url.substr(0, url.find('?')); }
+std::string printable(const std::string& url) { return url.substr(0, url.find_first_of("?#")); }
+
+// An https URL that leads to a plain http one (a document's URL field, a redirect, discovery's
+// providers.v1) is refused: what was asked over TLS is not taken on without it.
+void refuse_downgrade(const std::string& from, const std::string& to, const std::string& what) {
+  if (from.starts_with("https://") && to.starts_with("http://"))
+    throw UpstreamError(what + " leads from https to plain http (" + printable(to) +
+                        "), which is refused: the upstream must keep to https");
+}
 
 [[noreturn]] void transport_failure(const IncomingResponse& r, const std::string& what, const std::string& url) {
+  if (r.error == TransportError::kRefused) {
+    // The answer names the URL, not the address (the log has it: an anonymous client need not
+    // learn what internal names resolve to).
+    log_warning("the upstream registry's " + what + " at " + printable(url) + ": " + r.error_message);
+    throw UpstreamError(what + " at " + printable(url) + " is on an address that is not public (loopback, private, "
+                        "link-local or reserved), which is refused: set allow_private_addresses = true in the "
+                        "upstream block to allow it");
+  }
   const std::string message = "the upstream registry could not be read (" + what + " at " + printable(url) +
                               "): " + r.error_message;
   throw Error(r.error == TransportError::kTimeout ? ErrorKind::kTimeout : ErrorKind::kUnreachable, message);
@@ -37,7 +55,26 @@ std::string printable(const std::string& url) { return url.substr(0, url.find('?
   throw UpstreamError("the upstream registry answered " + std::to_string(status) + " for " + what + why);
 }
 
+// The host of an absolute http(s) URL, lower-case (an IPv6 literal with its brackets); "" when
+// the authority holds anything but a host and a port (user information, a backslash...): such a
+// URL is never taken for the upstream's own host.
+std::string url_host(const std::string& url) {
+  const size_t start = url.find("://");
+  if (start == std::string::npos) return "";
+  const size_t from = start + 3;
+  std::string authority = to_lower(url.substr(from, url.find_first_of("/?#", from) - from));
+  if (authority.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-:[]") != std::string::npos) return "";
+  if (authority.starts_with("[")) return authority.substr(0, authority.find(']') + 1);
+  return authority.substr(0, authority.find(':'));
+}
+
 }  // namespace
+
+AddressPolicy upstream_address_policy(const UpstreamConfig& config, const std::string& url) {
+  if (config.allow_private_addresses) return AddressPolicy::kAny;
+  const std::string own = url_host(config.url), host = url_host(url);
+  return !own.empty() && host == own ? AddressPolicy::kAny : AddressPolicy::kPublicOnly;
+}
 
 std::vector<UpstreamRelease> parse_upstream_versions(std::string_view body) {
   JsonPtr doc = json_parse(body);
@@ -56,7 +93,10 @@ std::vector<UpstreamRelease> parse_upstream_versions(std::string_view body) {
     if (const cJSON* platforms = json_array(item, "platforms")) {
       cJSON_ArrayForEach(p, platforms) {
         std::optional<std::string> os = json_string(p, "os"), arch = json_string(p, "arch");
-        if (os && arch && !os->empty() && !arch->empty()) r.platforms.emplace_back(to_lower(*os), to_lower(*arch));
+        if (os && arch && is_platform_word(to_lower(*os)) && is_platform_word(to_lower(*arch)))
+          r.platforms.emplace_back(to_lower(*os), to_lower(*arch));
+        else
+          ++r.platforms_left_out;
       }
     }
     std::sort(r.platforms.begin(), r.platforms.end());
@@ -88,6 +128,7 @@ UpstreamPackage parse_upstream_download(std::string_view body, const std::string
     *target = resolve_url(url, value);
     if (!target->starts_with("https://") && !target->starts_with("http://"))
       throw UpstreamError(what + " gives a " + field + " that is not an http(s) URL");
+    refuse_downgrade(url, *target, what + "'s " + field);
   }
   const cJSON* item = nullptr;
   if (const cJSON* protocols = json_array(doc.get(), "protocols"))
@@ -125,11 +166,12 @@ OutgoingRequest ProviderSource::request_for(const std::string& url, bool documen
   r.total_timeout = document ? request_timeout_ : Seconds(0);
   r.stall_timeout = document ? Seconds(0) : stall_timeout_;
   r.ca_file = config_.ca_file;
+  r.addresses = upstream_address_policy(config_, url);
   return r;
 }
 
 std::optional<IncomingResponse> ProviderSource::get(const std::string& url, bool document, std::size_t limit,
-                                                    const std::string& what) {
+                                                    const std::string& what, std::string* final_url) {
   std::string next = url;
   for (int hop = 0; hop <= kMaxRedirects; ++hop) {
     OutgoingRequest request = request_for(next, document);
@@ -145,11 +187,14 @@ std::optional<IncomingResponse> ProviderSource::get(const std::string& url, bool
     if (is_redirect(r.status)) {
       std::string location = r.headers.get("Location");
       if (location.empty()) throw UpstreamError("the upstream registry redirected " + what + " without a Location");
-      next = resolve_url(next, location);
+      std::string target = resolve_url(next, location);
+      refuse_downgrade(next, target, "the upstream registry's redirect of " + what);
+      next = std::move(target);
       continue;
     }
     if (r.status == 404 || r.status == 410) return std::nullopt;
     if (r.status != 200) status_failure(r.status, what);
+    if (final_url != nullptr) *final_url = next;
     return r;
   }
   throw UpstreamError("the upstream registry redirected " + what + " more than " + std::to_string(kMaxRedirects) +
@@ -161,14 +206,16 @@ std::string ProviderSource::providers_url() {
     std::lock_guard lock(mutex_);
     if (!providers_url_.empty()) return providers_url_;
   }
-  const std::string discovery = config_.url + "/.well-known/terraform.json";
-  std::optional<IncomingResponse> r = get(discovery, true, kMaxUpstreamDocument, "its service discovery document");
+  std::string discovery = config_.url + "/.well-known/terraform.json";
+  std::optional<IncomingResponse> r =
+      get(discovery, true, kMaxUpstreamDocument, "its service discovery document", &discovery);
   if (!r) throw UpstreamError("the upstream registry has no service discovery document (/.well-known/terraform.json)");
   JsonPtr doc = json_parse(r->body);
   std::optional<std::string> providers = doc ? json_string(doc.get(), "providers.v1") : std::nullopt;
   if (!providers || providers->empty())
     throw UpstreamError("the upstream's service discovery document names no providers.v1 service");
   std::string resolved = resolve_url(discovery, *providers);
+  refuse_downgrade(discovery, resolved, "the upstream's service discovery document (providers.v1)");
   if (!resolved.ends_with("/")) resolved += "/";
   std::lock_guard lock(mutex_);
   providers_url_ = resolved;
@@ -179,18 +226,26 @@ std::optional<std::vector<UpstreamRelease>> ProviderSource::releases(const std::
   std::string url = providers_url() + ns + "/" + type + "/versions";
   std::optional<IncomingResponse> r = get(url, true, kMaxUpstreamDocument, "the versions of " + ns + "/" + type);
   if (!r) return std::nullopt;
-  return parse_upstream_versions(r->body);
+  std::vector<UpstreamRelease> releases = parse_upstream_versions(r->body);
+  for (const UpstreamRelease& release : releases)
+    if (release.platforms_left_out > 0)
+      log_warning("the upstream's " + ns + "/" + type + " " + release.version.to_string() + " lists " +
+                  std::to_string(release.platforms_left_out) + " platform(s) whose os or arch is not 1 to 32 "
+                  "lower-case letters and digits: left out of the release");
+  return releases;
 }
 
 std::optional<UpstreamPackage> ProviderSource::package(const std::string& ns, const std::string& type,
                                                        const Version& version, const std::string& os,
                                                        const std::string& arch) {
   std::string url = providers_url() + ns + "/" + type + "/" + version.to_string() + "/download/" + os + "/" + arch;
+  std::string fetched_from = url;
   std::optional<IncomingResponse> r =
       get(url, true, kMaxUpstreamDocument,
-          "the download document of " + ns + "/" + type + " " + version.to_string() + " " + os + "_" + arch);
+          "the download document of " + ns + "/" + type + " " + version.to_string() + " " + os + "_" + arch,
+          &fetched_from);
   if (!r) return std::nullopt;
-  return parse_upstream_download(r->body, url, os, arch);
+  return parse_upstream_download(r->body, fetched_from, os, arch);
 }
 
 std::string ProviderSource::small_file(const std::string& url, std::size_t limit, const std::string& what) {
@@ -241,7 +296,9 @@ void ProviderSource::download(const std::string& url, const std::string& what,
         });
     if (is_redirect(status)) {
       if (location.empty()) throw UpstreamError("the upstream registry redirected " + what + " without a Location");
-      next = resolve_url(next, location);
+      std::string target = resolve_url(next, location);
+      refuse_downgrade(next, target, "the upstream registry's redirect of " + what);
+      next = std::move(target);
       continue;
     }
     if (status != 0 && status != 200) {

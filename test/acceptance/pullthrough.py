@@ -287,12 +287,13 @@ def pull_through_services(registry_url, signing_key_file, upstream_url, ca_file,
 
 class PullThrough:
     """provider_registry "registry" and provider_mirror "mirror", each with an upstream { } block, in front of
-    an empty LoggingDockerRegistry, behind nginx with TLS (2 worker processes x 4 threads)."""
+    an empty LoggingDockerRegistry, behind nginx with TLS (2 worker processes x 4 threads, or `workers`)."""
 
-    def __init__(self, directory, tls, upstream_url, name="pull-through", upstream_extra=""):
+    def __init__(self, directory, tls, upstream_url, name="pull-through", upstream_extra="", workers=2):
         os.makedirs(directory, exist_ok=True)
         self.directory = directory
         self.tls = tls
+        self.workers = workers
         self._cleanup = _Cleanup()
         self._instances = 0
         try:
@@ -314,7 +315,7 @@ class PullThrough:
         second node of a fleet sharing one registry would be. Stopped with this object."""
         self._instances += 1
         stack = servers.NginxStack(os.path.join(self.directory, "app%d" % self._instances), self.services, self.tls,
-                                   workers=2, extra=TIMEOUTS)
+                                   workers=self.workers, extra=TIMEOUTS)
         stack.host = "localhost:%d" % stack.port
         return self._cleanup.add(stack)
 
@@ -325,11 +326,15 @@ class PullThrough:
 # ---------------------------------------------------------------- a fake upstream, for faults
 
 class FakeRelease:
-    def __init__(self, type_, version, packages, signer, listed_key, served):
+    def __init__(self, type_, version, packages, signer, listed_key, served, files_at=None, redirect_to=None,
+                 query=""):
         self.type = type_
         self.version = version
         self.packages = packages            # {platform: zip bytes}: what SHA256SUMS and shasum describe
         self.served = served or packages    # what the zip URLs answer
+        self.files_at = files_at            # another server's URL the download documents send the files to
+        self.redirect_to = redirect_to      # another server's URL the package's redirect goes to
+        self.query = query                  # appended to the documents' file URLs (a signed URL's query)
         self.shasums = "".join("%s  %s\n" % (sha256_hex(packages[p]), package_name(type_, version, p))
                                for p in sorted(packages)).encode()
         self.signature = signer.sign(self.shasums)
@@ -339,9 +344,10 @@ class FakeRelease:
 class FakeUpstream:
     """A provider registry over HTTPS on 127.0.0.1 (the test certificate), served by a thread of this process:
     discovery, versions, download documents, SHA256SUMS, its binary signature, and the zips (behind one
-    redirect). Each release is given whole, so a test can make any part of it wrong."""
+    redirect). Each release is given whole, so a test can make any part of it wrong. With tls=None it speaks
+    plain http, on `host` (another loopback address such as 127.0.0.2 is another machine to the program)."""
 
-    def __init__(self, tls):
+    def __init__(self, tls, host="127.0.0.1"):
         self.releases = {}   # (namespace, type) -> {version: FakeRelease}
         self.requests = []   # (method, path, Authorization header or None)
         fake = self
@@ -356,24 +362,32 @@ class FakeUpstream:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(tls[1], tls[2])
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls[1], tls[2])
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = "https://127.0.0.1:%d" % self.port
+        self.url = "%s://%s:%d" % ("http" if tls is None else "https", host, self.port)
         self.host = "localhost:%d" % self.port
         self.thread = threading.Thread(target=self.server.serve_forever, name="fake-upstream", daemon=True)
         self.thread.start()
 
-    def add(self, address, version, packages, signer, listed_key, served=None):
+    def add(self, address, version, packages, signer, listed_key, served=None, files_at=None, redirect_to=None,
+            query=""):
         """packages: {platform: zip bytes}; signer signs SHA256SUMS; listed_key is the key the download
-        documents name; served: other zip bytes to answer with (a tampered package)."""
+        documents name; served: other zip bytes to answer with (a tampered package); files_at: the URL of
+        another FakeUpstream that serves the files (see serve_files_of), named absolutely in the documents;
+        redirect_to: that URL for the package's redirect only; query: appended to the documents' file URLs."""
         namespace, type_ = address.split("/")
-        release = FakeRelease(type_, version, packages, signer, listed_key, served)
+        release = FakeRelease(type_, version, packages, signer, listed_key, served, files_at, redirect_to, query)
         self.releases.setdefault((namespace, type_), {})[version] = release
         return release
+
+    def serve_files_of(self, address, release):
+        """Serves the files of another FakeUpstream's release (its files_at or redirect_to names this one)."""
+        self.releases.setdefault(tuple(address.split("/")), {})[release.version] = release
 
     def requested(self, suffix, since=0):
         """The requests, from the `since`-th on, whose path ends with `suffix`."""
@@ -417,18 +431,21 @@ class FakeUpstream:
             name = package_name(release.type, release.version, platform)
             sums = "terraform-provider-%s_%s_SHA256SUMS" % (release.type, release.version)
             key = release.listed_key
+            at = release.files_at or ""
             return document({
                 "protocols": ["5.0"], "os": parts[6], "arch": parts[7], "filename": name,
                 # URLs as registries give them: relative (the package behind a redirect) or absolute.
-                "download_url": "/redirect" + files + name,
+                "download_url": at + "/redirect" + files + name + release.query,
                 "shasum": sha256_hex(release.packages[platform]),
-                "shasums_url": self.url + files + sums,
-                "shasums_signature_url": files + sums + ".sig",
+                "shasums_url": (at or self.url) + files + sums + release.query,
+                "shasums_signature_url": at + files + sums + ".sig" + release.query,
                 "signing_keys": {"gpg_public_keys": [{
                     "key_id": key.key_id, "ascii_armor": key.public_armored.decode(), "trust_signature": "",
                     "source": "", "source_url": None}]}})
         if parts[0] == "redirect":
-            return 302, "text/plain", b"", "/" + "/".join(parts[1:])
+            release = self.releases.get((parts[2], parts[3]), {}).get(parts[4]) if len(parts) == 6 else None
+            target = release.redirect_to if release is not None and release.redirect_to else ""
+            return 302, "text/plain", b"", target + "/" + "/".join(parts[1:])
         if parts[0] == "files" and len(parts) == 5:
             release = self.releases.get((parts[1], parts[2]), {}).get(parts[3])
             if release is None:

@@ -416,9 +416,12 @@ BOOST_AUTO_TEST_CASE(upstream_blocks_for_pull_through) {
   BOOST_TEST(up.import_timeout.count() == 300);
   BOOST_TEST(up.max_package_bytes == 512u << 20);
   BOOST_TEST(up.write_credentials.username == "u");  // origin_credentials unless write_credentials
+  BOOST_TEST(!up.allow_private_addresses);  // refused unless asked for
   Config w = parse("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://u\"\n"
+                   "    allow_private_addresses = true\n"
                    "    write_credentials {\n      token = \"t\"\n    }\n  }\n}\n");
   BOOST_TEST(w.provider_mirrors[0].upstream.write_credentials.token == "t");
+  BOOST_TEST(w.provider_mirrors[0].upstream.allow_private_addresses);
   BOOST_TEST(!parse("provider_mirror \"m\" { origin_url = \"https://r\" }\n").provider_mirrors[0].upstream.enabled());
 }
 
@@ -430,6 +433,11 @@ BOOST_AUTO_TEST_CASE(upstream_mistakes_are_named) {
   BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://x\"\n"
                        "    platforms = [\"linux\"]\n  }\n}\n") ==
              "5:18: every item of \"platforms\" must be a platform such as \"linux_amd64\"");
+  for (const char* bad : {"linux_amd64_v2", "linux_", "_amd64", "linux_amd-64", "linux_amd64aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
+    BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://x\"\n"
+                         "    platforms = [\"" + std::string(bad) + "\"]\n  }\n}\n") ==
+                   "5:18: every item of \"platforms\" must be a platform such as \"linux_amd64\"",
+               bad);
   BOOST_TEST(errors_of("provider_mirror \"m\" {\n  origin_url = \"https://r\"\n  upstream {\n    url = \"https://x\"\n"
                        "    write_credentials {\n      username = \"u\"\n    }\n  }\n}\n") ==
              "5:5: write_credentials has a username but no password, password_file or password_env");

@@ -1,6 +1,7 @@
 // A scripted upstream provider registry for unit tests: acme/widget 1.0.0 with three platforms
-// (linux_amd64, darwin_arm64, windows_amd64; the darwin download redirects to "storage"), signed
-// with the unit tests' key; optionally a tampered darwin zip or another key listed than the signer's.
+// (linux_amd64, darwin_arm64, windows_amd64; the darwin download redirects to "storage") and some
+// malformed ones (kMalformed), signed with the unit tests' key; 0.9.0 with malformed platforms
+// only; optionally a tampered darwin zip or another key listed than the signer's.
 #pragma once
 
 #include <fstream>
@@ -24,6 +25,14 @@ inline std::string read_all(const std::string& path) {
 
 inline constexpr const char* kUp = "https://up.example";
 
+// Platforms the versions document lists besides the good ones (1.0.0) or alone (0.9.0): an os or
+// arch outside the platform grammar, each of which would change a URL, a document or an OCI
+// platform if it were taken. Nothing answers for them: asking would fail the test.
+inline constexpr const char* kMalformed =
+    R"({"os":"linux","arch":"amd64/../../../../evil"},{"os":"linux?x=","arch":"amd64"},)"
+    R"({"os":"darwin","arch":"arm64
+"},{"os":"windows_amd64","arch":"x"})";
+
 // An upstream serving acme/widget 1.0.0 for linux_amd64 and darwin_arm64, signed by `publisher`;
 // the zips are `package` (the unit tests' provider zip when empty; darwin's with one byte appended
 // when `tamper`), correctly listed in the signed SHA256SUMS whatever they hold.
@@ -43,7 +52,8 @@ struct Upstream {
     transport.on("GET", std::string(kUp) + "/v1/providers/acme/widget/versions",
                  ScriptedAnswer(200, {}, R"({"versions":[{"version":"1.0.0","protocols":["6.0"],"platforms":[)"
                                          R"({"os":"linux","arch":"amd64"},{"os":"darwin","arch":"arm64"},)"
-                                         R"({"os":"windows","arch":"amd64"}]},{"version":"0.9.0","platforms":[]}]})"));
+                                         R"({"os":"windows","arch":"amd64"},)" + std::string(kMalformed) +
+                                         R"(]},{"version":"0.9.0","platforms":[)" + kMalformed + "]}]}"));
     for (const char* platform : {"linux/amd64", "darwin/arm64", "windows/amd64"}) {
       std::string p = platform;
       std::string os = p.substr(0, p.find('/')), arch = p.substr(p.find('/') + 1);
@@ -64,6 +74,8 @@ struct Upstream {
     transport.on("GET", "https://storage.example/darwin.zip", ScriptedAnswer(200, {}, darwin));
     transport.on("GET", "https://cdn.example/", ScriptedAnswer(200, {}, zip));
   }
+
+  static constexpr std::size_t kMalformedPlatforms = 4;  // in kMalformed
 
   static std::string json_quoted(const std::string& s) {
     std::string out = "\"";
