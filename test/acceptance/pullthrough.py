@@ -7,17 +7,20 @@ share: /work/notes/pull-through-spec.md). Standard library only, so bench/ uses 
 - PullThrough: this program with a provider_registry and a provider_mirror that both name the upstream in an
   `upstream { }` block, in front of an empty docker-registry whose access log is on (registry calls are
   counted from it), behind nginx with TLS.
-- FakeUpstream: a small HTTPS provider registry in this process, for the one fault the real upstream cannot
-  produce: a zip that does not match its SHA256SUMS line (the real one checks every byte it serves).
+- FakeUpstream: a small HTTPS provider registry in this process, for the faults the real upstream cannot
+  produce: a zip that does not match its SHA256SUMS line (the real one checks every byte it serves), a
+  hostile zip (repeated_entry_zip), a package held mid-way at a gate the test opens (FakeUpstream.hold).
 """
 
 import hashlib
 import http.server
+import io
 import json
 import os
 import re
 import shutil
 import ssl
+import struct
 import subprocess
 import tempfile
 import threading
@@ -60,6 +63,36 @@ def write_random_package(path, entry, size):
                 out.write(os.urandom(n))
                 left -= n
     return path
+
+
+def repeated_entry_zip(entry, size, copies=1):
+    """A zip of one deflated executable entry of `size` zero bytes whose central directory lists that entry
+    `copies` times (at most 65535), every listing pointing at the same data: 64 MiB listed 4,000 times is a
+    381 KB zip that a reader taking each listing at its word inflates to 250 GiB. copies=1: a plain zip
+    whose contents are `size` bytes."""
+    assert 1 <= copies <= 0xFFFF
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo(entry, (2024, 1, 1, 0, 0, 0))
+        info.external_attr = 0o755 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.file_size = size
+        with z.open(info, "w") as out:
+            zeros = bytes(1 << 20)
+            left = size
+            while left:
+                n = min(left, len(zeros))
+                out.write(zeros[:n])
+                left -= n
+    data = buf.getvalue()
+    # The end of central directory record (no comment): signature, disk numbers, entry counts, the
+    # directory's size and offset, comment length.
+    end = struct.Struct("<IHHHHIIH")
+    signature, _, _, _, entries, directory_size, directory_offset, _ = end.unpack(data[-end.size:])
+    assert signature == 0x06054B50 and entries == 1 and directory_offset + directory_size == len(data) - end.size
+    directory = data[directory_offset:directory_offset + directory_size] * copies
+    return (data[:directory_offset] + directory +
+            end.pack(signature, 0, 0, copies, copies, len(directory), directory_offset, 0))
 
 
 def push_provider(config, address, version, paths, service="registry"):
@@ -287,13 +320,15 @@ def pull_through_services(registry_url, signing_key_file, upstream_url, ca_file,
 
 class PullThrough:
     """provider_registry "registry" and provider_mirror "mirror", each with an upstream { } block, in front of
-    an empty LoggingDockerRegistry, behind nginx with TLS (2 worker processes x 4 threads, or `workers`)."""
+    an empty LoggingDockerRegistry, behind nginx with TLS (`workers` worker processes x 4 threads; default 2).
+    server_extra: more attributes of the server block (metrics = true, ...)."""
 
-    def __init__(self, directory, tls, upstream_url, name="pull-through", upstream_extra="", workers=2):
+    def __init__(self, directory, tls, upstream_url, name="pull-through", upstream_extra="", workers=2,
+                 server_extra=""):
         os.makedirs(directory, exist_ok=True)
         self.directory = directory
         self.tls = tls
-        self.workers = workers
+        self.workers, self.server_extra = workers, server_extra
         self._cleanup = _Cleanup()
         self._instances = 0
         try:
@@ -315,7 +350,7 @@ class PullThrough:
         second node of a fleet sharing one registry would be. Stopped with this object."""
         self._instances += 1
         stack = servers.NginxStack(os.path.join(self.directory, "app%d" % self._instances), self.services, self.tls,
-                                   workers=self.workers, extra=TIMEOUTS)
+                                   workers=self.workers, extra=TIMEOUTS + self.server_extra)
         stack.host = "localhost:%d" % stack.port
         return self._cleanup.add(stack)
 
@@ -341,6 +376,33 @@ class FakeRelease:
         self.listed_key = listed_key
 
 
+class Gate:
+    """Holds every answer to one path of a FakeUpstream after its headers and first `head` bytes (a package
+    trickling in) until the test opens it. Thread-safe."""
+
+    def __init__(self, head=16, limit=120):
+        self.head = head
+        self._limit = limit   # no answer is held longer, whatever the test does
+        self._opened = threading.Event()
+        self._changed = threading.Condition()
+        self.held = 0         # answers that reached the gate
+
+    def wait_held(self, count=1, timeout=30):
+        """Until `count` answers have reached the gate; TimeoutError after `timeout` seconds."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.held >= count, timeout):
+                raise TimeoutError("%d answers reached the gate in %s s, not %d" % (self.held, timeout, count))
+
+    def open(self):
+        self._opened.set()
+
+    def _hold(self):
+        with self._changed:
+            self.held += 1
+            self._changed.notify_all()
+        self._opened.wait(self._limit)
+
+
 class FakeUpstream:
     """A provider registry over HTTPS on 127.0.0.1 (the test certificate), served by a thread of this process:
     discovery, versions, download documents, SHA256SUMS, its binary signature, and the zips (behind one
@@ -350,6 +412,7 @@ class FakeUpstream:
     def __init__(self, tls, host="127.0.0.1"):
         self.releases = {}   # (namespace, type) -> {version: FakeRelease}
         self.requests = []   # (method, path, Authorization header or None)
+        self.gates = {}      # path -> Gate
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -389,6 +452,12 @@ class FakeUpstream:
         """Serves the files of another FakeUpstream's release (its files_at or redirect_to names this one)."""
         self.releases.setdefault(tuple(address.split("/")), {})[release.version] = release
 
+    def hold(self, path, head=16):
+        """A Gate for the answers to `path` (e.g. a package's /files/... path): each sends its headers and
+        `head` bytes, then waits until the gate is opened."""
+        gate = self.gates[path] = Gate(head)
+        return gate
+
     def requested(self, suffix, since=0):
         """The requests, from the `since`-th on, whose path ends with `suffix`."""
         return [r for r in self.requests[since:] if r[1].endswith(suffix)]
@@ -403,6 +472,12 @@ class FakeUpstream:
         if location:
             handler.send_header("Location", location)
         handler.end_headers()
+        gate = self.gates.get(path)
+        if body and gate:
+            handler.wfile.write(data[:gate.head])
+            handler.wfile.flush()
+            gate._hold()
+            data = data[gate.head:]
         if body:
             handler.wfile.write(data)
 
@@ -461,6 +536,8 @@ class FakeUpstream:
         return not_found
 
     def stop(self):
+        for gate in self.gates.values():
+            gate.open()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(10)
