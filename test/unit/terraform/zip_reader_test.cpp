@@ -10,6 +10,7 @@
 #include "terraform/module_zip.h"
 #include "terraform/package_hash.h"
 #include "terraform/zip_reader.h"
+#include "testing/errors.h"
 #include "testing/raw_zip.h"
 
 namespace otr {
@@ -31,15 +32,8 @@ struct ZipFile {
   std::string path;
 };
 
-// The message of the PackageError `f` throws ("" when it throws none).
-std::string refusal(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const PackageError& e) {
-    return e.what();
-  }
-  return "";
-}
+// The message of the PackageError `f` throws ("no error" when it throws none).
+std::string refusal(const std::function<void()>& f) { return testing::message_of<PackageError>(f); }
 
 bool mentions(const std::string& text, const std::string& words) { return text.find(words) != std::string::npos; }
 
