@@ -62,18 +62,21 @@ std::string OciLayoutReader::blob_path(const std::string& digest) const {
 std::vector<OciLayoutReader::Ref> OciLayoutReader::refs() {
   std::string path = directory_ + "/index.json";
   std::string text;
-  try {
-    text = read_small_file(path, 64u << 20, "index.json");
-  } catch (const Error& e) {
-    // A layout without its index is a broken origin, not an unknown provider; but a directory
-    // without blobs is an empty layout, or one being created (the writer puts index.json in place
-    // before any blob): pull-through and push fill it on first use.
-    std::error_code ec;
-    if (e.kind() == ErrorKind::kNotFound && std::filesystem::is_directory(directory_, ec) &&
-        !std::filesystem::exists(directory_ + "/blobs", ec))
-      return {};
-    if (e.kind() == ErrorKind::kNotFound) layout_error(ErrorKind::kUnreachable, path + ": missing");
-    throw;
+  // A layout without its index is a broken origin, not an unknown provider; but a directory without
+  // blobs is an empty layout, or one being created (the writer puts index.json in place before any
+  // blob): pull-through and push fill it on first use. blobs/ may appear between the two looks, and
+  // then index.json is there too: it is read once more.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      text = read_small_file(path, 64u << 20, "index.json");
+      break;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kNotFound) throw;
+      std::error_code ec;
+      if (!std::filesystem::is_directory(directory_, ec) || attempt == 2)
+        layout_error(ErrorKind::kUnreachable, path + ": missing");
+      if (!std::filesystem::exists(directory_ + "/blobs", ec)) return {};
+    }
   }
   JsonPtr doc = json_parse(text);
   const cJSON* manifests = doc ? json_array(doc.get(), "manifests") : nullptr;

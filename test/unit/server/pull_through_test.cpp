@@ -16,6 +16,7 @@
 #include "server/pull_through.h"
 #include "testing/app_client.h"
 #include "testing/fake_clock.h"
+#include "testing/gate.h"
 #include "testing/scripted_upstream.h"
 
 namespace otr {
@@ -76,9 +77,17 @@ class HeldDownloads : public HttpTransport {
   IncomingResponse fetch(const OutgoingRequest& r) override { return inner_.fetch(r); }
   std::vector<IncomingResponse> fetch_all(const std::vector<OutgoingRequest>& r) override { return inner_.fetch_all(r); }
   IncomingResponse stream(const OutgoingRequest& r, const HeadersCallback& h, const DataCallback& d) override {
-    std::unique_lock lock(mutex_);
-    released_cv_.wait(lock, [&] { return released_; });
+    {
+      std::unique_lock lock(mutex_);
+      ++holding_;
+      released_cv_.wait(lock, [&] { return released_; });
+    }
     return inner_.stream(r, h, d);
+  }
+  // Whether a download has reached the hold (true after release() too).
+  bool holding() {
+    std::lock_guard lock(mutex_);
+    return holding_ > 0;
   }
   void release() {
     std::lock_guard lock(mutex_);
@@ -91,6 +100,7 @@ class HeldDownloads : public HttpTransport {
   std::mutex mutex_;
   std::condition_variable released_cv_;
   bool released_ = false;
+  int holding_ = 0;
 };
 
 }  // namespace
@@ -248,6 +258,7 @@ BOOST_AUTO_TEST_CASE(requests_waiting_on_imports_are_capped_and_the_rest_of_the_
   std::thread first([&] { waited = call(app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json").status; });
   BOOST_REQUIRE(reaches(metrics, "otr_upstream_waiting", 1));
   BOOST_REQUIRE(reaches(metrics, "otr_imports_running", 1));
+  BOOST_REQUIRE(testing::eventually([&] { return held.holding(); }));  // the import is at its download
 
   // Another request for the release being imported is not let wait: 503 at once, Retry-After.
   testing::Answer joined = call(app, "/mirror/registry.terraform.io/acme/widget/1.0.0.json");
